@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "nextidfs",
+    products: [
+        .executable(name: "nextidfs", targets: ["nextidfs"]),
+        .executable(name: "nextidfs-conform", targets: ["nextidfs-conform"]),
+        .library(name: "IdAllocators", targets: ["IdAllocators"]),
+        .library(name: "NextIdFS", targets: ["NextIdFS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // libfuse3 (Debian: libfuse3-dev) and a shim header for what Swift cannot import.
+        .systemLibrary(
+            name: "CFuse",
+            pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]
+        ),
+        // The simulated kernel: pure Swift, no I/O, no FUSE.
+        .target(name: "IdAllocators", swiftSettings: strict),
+        // The tree, file formats, parsers and the libfuse glue.
+        .target(name: "NextIdFS", dependencies: ["IdAllocators", "CFuse"], swiftSettings: strict),
+        // The daemon.
+        .executableTarget(
+            name: "nextidfs",
+            dependencies: ["NextIdFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // Operation scripts: run on the simulation, generate, compare with tools/kernelrun.
+        .executableTarget(
+            name: "nextidfs-conform",
+            dependencies: ["NextIdFS", "IdAllocators", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IdAllocatorsTests",
+            dependencies: ["IdAllocators", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NextIdFSTests",
+            dependencies: ["NextIdFS", "IdAllocators", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,71 @@
+/// alloc_pid (kernel/pid.c): one number per namespace level, innermost level first.
+///
+/// With n forced ids (clone3 set_tid order: `setTid[0]` innermost) the innermost n levels take
+/// exactly those numbers and the outer levels are allocated automatically. Every check of the
+/// kernel happens at the same point of the same loop, so its side effects match too: an
+/// automatic allocation moves that level's cursor even when an outer level then fails, and a
+/// namespace whose init has died fails with ENOMEM only after every level was allocated.
+extension Machine {
+    func allocPid(in ns: Int32, setTid: [Int32], uid: UInt32, for task: TaskIndex) -> Result<PidNumbers, Errno> {
+        let level = pidNamespaces[Int(ns)].level
+        guard setTid.count <= level + 1 else { return .failure(.EINVAL) }
+
+        var numbers = [Int32](repeating: 0, count: level + 1)
+        var allocatedLevels: [(ns: Int32, nr: Int)] = []
+        var forcedLeft = setTid.count
+        var current = ns
+
+        func fail(_ error: Errno) -> Result<PidNumbers, Errno> {
+            for (levelNS, nr) in allocatedLevels { pidNamespaces[Int(levelNS)].idr.remove(nr) }
+            // A failed first allocation leaves a fresh namespace as it was.
+            if pidNamespaces[Int(ns)].adding && pidNamespaces[Int(ns)].allocated == 0 {
+                pidNamespaces[Int(ns)].idr.cursor = 0
+            }
+            return .failure(error)
+        }
+
+        for i in stride(from: level, through: 0, by: -1) {
+            let pidMax = pidNamespaces[Int(current)].pidMax
+            let idr = pidNamespaces[Int(current)].idr
+            let nr: Int
+            if forcedLeft > 0 {
+                let tid = Int(setTid[level - i])
+                guard tid >= 1, tid < pidMax else { return fail(.EINVAL) }
+                // Only the init (pid 1) may be first in a namespace.
+                guard tid == 1 || pidNamespaces[Int(current)].childReaper != noTask else { return fail(.EINVAL) }
+                guard uid == 0 else { return fail(.EPERM) }
+                forcedLeft -= 1
+                guard idr.allocExact(tid, value: task) else { return fail(.EEXIST) }
+                nr = tid
+            } else {
+                guard let auto = idr.allocCyclic(start: pidMin(current), end: pidMax, value: task) else {
+                    return fail(.EAGAIN)
+                }
+                nr = auto
+            }
+            numbers[i] = Int32(nr)
+            allocatedLevels.append((current, nr))
+            current = pidNamespaces[Int(current)].parent
+        }
+
+        guard pidNamespaces[Int(ns)].adding else { return fail(.ENOMEM) }
+        for (levelNS, _) in allocatedLevels { pidNamespaces[Int(levelNS)].allocated += 1 }
+        return .success(PidNumbers(levels: numbers))
+    }
+
+    /// init really needs pid 1, but once the cursor has passed RESERVED_PIDS automatic
+    /// allocation wraps back to RESERVED_PIDS.
+    func pidMin(_ ns: Int32) -> Int {
+        pidNamespaces[Int(ns)].idr.cursor > Limits.reservedPids ? Limits.reservedPids : 1
+    }
+
+    /// free_pid: release the task's number at every level.
+    func freePid(_ numbers: PidNumbers, innermost ns: Int32) {
+        var current = ns
+        for i in stride(from: numbers.level, through: 0, by: -1) {
+            pidNamespaces[Int(current)].idr.remove(Int(numbers[i]))
+            pidNamespaces[Int(current)].allocated -= 1
+            current = pidNamespaces[Int(current)].parent
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Credentials and names (SPEC.md section 4: setuid, setgid, comm).
+///
+/// uid and gid belong to the process (every thread changes together, as glibc's setxid
+/// broadcast does). SPEC.md: only a task with uid 0 may change them, else EPERM.
+extension Machine {
+    func setUID(actor: TaskIndex, uid: UInt32) -> Result<Int64, Errno> {
+        let process = groupLeader(actor)
+        guard tasks[Int(process)].uid == 0 else { return .failure(.EPERM) }
+        tasks[Int(process)].uid = uid
+        return .success(0)
+    }
+
+    func setGID(actor: TaskIndex, gid: UInt32) -> Result<Int64, Errno> {
+        let process = groupLeader(actor)
+        guard tasks[Int(process)].uid == 0 else { return .failure(.EPERM) }
+        tasks[Int(process)].gid = gid
+        return .success(0)
+    }
+
+    /// The name is per thread, cut to 15 bytes like PR_SET_NAME.
+    func setComm(actor: TaskIndex, name: [UInt8]) -> Result<Int64, Errno> {
+        tasks[Int(actor)].comm = Comm(name)
+        return .success(0)
+    }
+}

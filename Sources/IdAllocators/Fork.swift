@@ -1,0 +1,116 @@
+/// Flags of the simulated clone (SPEC.md section 4: `clone [newpid] [newipc] [thread]`).
+public struct CloneFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let newPid = CloneFlags(rawValue: 1)
+    public static let newIpc = CloneFlags(rawValue: 2)
+    public static let thread = CloneFlags(rawValue: 4)
+}
+
+/// copy_process (kernel/fork.c): fork, clone and clone-thread, with the kernel's checks in the
+/// kernel's order.
+extension Machine {
+    /// Creates a task on behalf of thread `actor`; returns the child's pid in the actor's own pid
+    /// namespace (what fork/clone return).
+    func copyProcess(actor: TaskIndex, flags: CloneFlags) -> Result<Int64, Errno> {
+        // A thread shares its creator's namespaces and semaphore undo list: CLONE_THREAD with
+        // CLONE_NEWPID, or with CLONE_NEWIPC (which clashes with CLONE_SYSVSEM), is an invalid
+        // argument. These fail before the pending ids are looked at.
+        if flags.contains(.thread) && flags.contains(.newPid) { return .failure(.EINVAL) }
+        if flags.contains(.thread) && flags.contains(.newIpc) {
+            // copy_namespaces checks the capability before the CLONE_SYSVSEM clash.
+            return .failure(uid(of: actor) == 0 ? .EINVAL : .EPERM)
+        }
+        let setTid = takePendingIds(of: actor) ?? []
+
+        let process = groupLeader(actor)
+        let active = tasks[Int(actor)].pidNamespace
+        let forChildren = tasks[Int(process)].pidForChildren
+        let uid = tasks[Int(process)].uid
+
+        // A new thread must land in its group's own namespace.
+        if flags.contains(.thread) && active != forChildren { return .failure(.EINVAL) }
+        if !flags.isDisjoint(with: [.newPid, .newIpc]) && uid != 0 { return .failure(.EPERM) }
+
+        var childNamespace = forChildren
+        var createdNamespace: Int32? = nil
+        if flags.contains(.newPid) {
+            // copy_pid_ns: only from a task whose pid_for_children is its own namespace.
+            guard active == forChildren else { return .failure(.EINVAL) }
+            switch createPidNamespace(parent: forChildren) {
+            case .failure(let e): return .failure(e)
+            case .success(let ns):
+                createdNamespace = ns
+                childNamespace = ns
+            }
+        }
+
+        let slot = newTaskSlot()
+        let allocation = allocPid(in: childNamespace, setTid: setTid, uid: uid, for: slot)
+        guard case .success(let numbers) = allocation else {
+            releaseTaskSlot(slot)
+            if let created = createdNamespace { putPidNamespace(created) }
+            if case .failure(let e) = allocation { return .failure(e) }
+            return .failure(.EINVAL)
+        }
+
+        clockTicks += 1
+        var child = Task(
+            serial: takeSerial(), numbers: numbers, pidNamespace: childNamespace, leader: noTask,
+            comm: tasks[Int(actor)].comm, startTime: clockTicks,
+            pidForChildren: childNamespace, ipcNamespace: tasks[Int(process)].ipcNamespace,
+            uid: uid, gid: tasks[Int(process)].gid)
+        // The task's hold on its namespace (a created one comes with its creator's hold).
+        if createdNamespace == nil { getPidNamespace(childNamespace) }
+
+        if flags.contains(.thread) {
+            child.leader = process
+            child.parent = noTask
+            tasks[Int(slot)] = child
+            linkThread(slot, into: process)
+        } else {
+            if flags.contains(.newIpc) { child.ipcNamespace = createIpcNamespace() }
+            ipcNamespaces[Int(child.ipcNamespace)].references += 1
+            getPidNamespace(childNamespace)  // as pid_for_children
+            child.lastThread = slot
+            tasks[Int(slot)] = child
+            linkChild(slot, toParent: actor)
+        }
+        // is_child_reaper: the task that takes pid 1 becomes its namespace's init.
+        if numbers.innermost == 1 { pidNamespaces[Int(childNamespace)].childReaper = slot }
+
+        return .success(Int64(numbers[pidNamespaces[Int(active)].level]))
+    }
+
+    /// Appends thread `t` to the thread list of `leader`.
+    func linkThread(_ t: TaskIndex, into leader: TaskIndex) {
+        let last = tasks[Int(leader)].lastThread
+        tasks[Int(last)].nextThread = t
+        tasks[Int(t)].prevThread = last
+        tasks[Int(t)].nextThread = noTask
+        tasks[Int(leader)].lastThread = t
+        tasks[Int(leader)].threadCount += 1
+    }
+
+    /// Appends process `child` to the children list of thread `parent` (list_add_tail).
+    func linkChild(_ child: TaskIndex, toParent parent: TaskIndex) {
+        tasks[Int(child)].parent = parent
+        tasks[Int(child)].nextSibling = noTask
+        let last = tasks[Int(parent)].lastChild
+        tasks[Int(child)].prevSibling = last
+        if last == noTask { tasks[Int(parent)].firstChild = child } else { tasks[Int(last)].nextSibling = child }
+        tasks[Int(parent)].lastChild = child
+    }
+
+    func unlinkChild(_ child: TaskIndex) {
+        let parent = tasks[Int(child)].parent
+        guard parent != noTask else { return }
+        let prev = tasks[Int(child)].prevSibling
+        let next = tasks[Int(child)].nextSibling
+        if prev == noTask { tasks[Int(parent)].firstChild = next } else { tasks[Int(prev)].nextSibling = next }
+        if next == noTask { tasks[Int(parent)].lastChild = prev } else { tasks[Int(next)].prevSibling = prev }
+        tasks[Int(child)].parent = noTask
+        tasks[Int(child)].prevSibling = noTask
+        tasks[Int(child)].nextSibling = noTask
+    }
+}

@@ -1,0 +1,125 @@
+/// The simulated machine: every task, pid namespace and IPC namespace, and the operations of
+/// the kernel on them. Not thread-safe on its own: `Kernel` serialises every call.
+///
+/// One file per rule: alloc_pid in AllocPid.swift, copy_process in Fork.swift, exit and
+/// reparenting in Exit.swift, unshare in Unshare.swift, credentials in Credentials.swift,
+/// ipc_idr_alloc/ipc_addid in IpcIds.swift, ipcget key rules in IpcGet.swift, IPC_RMID/IPC_SET
+/// in IpcCtl.swift, the sysctl files in Sysctl.swift, the 2008 next_id proposal in NextId.swift.
+public final class Machine {
+    var tasks: [Task] = []
+    var freeTaskSlots: [TaskIndex] = []
+    var pidNamespaces: [PidNamespace] = []
+    var freePidNamespaces: [Int32] = []
+    var ipcNamespaces: [IpcNamespace] = []
+    var freeIpcNamespaces: [Int32] = []
+    /// Pending ids of the 2008 next_id interface, per thread (sparse).
+    var pendingIds: [TaskIndex: [Int32]] = [:]
+    /// Each thread's last ctl result (value, or -errno), per thread (sparse).
+    var lastResults: [TaskIndex: Int64] = [:]
+    var nextSerial: UInt64 = 1
+    var nextNamespaceInode = Limits.firstDynamicInode
+    /// A monotonically increasing count of task creations, reported as start time.
+    var clockTicks: UInt64 = 0
+    /// Seconds since the epoch, for IPC ctime.
+    let now: @Sendable () -> Int64
+
+    let rootPidNamespace: Int32 = 0
+    let rootIpcNamespace: Int32 = 0
+    /// The root init's task index.
+    let rootInit: TaskIndex = 0
+
+    /// The world at mount time (SPEC.md section 1): a root pid and IPC namespace holding `init`,
+    /// pid 1, uid 0, gid 0.
+    public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
+        precondition((Limits.pidMaxMin...Limits.pidMaxLimit).contains(pidMax))
+        self.now = now
+        var root = PidNamespace(level: 0, parent: -1, pidMax: pidMax, inode: Limits.rootPidNamespaceInode)
+        root.references = 1 // the root namespace is never freed
+        pidNamespaces.append(root)
+        var rootIpc = IpcNamespace(inode: Limits.rootIpcNamespaceInode)
+        rootIpc.references = 1
+        ipcNamespaces.append(rootIpc)
+
+        let slot = newTaskSlot()
+        precondition(slot == rootInit)
+        guard case .success(let numbers) = allocPid(in: rootPidNamespace, setTid: [], uid: 0, for: slot) else {
+            preconditionFailure("the root init always gets pid 1")
+        }
+        tasks[Int(slot)] = Task(
+            serial: takeSerial(), numbers: numbers, pidNamespace: rootPidNamespace, leader: noTask,
+            comm: Comm(Array("init".utf8)), startTime: 0,
+            pidForChildren: rootPidNamespace, ipcNamespace: rootIpcNamespace, uid: 0, gid: 0)
+        tasks[Int(slot)].lastThread = slot
+        pidNamespaces[0].childReaper = slot
+        getPidNamespace(rootPidNamespace)
+        getPidNamespace(rootPidNamespace)
+        ipcNamespaces[0].references += 1
+    }
+
+    // MARK: task slots
+
+    /// A slot for a task about to be created (its pids are allocated with this index as value).
+    func newTaskSlot() -> TaskIndex {
+        if let slot = freeTaskSlots.popLast() { return slot }
+        tasks.append(Task.placeholder)
+        return TaskIndex(tasks.count - 1)
+    }
+
+    func releaseTaskSlot(_ slot: TaskIndex) {
+        tasks[Int(slot)] = Task.placeholder
+        freeTaskSlots.append(slot)
+    }
+
+    func takeSerial() -> UInt64 {
+        defer { nextSerial += 1 }
+        return nextSerial
+    }
+
+    // MARK: lookups
+
+    /// The live task whose pid in the root namespace is `tid`.
+    func task(rootTid tid: Int32) -> TaskIndex? {
+        pidNamespaces[0].idr.value(at: Int(tid))
+    }
+
+    func groupLeader(_ t: TaskIndex) -> TaskIndex {
+        tasks[Int(t)].isLeader ? t : tasks[Int(t)].leader
+    }
+
+    /// The threads of `leader`'s group, leader first.
+    func threads(ofLeader leader: TaskIndex) -> [TaskIndex] {
+        var out: [TaskIndex] = []
+        out.reserveCapacity(Int(tasks[Int(leader)].threadCount))
+        var t = leader
+        while t != noTask {
+            out.append(t)
+            t = tasks[Int(t)].nextThread
+        }
+        return out
+    }
+
+    /// The children (leaders) forked by or reparented to thread `t`, in order.
+    func children(ofThread t: TaskIndex) -> [TaskIndex] {
+        var out: [TaskIndex] = []
+        var c = tasks[Int(t)].firstChild
+        while c != noTask {
+            out.append(c)
+            c = tasks[Int(c)].nextSibling
+        }
+        return out
+    }
+
+    /// The task's number in namespace level `level` (which must be at or above its own).
+    func number(of t: TaskIndex, atLevel level: Int) -> Int32 {
+        tasks[Int(t)].numbers[level]
+    }
+
+    func uid(of t: TaskIndex) -> UInt32 { tasks[Int(groupLeader(t))].uid }
+    func gid(of t: TaskIndex) -> UInt32 { tasks[Int(groupLeader(t))].gid }
+}
+
+extension Task {
+    static let placeholder = Task(
+        serial: 0, numbers: PidNumbers(levels: [0]), pidNamespace: -1, leader: noTask,
+        comm: Comm([]), startTime: 0, pidForChildren: -1, ipcNamespace: -1, uid: 0, gid: 0)
+}

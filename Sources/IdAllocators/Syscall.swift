@@ -1,0 +1,86 @@
+/// The calls a simulated thread makes through its ctl file (SPEC.md section 4).
+public enum Syscall: Sendable, Equatable {
+    case fork
+    case clone(CloneFlags)
+    case unshare(UnshareFlags)
+    case exit
+    case comm([UInt8])
+    case setuid(UInt32)
+    case setgid(UInt32)
+    case ipcGet(IpcGetRequest)
+    case ipcRemove(IpcKind, id: Int32)
+    case ipcSet(IpcKind, id: Int32, uid: UInt32, gid: UInt32, mode: UInt32)
+    /// The ctl form of a next_id write (nil: `clear`).
+    case setNextId(PendingIds?)
+}
+
+/// Who acts on a sysctl file or IPC table.
+public enum Actor: Sendable, Equatable {
+    /// A task, by its pid in the root namespace: its namespaces and its uid.
+    case task(Int32)
+    /// The machine's root namespaces, with the rights of the real caller's uid (the files at
+    /// the top of the mount).
+    case host(uid: UInt32)
+}
+
+/// How a batch of ctl lines went: how many ran successfully before the first failure.
+public struct BatchOutcome: Sendable, Equatable {
+    public var completed: Int
+    public var failure: Errno?
+}
+
+extension Machine {
+    /// One call by thread `actor`.
+    func perform(_ call: Syscall, actor: TaskIndex) -> Result<Int64, Errno> {
+        switch call {
+        case .fork: copyProcess(actor: actor, flags: [])
+        case .clone(let flags): copyProcess(actor: actor, flags: flags)
+        case .unshare(let flags): unshare(actor: actor, flags: flags)
+        case .exit: exitTask(actor)
+        case .comm(let name): setComm(actor: actor, name: name)
+        case .setuid(let uid): setUID(actor: actor, uid: uid)
+        case .setgid(let gid): setGID(actor: actor, gid: gid)
+        case .ipcGet(let request): ipcGet(actor: actor, request)
+        case .ipcRemove(let kind, let id): ipcRemove(actor: actor, kind: kind, id: id)
+        case .ipcSet(let kind, let id, let uid, let gid, let mode):
+            ipcSet(actor: actor, kind: kind, id: id, uid: uid, gid: gid, mode: mode)
+        case .setNextId(let ids): setPendingIds(of: actor, ids)
+        }
+    }
+
+    /// Lines in order, stopping at the first failure; a line that did not parse fails with its
+    /// errno. The thread's last result is the last line that ran. A thread that exited mid-batch
+    /// makes the rest fail with ESRCH (nothing is recorded: the thread is gone).
+    func perform(batch: [Result<Syscall, Errno>], actorTid: Int32) -> BatchOutcome {
+        guard let actor = task(rootTid: actorTid) else { return BatchOutcome(completed: 0, failure: .ESRCH) }
+        let serial = tasks[Int(actor)].serial
+        var completed = 0
+        for line in batch {
+            guard tasks[Int(actor)].serial == serial, task(rootTid: actorTid) == actor else {
+                return BatchOutcome(completed: completed, failure: .ESRCH)
+            }
+            let result = line.flatMap { perform($0, actor: actor) }
+            if tasks[Int(actor)].serial == serial {
+                switch result {
+                case .success(let value): lastResults[actor] = value
+                case .failure(let e): lastResults[actor] = -Int64(e.rawValue)
+                }
+            }
+            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e) }
+            completed += 1
+        }
+        return BatchOutcome(completed: completed, failure: nil)
+    }
+
+    /// The namespaces and uid an actor acts with.
+    func resolve(_ actor: Actor) -> (pidNamespace: Int32, ipcNamespace: Int32, uid: UInt32)? {
+        switch actor {
+        case .host(let uid):
+            return (rootPidNamespace, rootIpcNamespace, uid)
+        case .task(let tid):
+            guard let t = task(rootTid: tid) else { return nil }
+            let leader = groupLeader(t)
+            return (tasks[Int(t)].pidNamespace, tasks[Int(leader)].ipcNamespace, tasks[Int(leader)].uid)
+        }
+    }
+}

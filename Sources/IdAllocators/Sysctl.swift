@@ -1,0 +1,52 @@
+/// The sysctl files of SPEC.md section 5, per namespace.
+public enum SysctlName: String, Sendable, CaseIterable {
+    case nsLastPid = "ns_last_pid"
+    case pidMax = "pid_max"
+    case msgNextId = "msg_next_id"
+    case semNextId = "sem_next_id"
+    case shmNextId = "shm_next_id"
+
+    /// The IPC id type of a *_next_id file.
+    public var ipcKind: IpcKind? {
+        switch self {
+        case .msgNextId: .msg
+        case .semNextId: .sem
+        case .shmNextId: .shm
+        case .nsLastPid, .pidMax: nil
+        }
+    }
+}
+
+/// Reads and writes of the sysctl files, with the kernel's ranges. A write needs uid 0 (EPERM,
+/// checked before the value); a value that did not parse (nil) or is out of range is EINVAL.
+extension Machine {
+    func readSysctl(_ name: SysctlName, pidNamespace: Int32, ipcNamespace: Int32) -> Int64 {
+        switch name {
+        case .nsLastPid:
+            // pid_ns_ctl_handler shows the cursor minus one.
+            Int64(pidNamespaces[Int(pidNamespace)].idr.cursor - 1)
+        case .pidMax:
+            Int64(pidNamespaces[Int(pidNamespace)].pidMax)
+        case .msgNextId, .semNextId, .shmNextId:
+            Int64(ipcNamespaces[Int(ipcNamespace)].ids[name.ipcKind!.rawValue].nextId)
+        }
+    }
+
+    func writeSysctl(_ name: SysctlName, value: Int64?, uid: UInt32, pidNamespace: Int32, ipcNamespace: Int32) -> Result<Int64, Errno> {
+        guard uid == 0 else { return .failure(.EPERM) }
+        guard let value else { return .failure(.EINVAL) }
+        switch name {
+        case .nsLastPid:
+            // 0...pid_max; the next automatic pid is the first free one from value + 1.
+            guard value >= 0, value <= Int64(pidNamespaces[Int(pidNamespace)].pidMax) else { return .failure(.EINVAL) }
+            pidNamespaces[Int(pidNamespace)].idr.cursor = Int(value) + 1
+        case .pidMax:
+            guard value >= Int64(Limits.pidMaxMin), value <= Int64(Limits.pidMaxLimit) else { return .failure(.EINVAL) }
+            pidNamespaces[Int(pidNamespace)].pidMax = Int(value)
+        case .msgNextId, .semNextId, .shmNextId:
+            guard value >= 0, value <= Int64(Int32.max) else { return .failure(.EINVAL) }
+            ipcNamespaces[Int(ipcNamespace)].ids[name.ipcKind!.rawValue].nextId = Int(value)
+        }
+        return .success(0)
+    }
+}

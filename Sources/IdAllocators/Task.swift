@@ -1,0 +1,79 @@
+/// Index of a task in `Machine.tasks`; `noTask` where there is none.
+typealias TaskIndex = Int32
+let noTask: TaskIndex = -1
+
+/// A task's pid in every namespace from the root (level 0) to its own (struct pid's numbers).
+/// Root-namespace tasks, the common case, need no heap storage.
+struct PidNumbers {
+    var root: Int32
+    /// Levels 1...level.
+    var deeper: [Int32]
+
+    var level: Int { deeper.count }
+    var innermost: Int32 { deeper.last ?? root }
+
+    init(levels: [Int32]) {
+        root = levels[0]
+        deeper = levels.count > 1 ? Array(levels[1...]) : []
+    }
+
+    subscript(level: Int) -> Int32 { level == 0 ? root : deeper[level - 1] }
+
+    var all: [Int32] { [root] + deeper }
+}
+
+/// A task name: at most 15 bytes, kept inline (two words, little-endian byte order).
+public struct Comm: Equatable, Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    public private(set) var count: Int = 0
+
+    public init(_ bytes: some Collection<UInt8>) {
+        for b in bytes.prefix(Limits.commLength) {
+            let shift = UInt64(8 * (count % 8))
+            if count < 8 { low |= UInt64(b) << shift } else { high |= UInt64(b) << shift }
+            count += 1
+        }
+    }
+
+    public var bytes: [UInt8] {
+        (0..<count).map { n in
+            let word = n < 8 ? low : high
+            return UInt8(truncatingIfNeeded: word >> UInt64(8 * (n % 8)))
+        }
+    }
+}
+
+/// One thread (task_struct). Leaders also carry their thread group's (process's) state, as
+/// `signal_struct` and the shared credentials and nsproxy would in the kernel.
+struct Task {
+    /// Never reused: identifies this task across slot reuse (the filesystem's inode numbers).
+    var serial: UInt64
+    var numbers: PidNumbers
+    /// The pid namespace the task lives in (task_active_pid_ns).
+    var pidNamespace: Int32
+    var leader: TaskIndex
+    /// Thread list of the group, leader first, then threads in creation order.
+    var nextThread: TaskIndex = noTask
+    var prevThread: TaskIndex = noTask
+    /// Children this thread forked (their leaders), in the order the kernel keeps them.
+    var firstChild: TaskIndex = noTask
+    var lastChild: TaskIndex = noTask
+    var comm: Comm
+    var startTime: UInt64
+
+    // Thread-group state, meaningful on the leader only.
+    /// real_parent: the thread that forked this process (or adopted it).
+    var parent: TaskIndex = noTask
+    /// Links in the parent thread's children list.
+    var nextSibling: TaskIndex = noTask
+    var prevSibling: TaskIndex = noTask
+    var lastThread: TaskIndex = noTask
+    var threadCount: Int32 = 1
+    var pidForChildren: Int32
+    var ipcNamespace: Int32
+    var uid: UInt32
+    var gid: UInt32
+
+    var isLeader: Bool { leader == noTask }
+}

@@ -1,0 +1,88 @@
+/// What /proc shows of a task, with pids as seen from the root namespace.
+public struct TaskStatus: Sendable, Equatable {
+    public var name: [UInt8]
+    public var tgid: Int32
+    public var pid: Int32
+    /// The parent process's tgid; 0 for the root init.
+    public var ppid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var threads: Int
+    /// The thread group's pid at every level, root namespace first (NStgid).
+    public var nsTgid: [Int32]
+    /// The task's pid at every level, root namespace first (NSpid).
+    public var nsPid: [Int32]
+    /// Task creations before this one (procfs starttime stands in clock ticks since boot).
+    public var startTime: UInt64
+}
+
+/// What the filesystem needs to give a task's files stable inode numbers and owners.
+public struct TaskIdentity: Sendable, Equatable {
+    /// Unique over the machine's life: a reused pid gets a new serial.
+    public var serial: UInt64
+    public var tgid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// The namespace inode numbers behind a process's ns/ links.
+public struct NamespaceInodes: Sendable, Equatable {
+    public var pid: UInt32
+    public var pidForChildren: UInt32
+    public var ipc: UInt32
+}
+
+/// One row of /proc/sysvipc/{msg,sem,shm}.
+public struct IpcObjectView: Sendable, Equatable {
+    public var key: Int32
+    public var id: Int32
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var cuid: UInt32
+    public var cgid: UInt32
+    /// The creating process's pid in the root namespace (shm cpid).
+    public var creatorPid: Int32
+    public var ctime: Int64
+    public var nsems: Int
+    public var size: UInt64
+}
+
+extension Machine {
+    func status(of t: TaskIndex) -> TaskStatus {
+        let task = tasks[Int(t)]
+        let leaderIndex = groupLeader(t)
+        let leader = tasks[Int(leaderIndex)]
+        let ppid = leader.parent == noTask ? 0 : tasks[Int(groupLeader(leader.parent))].numbers.root
+        return TaskStatus(
+            name: task.comm.bytes, tgid: leader.numbers.root, pid: task.numbers.root, ppid: ppid,
+            uid: leader.uid, gid: leader.gid, threads: Int(leader.threadCount),
+            nsTgid: leader.numbers.all, nsPid: task.numbers.all, startTime: task.startTime)
+    }
+
+    func identity(of t: TaskIndex) -> TaskIdentity {
+        let leader = tasks[Int(groupLeader(t))]
+        return TaskIdentity(serial: tasks[Int(t)].serial, tgid: leader.numbers.root, uid: leader.uid, gid: leader.gid)
+    }
+
+    func namespaceInodes(of t: TaskIndex) -> NamespaceInodes {
+        let leader = tasks[Int(groupLeader(t))]
+        return NamespaceInodes(
+            pid: pidNamespaces[Int(tasks[Int(t)].pidNamespace)].inode,
+            pidForChildren: pidNamespaces[Int(leader.pidForChildren)].inode,
+            ipc: ipcNamespaces[Int(leader.ipcNamespace)].inode)
+    }
+
+    func ipcTable(_ kind: IpcKind, namespace ns: Int32) -> [IpcObjectView] {
+        let ids = ipcNamespaces[Int(ns)].ids[kind.rawValue]
+        var rows: [IpcObjectView] = []
+        rows.reserveCapacity(ids.inUse)
+        ids.idr.forEach { idx, _ in
+            guard let o = ids.objects[idx] else { return }
+            rows.append(IpcObjectView(
+                key: o.key, id: o.id, mode: o.mode, uid: o.uid, gid: o.gid, cuid: o.cuid, cgid: o.cgid,
+                creatorPid: o.creatorPid, ctime: o.ctime, nsems: o.nsems, size: o.size))
+        }
+        return rows
+    }
+}
