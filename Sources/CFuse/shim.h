@@ -9,6 +9,8 @@
 #include <fuse3/fuse_opt.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 /* FUSE_ARGS_INIT is a macro. */
 static inline struct fuse_args nextidfs_args_init(int argc, char **argv) {
@@ -25,5 +27,8 @@ static inline void nextidfs_fi_set_direct_io(struct fuse_file_info *fi, int nofl
 }
 
 static inline int nextidfs_fi_flags(const struct fuse_file_info *fi) { return fi->flags; }
+
+/* An anonymous memory file (memfd_create without _GNU_SOURCE). */
+static inline int nextidfs_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 0); }
 
 #endif

@@ -1,4 +1,5 @@
-/// The errno values the simulated kernel returns, with Linux's numbers (x86_64) and names.
+/// The errno values the simulated kernel (and the tree above it) returns, with Linux's numbers
+/// (x86_64) and names.
 public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible {
     case EPERM = 1
     case ENOENT = 2
@@ -8,8 +9,12 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
     case EACCES = 13
     case EBUSY = 16
     case EEXIST = 17
+    case ENOTDIR = 20
+    case EISDIR = 21
     case EINVAL = 22
     case ENOSPC = 28
+    case ELOOP = 40
+    case ESTALE = 116
 
     public var name: String {
         switch self {
@@ -21,8 +26,12 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
         case .EACCES: "EACCES"
         case .EBUSY: "EBUSY"
         case .EEXIST: "EEXIST"
+        case .ENOTDIR: "ENOTDIR"
+        case .EISDIR: "EISDIR"
         case .EINVAL: "EINVAL"
         case .ENOSPC: "ENOSPC"
+        case .ELOOP: "ELOOP"
+        case .ESTALE: "ESTALE"
         }
     }
 

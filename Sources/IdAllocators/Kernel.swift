@@ -81,40 +81,22 @@ public final class Kernel: Sendable {
         }
     }
 
-    /// Thread-group ids (root namespace) at or above `from`, ascending, at most `limit`.
-    public func threadGroups(from: Int32, limit: Int) -> [Int32] {
-        machine.withLock { m in
-            var out: [Int32] = []
-            var next = m.pidNamespaces[0].idr.firstUsed(from: Int(max(from, 0)))
-            while let nr = next, out.count < limit {
-                if let t = m.pidNamespaces[0].idr.value(at: nr), m.tasks[Int(t)].isLeader { out.append(Int32(nr)) }
-                next = m.pidNamespaces[0].idr.firstUsed(from: nr + 1)
-            }
-            return out
-        }
+    /// Thread-group leaders with a root pid at or above `from`, ascending, at most `limit`.
+    public func threadGroups(from: Int32, limit: Int) -> [TaskEntry] {
+        machine.withLock { m in m.taskEntries(from: from, limit: limit) { m.tasks[Int($0)].isLeader } }
     }
 
-    /// Every thread (root tid, root tgid) with tid at or above `from`, ascending, at most `limit`.
-    public func allThreads(from: Int32, limit: Int) -> [(tid: Int32, tgid: Int32)] {
-        machine.withLock { m in
-            var out: [(Int32, Int32)] = []
-            var next = m.pidNamespaces[0].idr.firstUsed(from: Int(max(from, 0)))
-            while let nr = next, out.count < limit {
-                if let t = m.pidNamespaces[0].idr.value(at: nr) {
-                    out.append((Int32(nr), m.tasks[Int(m.groupLeader(t))].numbers.root))
-                }
-                next = m.pidNamespaces[0].idr.firstUsed(from: nr + 1)
-            }
-            return out
-        }
+    /// Every thread with a root tid at or above `from`, ascending, at most `limit`.
+    public func allThreads(from: Int32, limit: Int) -> [TaskEntry] {
+        machine.withLock { m in m.taskEntries(from: from, limit: limit) { _ in true } }
     }
 
-    /// The threads of the process `tgid` (root tids, leader first); nil unless `tgid` is a
-    /// thread-group leader.
-    public func threads(ofGroup tgid: Int32) -> [Int32]? {
+    /// The threads of the process `tgid` (leader first); nil unless `tgid` is a thread-group
+    /// leader.
+    public func threads(ofGroup tgid: Int32) -> [TaskEntry]? {
         machine.withLock { m in
             guard let t = m.task(rootTid: tgid), m.tasks[Int(t)].isLeader else { return nil }
-            return m.threads(ofLeader: t).map { m.tasks[Int($0)].numbers.root }
+            return m.threads(ofLeader: t).map { m.entry($0) }
         }
     }
 

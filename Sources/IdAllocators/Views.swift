@@ -25,6 +25,13 @@ public struct TaskIdentity: Sendable, Equatable {
     public var gid: UInt32
 }
 
+/// A task as directory listings show it.
+public struct TaskEntry: Sendable, Equatable {
+    public var tid: Int32
+    public var tgid: Int32
+    public var serial: UInt64
+}
+
 /// The namespace inode numbers behind a process's ns/ links.
 public struct NamespaceInodes: Sendable, Equatable {
     public var pid: UInt32
@@ -63,6 +70,22 @@ extension Machine {
     func identity(of t: TaskIndex) -> TaskIdentity {
         let leader = tasks[Int(groupLeader(t))]
         return TaskIdentity(serial: tasks[Int(t)].serial, tgid: leader.numbers.root, uid: leader.uid, gid: leader.gid)
+    }
+
+    func entry(_ t: TaskIndex) -> TaskEntry {
+        TaskEntry(tid: tasks[Int(t)].numbers.root, tgid: tasks[Int(groupLeader(t))].numbers.root, serial: tasks[Int(t)].serial)
+    }
+
+    /// Tasks by ascending root pid from `from`, those that pass `include`, at most `limit`.
+    func taskEntries(from: Int32, limit: Int, include: (TaskIndex) -> Bool) -> [TaskEntry] {
+        let idr = pidNamespaces[Int(rootPidNamespace)].idr
+        var out: [TaskEntry] = []
+        var next = idr.firstUsed(from: Int(max(from, 0)))
+        while let nr = next, out.count < limit {
+            if let t = idr.value(at: nr), include(t) { out.append(entry(t)) }
+            next = idr.firstUsed(from: nr + 1)
+        }
+        return out
     }
 
     func namespaceInodes(of t: TaskIndex) -> NamespaceInodes {

@@ -10,7 +10,7 @@ import Testing
         #expect(s.name == Array("init".utf8))
         #expect(w.sysctl(.nsLastPid, of: 1) == 1)
         #expect(w.sysctl(.pidMax, of: 1) == 32768)
-        #expect(w.kernel.threadGroups(from: 0, limit: 10) == [1])
+        #expect(w.kernel.threadGroups(from: 0, limit: 10).map(\.tid) == [1])
     }
 
     @Test func forksCountUpFromTheCursor() {

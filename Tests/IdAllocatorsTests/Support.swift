@@ -23,7 +23,7 @@ struct World {
         }
         if flags.contains(.thread) {
             let group = kernel.status(of: tid)!.tgid
-            return kernel.threads(ofGroup: group)!.last!
+            return kernel.threads(ofGroup: group)!.last!.tid
         }
         return kernel.children(of: tid)!.last!
     }

@@ -1,0 +1,15 @@
+import IdAllocators
+
+/// task/<tid>/next_id (SPEC.md section 3): the thread's pending ids. A write is one line of the
+/// grammar at offset 0; anything else is EINVAL and leaves the pending ids as they were.
+struct NextIdFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        kernel.pendingIds(of: node.tid).map(NextIdGrammar.render)
+    }
+
+    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+        guard offset == 0 else { return WriteOutcome(result: .failure(.EINVAL)) }
+        let result = NextIdGrammar.parse(data).flatMap { kernel.setPendingIds(of: node.tid, $0) }
+        return WriteOutcome(result: result.map { _ in data.count })
+    }
+}

@@ -1,0 +1,35 @@
+import IdAllocators
+
+/// sys/kernel/{ns_last_pid,pid_max,msg_next_id,sem_next_id,shm_next_id} (SPEC.md section 5).
+/// Under <pid>/ they act as that process, with its namespaces and uid; at the top of the mount
+/// they act on the root namespaces with the real caller's uid.
+struct SysctlFile: TreeFile {
+    let name: SysctlName
+    let top: Bool
+
+    func actor(_ node: NodeRef, _ caller: Caller?) -> Actor {
+        top ? .host(uid: caller?.uid ?? 0) : .task(node.tid)
+    }
+
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        kernel.readSysctl(name, as: actor(node, nil)).map(ProcFormats.number)
+    }
+
+    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+        // Like the kernel's sysctl_writes_strict: a write past the start is ignored.
+        guard offset == 0 else { return WriteOutcome(result: .success(data.count)) }
+        let result = kernel.writeSysctl(name, value: KernelInteger.parse(data), as: actor(node, caller))
+        return WriteOutcome(result: result.map { _ in data.count })
+    }
+}
+
+/// sysvipc/{msg,sem,shm}: the IPC namespace's table.
+struct SysvipcFile: TreeFile {
+    let kind: IpcKind
+    let top: Bool
+
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let rows = kernel.ipcTable(kind, as: top ? .host(uid: 0) : .task(node.tid)) else { return .failure(.ESRCH) }
+        return .success(SysvipcFormat.table(kind, rows))
+    }
+}

@@ -1,0 +1,61 @@
+import IdAllocators
+
+/// <pid>/status and task/<tid>/status.
+struct StatusFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(ProcFormats.status(s))
+    }
+}
+
+/// <pid>/stat and task/<tid>/stat.
+struct StatFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(ProcFormats.stat(s, isThread: s.pid != s.tgid))
+    }
+}
+
+/// <pid>/comm and task/<tid>/comm.
+struct CommFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(ProcFormats.comm(s))
+    }
+}
+
+/// <pid>/cmdline.
+struct CmdlineFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(ProcFormats.cmdline(s))
+    }
+}
+
+/// task/<tid>/children: the processes this thread forked or adopted.
+struct ChildrenFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let pids = kernel.children(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(ProcFormats.children(pids))
+    }
+}
+
+/// ns/pid, ns/pid_for_children, ns/ipc: `pid:[N]`, `ipc:[N]`.
+struct NamespaceLink: TreeLink {
+    func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let ns = kernel.namespaceInodes(of: node.tid) else { return .failure(.ESRCH) }
+        switch node.kind {
+        case .nsPid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
+        case .nsPidForChildren: return .success(ProcFormats.namespaceLink("pid", ns.pidForChildren))
+        default: return .success(ProcFormats.namespaceLink("ipc", ns.ipc))
+        }
+    }
+}
+
+/// task/<tid> at the top: `../<tgid>/task/<tid>`.
+struct TaskLink: TreeLink {
+    func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let id = kernel.identity(of: node.tid) else { return .failure(.ESRCH) }
+        return .success(Array("../\(id.tgid)/task/\(node.tid)".utf8))
+    }
+}

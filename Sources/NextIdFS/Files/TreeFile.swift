@@ -1,0 +1,75 @@
+public import IdAllocators
+import Synchronization
+
+/// The real process behind a request (fuse_req_ctx).
+public struct Caller: Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// What a write did: bytes taken or an errno, and whether task owners changed (their files'
+/// cached attributes must then be dropped).
+public struct WriteOutcome: Sendable {
+    public var result: Result<Int, Errno>
+    public var ownersChanged: Bool = false
+}
+
+/// Per-open state a file may keep between writes (the ctl file's failed line).
+public final class WriteMemory: Sendable {
+    let failedLine = Mutex<(line: [UInt8], errno: Errno)?>(nil)
+}
+
+/// One kind of regular file: how it renders and how it takes writes.
+protocol TreeFile: Sendable {
+    /// What a read at offset 0 shows.
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
+    /// A write; files without one answer EINVAL, as procfs does.
+    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome
+}
+
+extension TreeFile {
+    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+        WriteOutcome(result: .failure(.EINVAL))
+    }
+}
+
+/// A symbolic link: its target.
+protocol TreeLink: Sendable {
+    func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
+}
+
+extension NodeKind {
+    /// The file type behind a regular-file kind.
+    var file: (any TreeFile)? {
+        switch self {
+        case .processStatus, .threadStatus: StatusFile()
+        case .processStat, .threadStat: StatFile()
+        case .processComm, .threadComm: CommFile()
+        case .processCmdline: CmdlineFile()
+        case .children: ChildrenFile()
+        case .nextId: NextIdFile()
+        case .ctl: CtlFile()
+        case .nsLastPid, .rootNsLastPid: SysctlFile(name: .nsLastPid, top: self == .rootNsLastPid)
+        case .pidMax, .rootPidMax: SysctlFile(name: .pidMax, top: self == .rootPidMax)
+        case .msgNextId, .rootMsgNextId: SysctlFile(name: .msgNextId, top: self == .rootMsgNextId)
+        case .semNextId, .rootSemNextId: SysctlFile(name: .semNextId, top: self == .rootSemNextId)
+        case .shmNextId, .rootShmNextId: SysctlFile(name: .shmNextId, top: self == .rootShmNextId)
+        case .sysvipcMsg, .rootSysvipcMsg: SysvipcFile(kind: .msg, top: self == .rootSysvipcMsg)
+        case .sysvipcSem, .rootSysvipcSem: SysvipcFile(kind: .sem, top: self == .rootSysvipcSem)
+        case .sysvipcShm, .rootSysvipcShm: SysvipcFile(kind: .shm, top: self == .rootSysvipcShm)
+        default: nil
+        }
+    }
+
+    var link: (any TreeLink)? {
+        switch self {
+        case .nsPid, .nsPidForChildren, .nsIpc: NamespaceLink()
+        case .taskLink: TaskLink()
+        default: nil
+        }
+    }
+}

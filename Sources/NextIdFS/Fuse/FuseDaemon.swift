@@ -1,0 +1,230 @@
+import CFuse
+import Glibc
+import IdAllocators
+import Synchronization
+
+/// How the daemon runs (FUSE conventions: -f, -d, -s, -o).
+public struct DaemonOptions: Sendable {
+    public var mountpoint: String
+    public var foreground = false
+    public var debug = false
+    public var singleThreaded = false
+    public var allowOther = false
+    /// More -o options for libfuse.
+    public var extraOptions: [String] = []
+    public var pidMax = Limits.defaultPidMax
+
+    public init(mountpoint: String) { self.mountpoint = mountpoint }
+
+    /// default_permissions and auto_unmount always: the kernel checks the simulated owners, and
+    /// a killed daemon never leaves a dead mount.
+    var fuseOptions: String {
+        (["default_permissions", "auto_unmount", "fsname=nextidfs", "subtype=nextidfs"]
+            + (allowOther ? ["allow_other"] : []) + extraOptions).joined(separator: ",")
+    }
+}
+
+public struct DaemonError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Mounts a `Filesystem`, serves it until SIGTERM, SIGINT, SIGHUP or an outside unmount, and
+/// unmounts. libfuse 3.14's own signal handling does not wake its loops reliably, so a thread
+/// waits for the signals and unmounts, which ends every worker's read of /dev/fuse.
+public enum FuseDaemon {
+    public static func run(_ options: DaemonOptions) throws(DaemonError) {
+        let mountpoint = try checkMountpoint(options.mountpoint)
+        // Blocked from here on (and in every thread started later): a stop request that comes
+        // while mounting waits for the stopper instead of killing a half-started daemon.
+        Stopper.blockSignals()
+        let context = FuseContext(filesystem: Filesystem(kernel: Kernel(pidMax: options.pidMax, now: { Int64(time(nil)) })))
+        let userdata = Unmanaged.passRetained(context).toOpaque()
+
+        var argv = ["nextidfs", "-o", options.fuseOptions] + (options.debug ? ["-d"] : [])
+        var ops = makeOperations()
+        let session: OpaquePointer = try withCapturedStderr { () throws(DaemonError) -> OpaquePointer in
+            let se = withCArguments(&argv) { argc, cargv in
+                var args = nextidfs_args_init(argc, cargv)
+                defer { fuse_opt_free_args(&args) }
+                return fuse_session_new(&args, &ops, MemoryLayout<fuse_lowlevel_ops>.size, userdata)
+            }
+            guard let se else { throw DaemonError(description: "cannot start a FUSE session") }
+            guard fuse_session_mount(se, mountpoint) == 0 else {
+                fuse_session_destroy(se)
+                throw DaemonError(description: "cannot mount on \(mountpoint)")
+            }
+            return se
+        }
+        context.session.store(Int(bitPattern: UnsafeRawPointer(session)), ordering: .releasing)
+
+        fuse_daemonize(options.foreground || options.debug ? 1 : 0)
+
+        let stopper = Stopper(session: session)
+        stopper.start()
+        let status: Int32
+        if options.singleThreaded {
+            status = fuse_session_loop(session)
+        } else {
+            let config = fuse_loop_cfg_create()
+            fuse_loop_cfg_set_clone_fd(config, 0)
+            fuse_loop_cfg_set_max_threads(config, 10)
+            status = fuse_session_loop_mt(session, config)
+            fuse_loop_cfg_destroy(config)
+        }
+        let signalled = stopper.finish()
+        fuse_session_destroy(session)
+        Unmanaged<FuseContext>.fromOpaque(userdata).release()
+        if status != 0 && !signalled {
+            throw DaemonError(description: "the FUSE loop ended with an error (\(status))")
+        }
+    }
+
+    /// The mount point must be an existing directory that is not already a mount point, and
+    /// /dev/fuse must be there.
+    static func checkMountpoint(_ path: String) throws(DaemonError) -> String {
+        guard let resolved = realpath(path, nil) else {
+            throw DaemonError(description: "mount point \(path) does not exist")
+        }
+        defer { free(resolved) }
+        let canonical = String(cString: resolved)
+        var st = stat()
+        guard stat(canonical, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+            throw DaemonError(description: "mount point \(path) is not a directory")
+        }
+        if isMountpoint(canonical) {
+            throw DaemonError(description: "\(canonical) is already a mount point (unmount it first: fusermount3 -u \(canonical))")
+        }
+        guard access("/dev/fuse", R_OK | W_OK) == 0 else {
+            let reason = errno == ENOENT ? "missing: load the fuse module (modprobe fuse)" : "not accessible: \(String(cString: strerror(errno)))"
+            throw DaemonError(description: "/dev/fuse is \(reason)")
+        }
+        return canonical
+    }
+
+    /// Whether /proc/self/mountinfo lists `path` as a mount point.
+    static func isMountpoint(_ path: String) -> Bool {
+        guard let file = fopen("/proc/self/mountinfo", "r") else { return false }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0 {
+            let fields = String(cString: line!).split(separator: " ")
+            if fields.count > 4, unescapeMountinfo(String(fields[4])) == path { return true }
+        }
+        return false
+    }
+
+    /// mountinfo writes space, tab, newline and backslash as \ooo.
+    static func unescapeMountinfo(_ s: String) -> String {
+        var out: [UInt8] = []
+        var bytes = Array(s.utf8)[...]
+        while let b = bytes.first {
+            if b == UInt8(ascii: "\\"), bytes.count >= 4,
+               let v = UInt8(String(decoding: bytes.dropFirst().prefix(3), as: UTF8.self), radix: 8) {
+                out.append(v)
+                bytes = bytes.dropFirst(4)
+            } else {
+                out.append(b)
+                bytes = bytes.dropFirst()
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Runs `body` with stderr sent to a memory file, so that libfuse's and fusermount3's
+    /// complaints become part of one error line instead of several.
+    static func withCapturedStderr<T>(_ body: () throws(DaemonError) -> T) throws(DaemonError) -> T {
+        fflush(nil)
+        let saved = dup(2)
+        let capture = nextidfs_memfd("nextidfs-stderr")
+        guard saved >= 0, capture >= 0 else { return try body() }
+        dup2(capture, 2)
+        let result: Result<T, DaemonError>
+        do { result = .success(try body()) } catch { result = .failure(error) }
+        fflush(nil)
+        dup2(saved, 2)
+        close(saved)
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        lseek(capture, 0, SEEK_SET)
+        while true {
+            let n = read(capture, &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[0..<n]
+        }
+        close(capture)
+        switch result {
+        case .success(let value):
+            if !text.isEmpty { _ = text.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) } }
+            return value
+        case .failure(let error):
+            let detail = String(decoding: text, as: UTF8.self)
+                .split(separator: "\n").map { $0.trimmingPrefix("fuse: ").trimmingPrefix("fusermount3: ") }
+                .joined(separator: "; ")
+            throw DaemonError(description: detail.isEmpty ? error.description : "\(error.description): \(detail)")
+        }
+    }
+
+    static func withCArguments<R>(_ args: inout [String], _ body: (Int32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        return cargs.withUnsafeMutableBufferPointer { body(Int32(args.count), $0.baseAddress!) }
+    }
+}
+
+/// Waits for SIGTERM, SIGINT and SIGHUP on its own thread; the first one ends the session and
+/// unmounts, which makes the loop return. Unmounting happens exactly once, here or after the
+/// loop ended for another reason (an outside unmount).
+final class Stopper: Sendable {
+    let sessionBits: Int
+    /// nil while serving; then whether a signal stopped it.
+    let state = Mutex<Bool?>(nil)
+
+    init(session: OpaquePointer) { sessionBits = Int(bitPattern: UnsafeRawPointer(session)) }
+
+    var session: OpaquePointer { OpaquePointer(bitPattern: sessionBits)! }
+
+    static var signals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&set, s) }
+        return set
+    }
+
+    static func blockSignals() {
+        var set = Stopper.signals
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    func start() {
+        Stopper.blockSignals()
+        var thread = pthread_t()
+        let me = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { arg in
+            let stopper = Unmanaged<Stopper>.fromOpaque(arg!).takeRetainedValue()
+            var set = Stopper.signals
+            var received: Int32 = 0
+            while sigwait(&set, &received) != 0 {}
+            stopper.stop(signalled: true)
+            return nil
+        }, me)
+        pthread_detach(thread)
+    }
+
+    func stop(signalled: Bool) {
+        state.withLock { state in
+            guard state == nil else { return }
+            state = signalled
+            fuse_session_exit(session)
+            fuse_session_unmount(session)
+        }
+    }
+
+    /// After the loop: unmount if nobody did; whether a signal ended it.
+    func finish() -> Bool {
+        stop(signalled: false)
+        return state.withLock { $0 ?? false }
+    }
+}

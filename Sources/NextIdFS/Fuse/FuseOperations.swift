@@ -1,0 +1,193 @@
+import CFuse
+import Glibc
+import IdAllocators
+import Synchronization
+
+/// The libfuse low-level callbacks: each turns a request into a `Filesystem` call and the
+/// answer into a reply. Nothing here knows what a pid is.
+final class FuseContext: Sendable {
+    let filesystem: Filesystem
+    /// The session, once created (for cache invalidation notices).
+    let session = Atomic<Int>(0)
+    /// Attribute and entry cache time. Stale nodes answer ESTALE, so the kernel looks again.
+    static let cacheSeconds = 1.0
+    /// Timestamps of every node: when the daemon started.
+    let startTime = time(nil)
+
+    init(filesystem: Filesystem) { self.filesystem = filesystem }
+
+    var sessionPointer: OpaquePointer? { OpaquePointer(bitPattern: session.load(ordering: .acquiring)) }
+
+    func stat(_ a: NodeAttributes) -> stat {
+        var st = Glibc.stat()
+        st.st_ino = UInt(a.inode)
+        let type: UInt32
+        switch a.type {
+        case .directory: type = 0o040000
+        case .regular: type = 0o100000
+        case .symlink: type = 0o120000
+        }
+        st.st_mode = type | a.permissions
+        st.st_nlink = a.type == .directory ? 2 : 1
+        st.st_uid = a.uid
+        st.st_gid = a.gid
+        st.st_size = 0
+        st.st_blksize = 4096
+        st.st_atim.tv_sec = startTime
+        st.st_mtim.tv_sec = startTime
+        st.st_ctim.tv_sec = startTime
+        return st
+    }
+}
+
+private func context(_ req: fuse_req_t?) -> FuseContext {
+    Unmanaged<FuseContext>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
+}
+
+private func openFile(_ fi: UnsafeMutablePointer<fuse_file_info>?) -> OpenFile {
+    Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).takeUnretainedValue()
+}
+
+@discardableResult
+private func replyError(_ req: fuse_req_t?, _ e: Errno) -> Int32 { fuse_reply_err(req, e.rawValue) }
+
+private func replyEntry(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttributes) {
+    var e = fuse_entry_param()
+    e.ino = a.inode
+    e.attr = ctx.stat(a)
+    e.attr_timeout = FuseContext.cacheSeconds
+    e.entry_timeout = FuseContext.cacheSeconds
+    fuse_reply_entry(req, &e)
+}
+
+private func replyAttr(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttributes) {
+    var st = ctx.stat(a)
+    fuse_reply_attr(req, &st, FuseContext.cacheSeconds)
+}
+
+func makeOperations() -> fuse_lowlevel_ops {
+    var ops = fuse_lowlevel_ops()
+
+    ops.lookup = { req, parent, name in
+        let ctx = context(req)
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self), count: strlen(name!)))
+        switch ctx.filesystem.lookup(parent: parent, name: bytes) {
+        case .success(let a): replyEntry(req, ctx, a)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.forget = { req, _, _ in fuse_reply_none(req) }
+    ops.forget_multi = { req, _, _ in fuse_reply_none(req) }
+
+    ops.getattr = { req, ino, _ in
+        let ctx = context(req)
+        switch ctx.filesystem.getattr(ino) {
+        case .success(let a): replyAttr(req, ctx, a)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    // Size changes (O_TRUNC without atomic_o_trunc, truncate(2)) and times are accepted and
+    // change nothing; mode and owner changes are refused as procfs refuses them.
+    ops.setattr = { req, ino, _, toSet, _ in
+        let ctx = context(req)
+        if toSet & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID) != 0 {
+            replyError(req, .EPERM)
+            return
+        }
+        let result = toSet & FUSE_SET_ATTR_SIZE != 0 ? ctx.filesystem.truncate(ino) : ctx.filesystem.getattr(ino)
+        switch result {
+        case .success(let a): replyAttr(req, ctx, a)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.readlink = { req, ino in
+        switch context(req).filesystem.readlink(ino) {
+        case .success(let target): _ = (target + [0]).withUnsafeBufferPointer { fuse_reply_readlink(req, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.opendir = { req, ino, fi in
+        switch context(req).filesystem.getattr(ino) {
+        case .success(let a) where a.type == .directory: fuse_reply_open(req, fi)
+        case .success: replyError(req, .ENOTDIR)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.readdir = { req, ino, size, offset, _ in
+        let ctx = context(req)
+        var buffer = [CChar](repeating: 0, count: size)
+        var used = 0
+        let error = buffer.withUnsafeMutableBufferPointer { buf in
+            ctx.filesystem.readdir(ino, from: Int64(offset)) { entry in
+                var st = ctx.stat(NodeAttributes(inode: entry.inode, type: entry.type, permissions: 0, uid: 0, gid: 0))
+                return (entry.name + [0]).withUnsafeBufferPointer { name in
+                    let cname = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self)
+                    let needed = fuse_add_direntry(req, nil, 0, cname, nil, 0)
+                    guard used + needed <= size else { return false }
+                    fuse_add_direntry(req, buf.baseAddress! + used, size - used, cname, &st, off_t(entry.next))
+                    used += needed
+                    return true
+                }
+            }
+        }
+        if let error, used == 0 {
+            replyError(req, error)
+        } else {
+            fuse_reply_buf(req, buffer, used)
+        }
+    }
+
+    ops.releasedir = { req, _, _ in fuse_reply_err(req, 0) }
+
+    // Every file: st_size 0 and direct_io, so reads always reach the daemon; read-only opens
+    // skip the flush round trip.
+    ops.open = { req, ino, fi in
+        switch context(req).filesystem.open(ino) {
+        case .failure(let e): replyError(req, e)
+        case .success(let file):
+            let readOnly = nextidfs_fi_flags(fi) & O_ACCMODE == O_RDONLY
+            nextidfs_fi_set_direct_io(fi, readOnly ? 1 : 0)
+            let handle = Unmanaged.passRetained(file)
+            fi!.pointee.fh = UInt64(UInt(bitPattern: handle.toOpaque()))
+            if fuse_reply_open(req, fi) != 0 { handle.release() }
+        }
+    }
+
+    ops.read = { req, _, size, offset, fi in
+        let ctx = context(req)
+        switch ctx.filesystem.read(openFile(fi), offset: Int64(offset), size: size) {
+        case .success(let bytes): fuse_reply_buf(req, bytes, bytes.count)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.write = { req, _, buf, size, offset, fi in
+        let ctx = context(req)
+        let data = UnsafeRawBufferPointer(start: buf, count: size)
+        let fctx = fuse_req_ctx(req)!.pointee
+        let (result, invalidate) = ctx.filesystem.write(openFile(fi), ArraySlice(data), offset: Int64(offset), by: Caller(uid: fctx.uid, gid: fctx.gid))
+        // Owners changed: drop the kernel's cached attributes before the writer sees success,
+        // so permission checks that follow use the new owner.
+        if let se = ctx.sessionPointer {
+            for inode in invalidate { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
+        }
+        switch result {
+        case .success(let n): fuse_reply_write(req, n)
+        case .failure(let e): replyError(req, e)
+        }
+    }
+
+    ops.flush = { req, _, _ in fuse_reply_err(req, 0) }
+
+    ops.release = { req, _, fi in
+        Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).release()
+        fuse_reply_err(req, 0)
+    }
+
+    return ops
+}

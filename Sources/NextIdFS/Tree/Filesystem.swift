@@ -1,0 +1,220 @@
+public import IdAllocators
+import Synchronization
+
+/// A node's attributes, as getattr and lookup report them.
+public struct NodeAttributes: Sendable, Equatable {
+    public var inode: UInt64
+    public var type: NodeKind.FileType
+    public var permissions: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// One open(2) of a regular file: the content built at its last read at offset 0, and what its
+/// writes need to remember.
+public final class OpenFile: Sendable {
+    let node: NodeRef
+    let file: any TreeFile
+    let memory = WriteMemory()
+    private let snapshot = Mutex<[UInt8]?>(nil)
+
+    init(node: NodeRef, file: any TreeFile) {
+        self.node = node
+        self.file = file
+    }
+
+    /// Content is built afresh by a read at offset 0 and served from there for later offsets.
+    func read(offset: Int64, size: Int, kernel: Kernel) -> Result<[UInt8], Errno> {
+        snapshot.withLock { cached in
+            if offset == 0 || cached == nil {
+                switch file.content(of: node, in: kernel) {
+                case .success(let bytes): cached = bytes
+                case .failure(let e): return .failure(e)
+                }
+            }
+            let bytes = cached!
+            let start = Int(min(max(offset, 0), Int64(bytes.count)))
+            return .success(Array(bytes[start..<min(bytes.count, start + size)]))
+        }
+    }
+}
+
+/// The tree of SPEC.md section 2 in terms of inode numbers, names and bytes: what the FUSE glue
+/// calls. Nodes are not stored: an inode number names its kind and task, and every request
+/// checks the task is still the same one.
+public final class Filesystem: Sendable {
+    public let kernel: Kernel
+
+    public init(kernel: Kernel) { self.kernel = kernel }
+
+    /// Entries in a directory listing; pids follow the fixed entries at offset `dynamicBase + pid`.
+    static let dynamicBase: Int64 = 64
+    static let listingBatch = 256
+
+    // MARK: nodes
+
+    /// The node an inode names, if its task is still the one it was made for. A stale inode
+    /// gives ESTALE, so that the kernel looks the path up again (the pid may have a new task).
+    func resolve(_ inode: UInt64) -> Result<(NodeRef, uid: UInt32, gid: UInt32), Errno> {
+        guard let node = NodeRef(inode: inode) else { return .failure(.ENOENT) }
+        switch node.kind.scope {
+        case .machine:
+            return .success((node, 0, 0))
+        case .process, .thread:
+            guard let id = kernel.identity(of: node.tid), id.serial & NodeRef.serialMask == node.serial,
+                  node.kind.scope == .thread || id.tgid == node.tid else {
+                return .failure(.ESTALE)
+            }
+            return .success((node, id.uid, id.gid))
+        }
+    }
+
+    func attributes(_ node: NodeRef, uid: UInt32, gid: UInt32) -> NodeAttributes {
+        NodeAttributes(inode: node.inode, type: node.kind.type, permissions: node.kind.permissions, uid: uid, gid: gid)
+    }
+
+    public func getattr(_ inode: UInt64) -> Result<NodeAttributes, Errno> {
+        resolve(inode).map { attributes($0.0, uid: $0.uid, gid: $0.gid) }
+    }
+
+    public func lookup(parent: UInt64, name: [UInt8]) -> Result<NodeAttributes, Errno> {
+        resolve(parent).flatMap { dir, uid, gid in
+            guard dir.kind.type == .directory else { return .failure(.ENOTDIR) }
+            if let fixed = dir.kind.fixedEntries.first(where: { $0.name.utf8.elementsEqual(name) }) {
+                return .success(attributes(dir.sibling(fixed.kind), uid: uid, gid: gid))
+            }
+            guard let pid = Filesystem.pidName(name) else { return .failure(.ENOENT) }
+            switch dir.kind {
+            case .root:
+                guard let id = kernel.identity(of: pid), id.tgid == pid else { return .failure(.ENOENT) }
+                return .success(attributes(NodeRef(kind: .processDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
+            case .taskLinksDir:
+                guard let id = kernel.identity(of: pid) else { return .failure(.ENOENT) }
+                return .success(attributes(NodeRef(kind: .taskLink, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
+            case .threadsDir:
+                guard let id = kernel.identity(of: pid), id.tgid == dir.tid else { return .failure(.ENOENT) }
+                return .success(attributes(NodeRef(kind: .threadDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
+            default:
+                return .failure(.ENOENT)
+            }
+        }
+    }
+
+    /// A pid as procfs spells it: decimal, no sign, no leading zero.
+    static func pidName(_ name: [UInt8]) -> Int32? {
+        guard name.first != UInt8(ascii: "0"), let n = Tokens.unsignedDecimal(name, max: UInt64(Limits.pidMaxLimit)) else {
+            return nil
+        }
+        return Int32(n)
+    }
+
+    // MARK: directories
+
+    public struct DirectoryEntry: Sendable {
+        public var name: [UInt8]
+        public var inode: UInt64
+        public var type: NodeKind.FileType
+        /// The offset that resumes the listing after this entry.
+        public var next: Int64
+    }
+
+    /// Lists `inode` from `offset`; `emit` returns false when the reply buffer is full.
+    public func readdir(_ inode: UInt64, from offset: Int64, _ emit: (DirectoryEntry) -> Bool) -> Errno? {
+        let dir: NodeRef
+        switch resolve(inode) {
+        case .failure(let e): return e
+        case .success(let r): dir = r.0
+        }
+        guard dir.kind.type == .directory else { return .ENOTDIR }
+        let fixed: [(name: String, kind: NodeKind)] = [(".", dir.kind), ("..", dir.kind)] + dir.kind.fixedEntries
+        var position = offset
+        while position < Int64(fixed.count) {
+            let entry = fixed[Int(position)]
+            let node = position < 2 ? dir : dir.sibling(entry.kind)
+            position += 1
+            if !emit(DirectoryEntry(name: Array(entry.name.utf8), inode: node.inode, type: node.kind.type, next: position)) {
+                return nil
+            }
+        }
+        let childKind: NodeKind
+        let list: (Int32) -> [TaskEntry]
+        switch dir.kind {
+        case .root:
+            childKind = .processDir
+            list = { self.kernel.threadGroups(from: $0, limit: Filesystem.listingBatch) }
+        case .taskLinksDir:
+            childKind = .taskLink
+            list = { self.kernel.allThreads(from: $0, limit: Filesystem.listingBatch) }
+        case .threadsDir:
+            childKind = .threadDir
+            let group = kernel.threads(ofGroup: dir.tid) ?? []
+            list = { from in group.filter { $0.tid >= from } }
+        default:
+            return nil
+        }
+        var from = Int32(max(position - Filesystem.dynamicBase + 1, 0))
+        while true {
+            let batch = list(from)
+            guard !batch.isEmpty else { return nil }
+            for task in batch {
+                let node = NodeRef(kind: childKind, tid: task.tid, serial: task.serial)
+                let entry = DirectoryEntry(name: Array(String(task.tid).utf8), inode: node.inode, type: childKind.type,
+                                           next: Filesystem.dynamicBase + Int64(task.tid))
+                if !emit(entry) { return nil }
+            }
+            if dir.kind == .threadsDir { return nil }
+            from = batch.last!.tid + 1
+        }
+    }
+
+    public func readlink(_ inode: UInt64) -> Result<[UInt8], Errno> {
+        resolve(inode).flatMap { node, _, _ in
+            guard let link = node.kind.link else { return .failure(.EINVAL) }
+            return link.target(of: node, in: kernel)
+        }
+    }
+
+    // MARK: files
+
+    public func open(_ inode: UInt64) -> Result<OpenFile, Errno> {
+        resolve(inode).flatMap { node, _, _ in
+            switch node.kind.type {
+            case .directory: return .failure(.EISDIR)
+            case .symlink: return .failure(.ELOOP)
+            case .regular: return .success(OpenFile(node: node, file: node.kind.file!))
+            }
+        }
+    }
+
+    public func read(_ file: OpenFile, offset: Int64, size: Int) -> Result<[UInt8], Errno> {
+        file.read(offset: offset, size: size, kernel: kernel)
+    }
+
+    /// A write; `invalidate` lists inodes whose cached owner changed (setuid/setgid).
+    public func write(_ file: OpenFile, _ data: ArraySlice<UInt8>, offset: Int64, by caller: Caller) -> (result: Result<Int, Errno>, invalidate: [UInt64]) {
+        let outcome = file.file.write(data, offset: offset, to: file.node, by: caller, in: kernel, memory: file.memory)
+        guard outcome.ownersChanged, let id = kernel.identity(of: file.node.tid) else { return (outcome.result, []) }
+        return (outcome.result, inodes(ofProcess: id.tgid))
+    }
+
+    /// O_TRUNC and truncate(2) are accepted and change nothing (SPEC.md section 3).
+    public func truncate(_ inode: UInt64) -> Result<NodeAttributes, Errno> {
+        getattr(inode).flatMap { attributes in
+            attributes.type == .regular ? .success(attributes) : .failure(.EISDIR)
+        }
+    }
+
+    /// Every inode of a process and its threads.
+    public func inodes(ofProcess tgid: Int32) -> [UInt64] {
+        guard let threads = kernel.threads(ofGroup: tgid), let leader = threads.first else { return [] }
+        var out = NodeKind.allCases.filter { $0.scope == .process }.map {
+            NodeRef(kind: $0, tid: tgid, serial: leader.serial).inode
+        }
+        for thread in threads {
+            out += NodeKind.allCases.filter { $0.scope == .thread }.map {
+                NodeRef(kind: $0, tid: thread.tid, serial: thread.serial).inode
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+@testable import IdAllocators
+@testable import NextIdFS
+import Testing
+
+@Suite struct FormatTests {
+    let sample = TaskStatus(name: Array("worker".utf8), tgid: 500, pid: 501, ppid: 1, uid: 1000, gid: 100, threads: 2,
+                            nsTgid: [500, 1], nsPid: [501, 2], startTime: 7)
+
+    @Test func status() {
+        let text = String(decoding: ProcFormats.status(sample), as: UTF8.self)
+        #expect(text == """
+            Name:\tworker
+            State:\tS (sleeping)
+            Tgid:\t500
+            Pid:\t501
+            PPid:\t1
+            Uid:\t1000\t1000\t1000\t1000
+            Gid:\t100\t100\t100\t100
+            Threads:\t2
+            NStgid:\t500\t1
+            NSpid:\t501\t2
+
+            """)
+    }
+
+    @Test func nameEscapes() {
+        var s = sample
+        s.name = Array("a\\b\nc d".utf8)
+        let first = String(decoding: ProcFormats.status(s), as: UTF8.self).split(separator: "\n").first!
+        #expect(first == "Name:\ta\\\\b\\nc d")
+    }
+
+    @Test func statHas52Fields() {
+        var s = sample
+        s.name = Array("a b) c".utf8)
+        let text = String(decoding: ProcFormats.stat(s, isThread: true), as: UTF8.self)
+        #expect(text.hasPrefix("501 (a b) c) S 1 "))
+        #expect(text.hasSuffix("\n"))
+        let closing = text.lastIndex(of: ")")!
+        let fields = text[text.index(closing, offsetBy: 2)...].dropLast().split(separator: " ").map(String.init)
+        #expect(fields.count + 2 == 52)
+        #expect(fields[17] == "2", "num_threads (field 20)")
+        #expect(fields[19] == "7", "starttime (field 22)")
+        #expect(fields[35] == "-1", "exit_signal (field 38) of a thread")
+        #expect(String(decoding: ProcFormats.stat(sample, isThread: false), as: UTF8.self).split(separator: " ")[37] == "17")
+    }
+
+    @Test func childrenAndSmallFiles() {
+        #expect(ProcFormats.children([3, 40, 500]) == bytes("3 40 500 "))
+        #expect(ProcFormats.children([]) == [])
+        #expect(ProcFormats.comm(sample) == bytes("worker\n"))
+        #expect(ProcFormats.cmdline(sample) == bytes("worker") + [0])
+        #expect(ProcFormats.number(-1) == bytes("-1\n"))
+        #expect(ProcFormats.namespaceLink("ipc", 4026531839) == bytes("ipc:[4026531839]"))
+    }
+
+    /// Lines as Linux's seq_printf formats give them (checked against this machine's
+    /// /proc/sysvipc files by the shell tests).
+    @Test func sysvipcTables() {
+        let row = IpcObjectView(key: 0x1234, id: 32769, mode: 0o600, uid: 1000, gid: 100, cuid: 0, cgid: 0,
+                                creatorPid: 42, ctime: 1_700_000_000, nsems: 3, size: 65536)
+        let msg = String(decoding: SysvipcFormat.table(.msg, [row]), as: UTF8.self).split(separator: "\n")
+        #expect(msg[0] == "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime")
+        #expect(msg[1] == "      4660      32769   600           0          0     0     0  1000   100     0     0          0          0 1700000000")
+        let sem = String(decoding: SysvipcFormat.table(.sem, [row]), as: UTF8.self).split(separator: "\n")
+        #expect(sem[1] == "      4660      32769   600          3  1000   100     0     0          0 1700000000")
+        let shm = String(decoding: SysvipcFormat.table(.shm, [row]), as: UTF8.self).split(separator: "\n")
+        #expect(shm[1] == "      4660      32769   600                 65536    42     0      0  1000   100     0     0          0          0 1700000000                     0                     0")
+        var negative = row
+        negative.key = -559038737
+        #expect(String(decoding: SysvipcFormat.table(.msg, [negative]), as: UTF8.self).split(separator: "\n")[1].hasPrefix("-559038737"))
+    }
+}

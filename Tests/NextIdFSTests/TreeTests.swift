@@ -1,0 +1,170 @@
+import IdAllocators
+@testable import NextIdFS
+import Testing
+
+/// The tree over a kernel, without FUSE: names, inodes, listings, reads and writes.
+@Suite struct TreeTests {
+    let fs = Filesystem(kernel: Kernel(pidMax: 32768, now: { 1_700_000_000 }))
+    let root = Caller(uid: 0, gid: 0)
+
+    func path(_ components: String...) -> Result<NodeAttributes, Errno> {
+        var node: Result<NodeAttributes, Errno> = fs.getattr(1)
+        for c in components { node = node.flatMap { fs.lookup(parent: $0.inode, name: Array(c.utf8)) } }
+        return node
+    }
+
+    func inode(_ components: String...) -> UInt64 {
+        var node: Result<NodeAttributes, Errno> = fs.getattr(1)
+        for c in components { node = node.flatMap { fs.lookup(parent: $0.inode, name: Array(c.utf8)) } }
+        return (try? node.get().inode) ?? 0
+    }
+
+    func write(_ inode: UInt64, _ text: String, offset: Int64 = 0, file: OpenFile? = nil) -> Result<Int, Errno> {
+        guard let f = file ?? (try? fs.open(inode).get()) else { return .failure(.ENOENT) }
+        return fs.write(f, ArraySlice(Array(text.utf8)), offset: offset, by: root).result
+    }
+
+    func read(_ inode: UInt64) -> String {
+        guard let f = try? fs.open(inode).get(), let b = try? fs.read(f, offset: 0, size: 1 << 20).get() else { return "<error>" }
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    func list(_ inode: UInt64) -> [String] {
+        var names: [String] = []
+        _ = fs.readdir(inode, from: 0) { names.append(String(decoding: $0.name, as: UTF8.self)); return true }
+        return names
+    }
+
+    @Test func layout() throws {
+        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "1"])
+        #expect(list(inode("1")) == [".", "..", "cmdline", "comm", "ns", "stat", "status", "sys", "sysvipc", "task"])
+        #expect(list(inode("1", "task")) == [".", "..", "1"])
+        #expect(list(inode("1", "task", "1")) == [".", "..", "children", "comm", "ctl", "next_id", "stat", "status"])
+        #expect(list(inode("1", "sys", "kernel")) == [".", "..", "msg_next_id", "ns_last_pid", "pid_max", "sem_next_id", "shm_next_id"])
+        #expect(list(inode("sys", "kernel")).count == 7)
+        #expect(list(inode("task")) == [".", "..", "1"])
+        #expect(try path("1", "task", "1", "ctl").get().permissions == 0o600)
+        #expect(try path("1", "status").get().permissions == 0o444)
+        #expect(try path("1", "ns").get().permissions == 0o511)
+        #expect(path("2") == .failure(.ENOENT))
+        #expect(path("01") == .failure(.ENOENT), "procfs names have no leading zero")
+        #expect(path("1", "nope") == .failure(.ENOENT))
+        #expect(path("1", "status", "x") == .failure(.ENOTDIR))
+        #expect(fs.readlink(inode("task", "1")) == .success(Array("../1/task/1".utf8)))
+        #expect(fs.readlink(inode("1", "ns", "ipc")) == .success(Array("ipc:[4026531839]".utf8)))
+    }
+
+    @Test func forkThroughCtlAndReadBack() {
+        let ctl = inode("1", "task", "1", "ctl")
+        #expect(read(ctl) == "")
+        #expect(write(inode("1", "task", "1", "next_id"), "LONG 4242\n") == .success(10))
+        #expect(read(inode("1", "task", "1", "next_id")) == "LONG 4242\n")
+        #expect(write(ctl, "fork\n") == .success(5))
+        #expect(read(ctl) == "4242\n")
+        #expect(read(inode("1", "task", "1", "next_id")) == "")
+        #expect(read(inode("4242", "status")).contains("NSpid:\t4242\n"))
+        #expect(read(inode("1", "task", "1", "children")) == "4242 ")
+        #expect(list(1).suffix(2) == ["1", "4242"])
+        #expect(write(ctl, "clone thread\n") == .success(13))
+        #expect(list(inode("task")) == [".", "..", "1", "2", "4242"], "a forced pid leaves the cursor: the thread gets 2")
+        #expect(list(inode("1", "task")) == [".", "..", "1", "2"])
+    }
+
+    @Test func batchesStopAtTheFirstFailureWithAShortWrite() {
+        let ctl = inode("1", "task", "1", "ctl")
+        let file = try! fs.open(ctl).get()
+        #expect(write(ctl, "fork\nbogus\nfork\n", file: file) == .success(5))
+        #expect(read(ctl) == "-22 EINVAL\n")
+        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "1", "2"])
+        // The writer retries the rest: the failed line is not run again.
+        #expect(write(ctl, "bogus\nfork\n", file: file) == .failure(.EINVAL))
+        #expect(write(ctl, "fork\n", file: file) == .success(5))
+        #expect(list(1).last == "3")
+        // A failing pending id is not retried as an automatic fork.
+        #expect(write(ctl, "next_id LONG 2\nfork\n", file: file) == .success(15))
+        #expect(read(ctl) == "-17 EEXIST\n")
+        #expect(write(ctl, "fork\n", file: file) == .failure(.EEXIST))
+        #expect(list(1).last == "3")
+        #expect(write(ctl, "bogus") == .failure(.EINVAL), "a first line that fails fails the write")
+    }
+
+    @Test func nextIdWritesAreAllOrNothing() {
+        let nextId = inode("1", "task", "1", "next_id")
+        #expect(write(nextId, "LONG2 1 500") == .success(11))
+        for bad in ["LONG 5 6", "clear x", "LONG 5\nLONG 6\n", "LONG -1"] {
+            #expect(write(nextId, bad) == .failure(.EINVAL))
+        }
+        #expect(write(nextId, "LONG 7", offset: 3) == .failure(.EINVAL))
+        #expect(read(nextId) == "LONG2 1 500\n")
+        #expect(fs.truncate(nextId).map(\.inode) == .success(nextId))
+        #expect(read(nextId) == "LONG2 1 500\n", "truncate changes nothing")
+        #expect(write(nextId, "clear\n") == .success(6))
+        #expect(read(nextId) == "")
+    }
+
+    @Test func sysctlFiles() {
+        let lastPid = inode("1", "sys", "kernel", "ns_last_pid")
+        #expect(read(lastPid) == "1\n")
+        #expect(write(lastPid, "99\n") == .success(3))
+        #expect(read(inode("sys", "kernel", "ns_last_pid")) == "99\n")
+        #expect(write(lastPid, "x\n") == .failure(.EINVAL))
+        #expect(write(lastPid, "7", offset: 5) == .success(1), "ignored, like sysctl_writes_strict")
+        #expect(read(lastPid) == "99\n")
+        #expect(read(inode("sys", "kernel", "msg_next_id")) == "-1\n")
+        let file = try! fs.open(inode("sys", "kernel", "pid_max")).get()
+        #expect(fs.write(file, ArraySlice(Array("4000\n".utf8)), offset: 0, by: Caller(uid: 1000, gid: 0)).result == .failure(.EPERM))
+        #expect(fs.write(file, ArraySlice(Array("4000\n".utf8)), offset: 0, by: root).result == .success(5))
+        #expect(read(inode("1", "sys", "kernel", "pid_max")) == "4000\n")
+    }
+
+    @Test func staleInodesAndVanishedTasks() {
+        let ctl = inode("1", "task", "1", "ctl")
+        _ = write(ctl, "fork\n")
+        let status2 = inode("2", "status")
+        let open2 = try! fs.open(status2).get()
+        _ = write(inode("2", "task", "2", "ctl"), "exit\n")
+        #expect(fs.getattr(status2) == .failure(.ESTALE))
+        #expect(fs.read(open2, offset: 0, size: 100) == .failure(.ESRCH))
+        #expect(path("2") == .failure(.ENOENT))
+        // The same pid again: a new inode, the old one stays stale.
+        _ = write(inode("1", "task", "1", "next_id"), "LONG 2")
+        _ = write(ctl, "fork\n")
+        #expect(inode("2", "status") != status2)
+        #expect(fs.getattr(status2) == .failure(.ESTALE))
+        #expect(read(inode("2", "status")).contains("Pid:\t2\n"))
+    }
+
+    @Test func setuidChangesOwnersAndAsksForInvalidation() {
+        _ = write(inode("1", "task", "1", "ctl"), "fork\n")
+        let file = try! fs.open(inode("2", "task", "2", "ctl")).get()
+        let (result, invalidate) = fs.write(file, ArraySlice(Array("setgid 100\nsetuid 1000\n".utf8)), offset: 0, by: root)
+        #expect(result == .success(23))
+        #expect(invalidate.contains(inode("2", "task", "2", "ctl")))
+        #expect(invalidate.contains(inode("2")))
+        let attrs = try! path("2", "task", "2", "next_id").get()
+        #expect(attrs.uid == 1000 && attrs.gid == 100)
+    }
+
+    @Test func largeListingsResumeByOffset() {
+        let ctl = inode("1", "task", "1", "ctl")
+        _ = write(ctl, String(repeating: "fork\n", count: 700))
+        var names: [String] = []
+        var offset: Int64 = 0
+        var calls = 0
+        while true {
+            var got = 0
+            _ = fs.readdir(1, from: offset) { entry in
+                if got == 50 { return false }
+                names.append(String(decoding: entry.name, as: UTF8.self))
+                offset = entry.next
+                got += 1
+                return true
+            }
+            calls += 1
+            if got == 0 { break }
+        }
+        #expect(names.count == 5 + 701)
+        #expect(Set(names).count == names.count)
+        #expect(calls > 10)
+    }
+}
