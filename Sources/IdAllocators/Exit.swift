@@ -20,6 +20,7 @@ extension Machine {
     func exitThread(_ t: TaskIndex) {
         let leader = tasks[Int(t)].leader
         reparentChildren(of: t, to: leader)
+        endedTasks.append(entry(t))
         unlinkThread(t)
         releaseTask(t)
     }
@@ -94,7 +95,9 @@ extension Machine {
         unlinkChild(leader)
         let process = tasks[Int(leader)]
         leaveIpcNamespace(process.ipcNamespace)
-        for thread in threads(ofLeader: leader) { releaseTask(thread) }
+        let members = threads(ofLeader: leader)
+        endedTasks += members.map { entry($0) }
+        for thread in members { releaseTask(thread) }
         putPidNamespace(process.pidForChildren)
     }
 

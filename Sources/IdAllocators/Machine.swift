@@ -16,6 +16,8 @@ public final class Machine {
     var pendingIds: [TaskIndex: [Int32]] = [:]
     /// Each thread's last ctl result (value, or -errno), per thread (sparse).
     var lastResults: [TaskIndex: Int64] = [:]
+    /// Tasks ended by the batch being performed (for the filesystem's caches).
+    var endedTasks: [TaskEntry] = []
     var nextSerial: UInt64 = 1
     var nextNamespaceInode = Limits.firstDynamicInode
     /// A monotonically increasing count of task creations, reported as start time.

@@ -27,6 +27,8 @@ public enum Actor: Sendable, Equatable {
 public struct BatchOutcome: Sendable, Equatable {
     public var completed: Int
     public var failure: Errno?
+    /// Tasks that ended during the batch (an exit, or a namespace's init taking its tasks).
+    public var ended: [TaskEntry] = []
 }
 
 extension Machine {
@@ -55,9 +57,11 @@ extension Machine {
         guard let actor = task(rootTid: actorTid) else { return BatchOutcome(completed: 0, failure: .ESRCH) }
         let serial = tasks[Int(actor)].serial
         var completed = 0
+        endedTasks = []
+        defer { endedTasks = [] }
         for line in batch {
             guard tasks[Int(actor)].serial == serial, task(rootTid: actorTid) == actor else {
-                return BatchOutcome(completed: completed, failure: .ESRCH)
+                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks)
             }
             let result = line.flatMap { perform($0, actor: actor) }
             if tasks[Int(actor)].serial == serial {
@@ -66,10 +70,10 @@ extension Machine {
                 case .failure(let e): lastResults[actor] = -Int64(e.rawValue)
                 }
             }
-            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e) }
+            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks) }
             completed += 1
         }
-        return BatchOutcome(completed: completed, failure: nil)
+        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks)
     }
 
     /// The namespaces and uid an actor acts with.

@@ -27,10 +27,12 @@ struct CtlFile: TreeFile {
             }
         }
         guard let failure = outcome.failure else {
-            return WriteOutcome(result: .success(data.count), ownersChanged: ownersChanged)
+            return WriteOutcome(result: .success(data.count), ownersChanged: ownersChanged, ended: outcome.ended)
         }
-        if outcome.completed == 0 { return WriteOutcome(result: .failure(failure), ownersChanged: ownersChanged) }
+        if outcome.completed == 0 {
+            return WriteOutcome(result: .failure(failure), ownersChanged: ownersChanged, ended: outcome.ended)
+        }
         memory.failedLine.withLock { $0 = (Array(lines[outcome.completed].line), failure) }
-        return WriteOutcome(result: .success(lines[outcome.completed - 1].end), ownersChanged: ownersChanged)
+        return WriteOutcome(result: .success(lines[outcome.completed - 1].end), ownersChanged: ownersChanged, ended: outcome.ended)
     }
 }

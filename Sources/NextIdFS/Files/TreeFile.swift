@@ -11,11 +11,12 @@ public struct Caller: Sendable {
     }
 }
 
-/// What a write did: bytes taken or an errno, and whether task owners changed (their files'
-/// cached attributes must then be dropped).
+/// What a write did: bytes taken or an errno, and what it changed that the kernel may have
+/// cached: task owners (setuid/setgid) and tasks that ended.
 public struct WriteOutcome: Sendable {
     public var result: Result<Int, Errno>
     public var ownersChanged: Bool = false
+    public var ended: [TaskEntry] = []
 }
 
 /// Per-open state a file may keep between writes (the ctl file's failed line).

@@ -1,4 +1,5 @@
 import CFuse
+import Dispatch
 import Glibc
 import IdAllocators
 import Synchronization
@@ -14,9 +15,31 @@ final class FuseContext: Sendable {
     /// Timestamps of every node: when the daemon started.
     let startTime = time(nil)
 
+    /// Cache invalidations run here, off the worker threads: a notice about a directory
+    /// entry takes that directory's lock, which a lookup waiting for a worker may hold.
+    let notifier = DispatchQueue(label: "nextidfs.invalidate")
+
     init(filesystem: Filesystem) { self.filesystem = filesystem }
 
-    var sessionPointer: OpaquePointer? { OpaquePointer(bitPattern: session.load(ordering: .acquiring)) }
+    /// Tells the kernel to forget what `invalidation` names, waiting a little for it so that the
+    /// writer's next path lookup sees the change; never long enough to block a lookup that
+    /// this very worker would have to answer (-s, or every worker busy).
+    func invalidate(_ invalidation: Filesystem.Invalidation) {
+        let bits = session.load(ordering: .acquiring)
+        guard !invalidation.isEmpty, bits != 0 else { return }
+        let done = DispatchSemaphore(value: 0)
+        notifier.async {
+            let se = OpaquePointer(bitPattern: bits)
+            for inode in invalidation.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
+            for entry in invalidation.names {
+                _ = entry.name.withUnsafeBufferPointer { name in
+                    fuse_lowlevel_notify_inval_entry(se, entry.parent, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), name.count)
+                }
+            }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + .milliseconds(50))
+    }
 
     func stat(_ a: NodeAttributes) -> stat {
         var st = Glibc.stat()
@@ -170,12 +193,10 @@ func makeOperations() -> fuse_lowlevel_ops {
         let ctx = context(req)
         let data = UnsafeRawBufferPointer(start: buf, count: size)
         let fctx = fuse_req_ctx(req)!.pointee
-        let (result, invalidate) = ctx.filesystem.write(openFile(fi), ArraySlice(data), offset: Int64(offset), by: Caller(uid: fctx.uid, gid: fctx.gid))
-        // Owners changed: drop the kernel's cached attributes before the writer sees success,
-        // so permission checks that follow use the new owner.
-        if let se = ctx.sessionPointer {
-            for inode in invalidate { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
-        }
+        let (result, invalidation) = ctx.filesystem.write(openFile(fi), ArraySlice(data), offset: Int64(offset), by: Caller(uid: fctx.uid, gid: fctx.gid))
+        // Before the writer sees success: the next permission check uses the new owner, the
+        // next lookup of an ended task misses.
+        ctx.invalidate(invalidation)
         switch result {
         case .success(let n): fuse_reply_write(req, n)
         case .failure(let e): replyError(req, e)

@@ -147,7 +147,7 @@ public final class Filesystem: Sendable {
             list = { self.kernel.allThreads(from: $0, limit: Filesystem.listingBatch) }
         case .threadsDir:
             childKind = .threadDir
-            let group = kernel.threads(ofGroup: dir.tid) ?? []
+            let group = (kernel.threads(ofGroup: dir.tid) ?? []).sorted { $0.tid < $1.tid }
             list = { from in group.filter { $0.tid >= from } }
         default:
             return nil
@@ -190,11 +190,34 @@ public final class Filesystem: Sendable {
         file.read(offset: offset, size: size, kernel: kernel)
     }
 
-    /// A write; `invalidate` lists inodes whose cached owner changed (setuid/setgid).
-    public func write(_ file: OpenFile, _ data: ArraySlice<UInt8>, offset: Int64, by caller: Caller) -> (result: Result<Int, Errno>, invalidate: [UInt64]) {
+    /// What the kernel's caches must forget after a write: attributes of nodes whose owner
+    /// changed, and names of tasks that ended.
+    public struct Invalidation: Sendable, Equatable {
+        public struct Name: Sendable, Equatable {
+            public var parent: UInt64
+            public var name: [UInt8]
+        }
+        public var inodes: [UInt64] = []
+        public var names: [Name] = []
+        public var isEmpty: Bool { inodes.isEmpty && names.isEmpty }
+    }
+
+    public func write(_ file: OpenFile, _ data: ArraySlice<UInt8>, offset: Int64, by caller: Caller) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
         let outcome = file.file.write(data, offset: offset, to: file.node, by: caller, in: kernel, memory: file.memory)
-        guard outcome.ownersChanged, let id = kernel.identity(of: file.node.tid) else { return (outcome.result, []) }
-        return (outcome.result, inodes(ofProcess: id.tgid))
+        var invalidation = Invalidation()
+        if outcome.ownersChanged, let id = kernel.identity(of: file.node.tid) {
+            invalidation.inodes = inodes(ofProcess: id.tgid)
+        }
+        for task in outcome.ended {
+            let name = Array(String(task.tid).utf8)
+            if task.tid == task.tgid { invalidation.names.append(.init(parent: NodeRef(kind: .root).inode, name: name)) }
+            invalidation.names.append(.init(parent: NodeRef(kind: .taskLinksDir).inode, name: name))
+            if task.tid != task.tgid, let leader = kernel.identity(of: task.tgid) {
+                let threadsDir = NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)
+                invalidation.names.append(.init(parent: threadsDir.inode, name: name))
+            }
+        }
+        return (outcome.result, invalidation)
     }
 
     /// O_TRUNC and truncate(2) are accepted and change nothing (SPEC.md section 3).

@@ -1,0 +1,39 @@
+# Shared by the scripts: installing what is missing and building what is stale.
+# Source it; it defines functions only.
+
+NEXTIDFS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ensure_packages PKG... : installs the Debian packages that are missing (as root), else says
+# which command would.
+ensure_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "nextidfs needs: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+        return 1
+    fi
+    echo "installing ${missing[*]} ..." >&2
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# newer_sources BINARY : true when BINARY is missing or any source of the package is newer.
+newer_sources() {
+    local bin=$1
+    [ -x "$bin" ] || return 0
+    [ -n "$(find "$NEXTIDFS_ROOT/Package.swift" "$NEXTIDFS_ROOT/Sources" -newer "$bin" -print -quit)" ]
+}
+
+# build_release : the release daemon, rebuilt when stale. Prints its path.
+build_release() {
+    local bin="$NEXTIDFS_ROOT/.build/release/nextidfs"
+    if newer_sources "$bin"; then
+        echo "building nextidfs (release) ..." >&2
+        (cd "$NEXTIDFS_ROOT" && swift build -c release --product nextidfs >&2) || return 1
+    fi
+    echo "$bin"
+}

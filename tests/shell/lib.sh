@@ -1,0 +1,113 @@
+# Helpers for the shell-level tests: a daemon per test on a private mount point, and checks
+# that talk to the mount with the shell's own builtins (echo, printf, read, redirections).
+set -u
+
+NEXTIDFS_BIN=${NEXTIDFS_BIN:?set NEXTIDFS_BIN to the nextidfs binary}
+FAILURES=0
+CHECKS=0
+TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
+
+fail() { FAILURES=$((FAILURES + 1)); echo "FAIL [$TEST_NAME] $*" >&2; }
+pass() { CHECKS=$((CHECKS + 1)); }
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+    if [ "$2" == "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+# expect_match WHAT REGEX ACTUAL
+expect_match() {
+    if [[ "$3" =~ $2 ]]; then pass; else fail "$1: [$3] does not match /$2/"; fi
+}
+
+# The errno name behind a shell's error message.
+errno_of_message() {
+    case "$1" in
+        *"Invalid argument"*) echo EINVAL ;;
+        *"Operation not permitted"*) echo EPERM ;;
+        *"Permission denied"*) echo EACCES ;;
+        *"File exists"*) echo EEXIST ;;
+        *"No such process"*) echo ESRCH ;;
+        *"No such file or directory"*) echo ENOENT ;;
+        *"Device or resource busy"*) echo EBUSY ;;
+        *"No space left on device"*) echo ENOSPC ;;
+        *"Cannot allocate memory"*) echo ENOMEM ;;
+        *"Resource temporarily unavailable"*) echo EAGAIN ;;
+        *"Stale file handle"*) echo ESTALE ;;
+        "") echo OK ;;
+        *) echo "OTHER($1)" ;;
+    esac
+}
+
+# put FILE TEXT: writes TEXT (printf %s, so no newline unless given) with a shell redirection;
+# prints OK or the errno name.
+put() {
+    local err
+    err=$( { printf '%s' "$2" > "$1"; } 2>&1 )
+    errno_of_message "$err"
+}
+
+# expect_put WHAT FILE TEXT ERRNO
+expect_put() {
+    local got
+    got=$(put "$2" "$3")
+    expect_eq "$1 (write '${3//$'\n'/\\n}' to ${2#$MNT/})" "$4" "$got"
+}
+
+# get FILE: the file's content (with a trailing newline kept visible as \n).
+get() {
+    local content
+    content=$(cat "$1"; printf x)
+    content=${content%x}
+    printf '%s' "${content//$'\n'/\\n}"
+}
+
+# ctl PID TID LINE: runs a ctl line; prints the read-back (value or -errno NAME).
+ctl() {
+    put "$MNT/$1/task/$2/ctl" "$3"$'\n' > /dev/null
+    cat "$MNT/$1/task/$2/ctl"
+}
+
+# status_field PID FIELD
+status_field() {
+    local line
+    while IFS= read -r line; do
+        case "$line" in "$2:"*) line=${line#"$2:"}; line=${line//$'\t'/ }; echo "${line# }"; return ;; esac
+    done < "$MNT/$1/status"
+}
+
+# start_daemon [OPTIONS...]: mounts a fresh nextidfs on $MNT (foreground daemon in the
+# background, pid in DAEMON_PID).
+start_daemon() {
+    MNT=$(mktemp -d /tmp/nextidfs-test.XXXXXX)
+    "$NEXTIDFS_BIN" -f "$@" "$MNT" 2> "$MNT.log" &
+    DAEMON_PID=$!
+    local i
+    for i in $(seq 100); do
+        grep -q " $MNT fuse.nextidfs " /proc/mounts && return 0
+        kill -0 "$DAEMON_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    fail "daemon did not mount on $MNT: $(cat "$MNT.log")"
+    exit 1
+}
+
+# stop_daemon: SIGTERM, wait, check exit status 0 and that the mount is gone.
+stop_daemon() {
+    kill -TERM "$DAEMON_PID"
+    local status=0
+    wait "$DAEMON_PID" || status=$?
+    expect_eq "daemon exit status after SIGTERM" 0 "$status"
+    if grep -q " $MNT " /proc/mounts; then
+        fail "mount $MNT still present after SIGTERM"
+        fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
+    fi
+    rmdir "$MNT" 2>/dev/null
+    rm -f "$MNT.log"
+}
+
+# finish: summary line and exit status for the runner.
+finish() {
+    echo "[$TEST_NAME] $CHECKS checks passed, $FAILURES failed"
+    [ "$FAILURES" -eq 0 ]
+}
