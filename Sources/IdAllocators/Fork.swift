@@ -13,20 +13,20 @@ extension Machine {
     /// Creates a task on behalf of thread `actor`; returns the child's pid in the actor's own pid
     /// namespace (what fork/clone return).
     func copyProcess(actor: TaskIndex, flags: CloneFlags) -> Result<Int64, Errno> {
-        // A thread shares its creator's namespaces and semaphore undo list: CLONE_THREAD with
-        // CLONE_NEWPID, or with CLONE_NEWIPC (which clashes with CLONE_SYSVSEM), is an invalid
-        // argument. These fail before the pending ids are looked at.
-        if flags.contains(.thread) && flags.contains(.newPid) { return .failure(.EINVAL) }
-        if flags.contains(.thread) && flags.contains(.newIpc) {
-            // copy_namespaces checks the capability before the CLONE_SYSVSEM clash.
-            return .failure(uid(of: actor) == 0 ? .EINVAL : .EPERM)
-        }
-        let setTid = takePendingIds(of: actor) ?? []
-
         let process = groupLeader(actor)
         let active = tasks[Int(actor)].pidNamespace
         let forChildren = tasks[Int(process)].pidForChildren
         let uid = tasks[Int(process)].uid
+
+        // A thread shares its creator's namespaces and semaphore undo list: CLONE_THREAD with
+        // CLONE_NEWPID, or with CLONE_NEWIPC (which clashes with CLONE_SYSVSEM), is an invalid
+        // argument and leaves the pending ids alone. The errno follows the kernel's order of
+        // checks: the namespace of a new thread, then the capability, then the clash.
+        if flags.contains(.thread) && !flags.isDisjoint(with: [.newPid, .newIpc]) {
+            if flags.contains(.newPid) || active != forChildren { return .failure(.EINVAL) }
+            return .failure(uid == 0 ? .EINVAL : .EPERM)
+        }
+        let setTid = takePendingIds(of: actor) ?? []
 
         // A new thread must land in its group's own namespace.
         if flags.contains(.thread) && active != forChildren { return .failure(.EINVAL) }

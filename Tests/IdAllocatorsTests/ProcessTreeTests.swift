@@ -127,6 +127,8 @@ import Testing
         #expect(w.errno(p, .clone(.thread)) == .EINVAL)
         #expect(w.errno(p, .unshare(.pid)) == .EINVAL)
         #expect(w.errno(p, .unshare([.pid, .ipc])) == .EINVAL)
+        _ = w.call(p, .setuid(1000))
+        #expect(w.errno(p, .clone([.newIpc, .thread])) == .EINVAL, "the new thread's namespace is checked before the capability")
         #expect(w.kernel.namespaceInodes(of: p)!.ipc == 4026531839, "a failed unshare changes nothing")
     }
 

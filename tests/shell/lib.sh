@@ -80,8 +80,10 @@ status_field() {
 # background, pid in DAEMON_PID).
 start_daemon() {
     MNT=$(mktemp -d /tmp/nextidfs-test.XXXXXX)
-    "$NEXTIDFS_BIN" -f "$@" "$MNT" 2> "$MNT.log" &
+    "$NEXTIDFS_BIN" -f "$@" "$MNT" > "$MNT.log" 2>&1 &
     DAEMON_PID=$!
+    # Whatever happens to the test, no daemon and no mount stay behind.
+    trap cleanup_daemon EXIT
     local i
     for i in $(seq 100); do
         grep -q " $MNT fuse.nextidfs " /proc/mounts && return 0
@@ -90,6 +92,17 @@ start_daemon() {
     done
     fail "daemon did not mount on $MNT: $(cat "$MNT.log")"
     exit 1
+}
+
+cleanup_daemon() {
+    if [ -n "${DAEMON_PID:-}" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        echo "FAIL [$TEST_NAME] test ended with the daemon still running" >&2
+        kill -TERM "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null
+    fi
+    if [ -n "${MNT:-}" ] && grep -q " $MNT " /proc/mounts; then
+        fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
+    fi
 }
 
 # stop_daemon: SIGTERM, wait, check exit status 0 and that the mount is gone.
@@ -104,6 +117,7 @@ stop_daemon() {
     fi
     rmdir "$MNT" 2>/dev/null
     rm -f "$MNT.log"
+    DAEMON_PID=
 }
 
 # finish: summary line and exit status for the runner.
