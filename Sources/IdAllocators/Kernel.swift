@@ -5,10 +5,18 @@ import Synchronization
 /// ctl batch) runs alone, so concurrent writers never see each other's intermediate state.
 public final class Kernel: Sendable {
     private let machine: Mutex<Machine>
+    private let now: @Sendable () -> Int64
+    /// When the machine started (seconds since the epoch, from `now`).
+    public let bootTime: Int64
 
     public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
         machine = Mutex(Machine(pidMax: pidMax, now: now))
+        self.now = now
+        bootTime = now()
     }
+
+    /// Seconds since the machine started.
+    public var uptime: Int64 { now() - bootTime }
 
     // MARK: calls
 

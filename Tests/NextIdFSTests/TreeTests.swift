@@ -36,7 +36,8 @@ import Testing
     }
 
     @Test func layout() throws {
-        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "1"])
+        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "uptime", "1"])
+        #expect(read(inode("uptime")) == "0.00 0.00\n")
         #expect(list(inode("1")) == [".", "..", "cmdline", "comm", "ns", "stat", "status", "sys", "sysvipc", "task"])
         #expect(list(inode("1", "task")) == [".", "..", "1"])
         #expect(list(inode("1", "task", "1")) == [".", "..", "children", "comm", "ctl", "next_id", "stat", "status"])
@@ -75,7 +76,7 @@ import Testing
         let file = try! fs.open(ctl).get()
         #expect(write(ctl, "fork\nbogus\nfork\n", file: file) == .success(5))
         #expect(read(ctl) == "-22 EINVAL\n")
-        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "1", "2"])
+        #expect(list(1) == [".", "..", "task", "sysvipc", "sys", "uptime", "1", "2"])
         // The writer retries the rest: the failed line is not run again.
         #expect(write(ctl, "bogus\nfork\n", file: file) == .failure(.EINVAL))
         #expect(write(ctl, "fork\n", file: file) == .success(5))
@@ -165,7 +166,7 @@ import Testing
             calls += 1
             if got == 0 { break }
         }
-        #expect(names.count == 5 + 701)
+        #expect(names.count == 6 + 701)
         #expect(Set(names).count == names.count)
         #expect(calls > 10)
     }

@@ -62,6 +62,7 @@ extension NodeKind {
         case .sysvipcMsg, .rootSysvipcMsg: SysvipcFile(kind: .msg, top: self == .rootSysvipcMsg)
         case .sysvipcSem, .rootSysvipcSem: SysvipcFile(kind: .sem, top: self == .rootSysvipcSem)
         case .sysvipcShm, .rootSysvipcShm: SysvipcFile(kind: .shm, top: self == .rootSysvipcShm)
+        case .uptime: UptimeFile()
         default: nil
         }
     }

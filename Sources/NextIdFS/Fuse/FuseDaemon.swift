@@ -95,8 +95,8 @@ public enum FuseDaemon {
             throw DaemonError(description: "\(canonical) is already a mount point (unmount it first: fusermount3 -u \(canonical))")
         }
         guard access("/dev/fuse", R_OK | W_OK) == 0 else {
-            let reason = errno == ENOENT ? "missing: load the fuse module (modprobe fuse)" : "not accessible: \(String(cString: strerror(errno)))"
-            throw DaemonError(description: "/dev/fuse is \(reason)")
+            if errno == ENOENT { throw DaemonError(description: "/dev/fuse is missing: load the fuse module (modprobe fuse)") }
+            throw DaemonError(description: "not permitted to use /dev/fuse (\(String(cString: strerror(errno)))): run as root or give this user access to it")
         }
         return canonical
     }
@@ -193,6 +193,9 @@ final class Stopper: Sendable {
     }
 
     static func blockSignals() {
+        // A background job of a non-interactive shell starts with SIGINT ignored; an ignored
+        // signal is never delivered to sigwait, so take the default back before blocking.
+        for s in [SIGTERM, SIGINT, SIGHUP] { signal(s, SIG_DFL) }
         var set = Stopper.signals
         pthread_sigmask(SIG_BLOCK, &set, nil)
         signal(SIGPIPE, SIG_IGN)

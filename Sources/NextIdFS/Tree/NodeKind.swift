@@ -7,6 +7,8 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case rootSysvipcDir, rootSysvipcMsg, rootSysvipcSem, rootSysvipcShm
     case rootSysDir, rootSysKernelDir
     case rootNsLastPid, rootPidMax, rootMsgNextId, rootSemNextId, rootShmNextId
+    /// uptime: how long the simulated machine has run (pstree reads it).
+    case uptime
 
     // <pid>/: one per thread group.
     case processDir = 32
@@ -62,7 +64,7 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     /// The fixed entries of a directory, in listing order.
     public var fixedEntries: [(name: String, kind: NodeKind)] {
         switch self {
-        case .root: [("task", .taskLinksDir), ("sysvipc", .rootSysvipcDir), ("sys", .rootSysDir)]
+        case .root: [("task", .taskLinksDir), ("sysvipc", .rootSysvipcDir), ("sys", .rootSysDir), ("uptime", .uptime)]
         case .rootSysvipcDir: [("msg", .rootSysvipcMsg), ("sem", .rootSysvipcSem), ("shm", .rootSysvipcShm)]
         case .rootSysDir: [("kernel", .rootSysKernelDir)]
         case .rootSysKernelDir:
