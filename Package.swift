@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -54,3 +55,17 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks (ordo-one/benchmark) only when asked for, so that plain builds and CI stay fast:
+// NEXTIDFS_BENCHMARKS=1 swift package benchmark (scripts/bench.sh does this).
+if ProcessInfo.processInfo.environment["NEXTIDFS_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "AllocatorBenchmarks",
+            dependencies: ["IdAllocators", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/AllocatorBenchmarks",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+}

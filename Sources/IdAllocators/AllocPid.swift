@@ -9,14 +9,24 @@ extension Machine {
     func allocPid(in ns: Int32, setTid: [Int32], uid: UInt32, for task: TaskIndex) -> Result<PidNumbers, Errno> {
         let level = pidNamespaces[Int(ns)].level
         guard setTid.count <= level + 1 else { return .failure(.EINVAL) }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: level + 1) { numbers in
+            allocPidLevels(in: ns, level: level, setTid: setTid, uid: uid, for: task, into: numbers)
+        }
+    }
 
-        var numbers = [Int32](repeating: 0, count: level + 1)
-        var allocatedLevels: [(ns: Int32, nr: Int)] = []
+    private func allocPidLevels(in ns: Int32, level: Int, setTid: [Int32], uid: UInt32, for task: TaskIndex,
+                                into numbers: UnsafeMutableBufferPointer<Int32>) -> Result<PidNumbers, Errno> {
         var forcedLeft = setTid.count
         var current = ns
+        /// Levels allocated so far, from the innermost out: `numbers[level]` down to here.
+        var lowestAllocated = level + 1
 
         func fail(_ error: Errno) -> Result<PidNumbers, Errno> {
-            for (levelNS, nr) in allocatedLevels { pidNamespaces[Int(levelNS)].idr.remove(nr) }
+            var levelNS = ns
+            for i in stride(from: level, through: lowestAllocated, by: -1) {
+                pidNamespaces[Int(levelNS)].idr.remove(Int(numbers[i]))
+                levelNS = pidNamespaces[Int(levelNS)].parent
+            }
             // A failed first allocation leaves a fresh namespace as it was.
             if pidNamespaces[Int(ns)].adding && pidNamespaces[Int(ns)].allocated == 0 {
                 pidNamespaces[Int(ns)].idr.cursor = 0
@@ -44,13 +54,17 @@ extension Machine {
                 nr = auto
             }
             numbers[i] = Int32(nr)
-            allocatedLevels.append((current, nr))
+            lowestAllocated = i
             current = pidNamespaces[Int(current)].parent
         }
 
         guard pidNamespaces[Int(ns)].adding else { return fail(.ENOMEM) }
-        for (levelNS, _) in allocatedLevels { pidNamespaces[Int(levelNS)].allocated += 1 }
-        return .success(PidNumbers(levels: numbers))
+        var levelNS = ns
+        for _ in 0...level {
+            pidNamespaces[Int(levelNS)].allocated += 1
+            levelNS = pidNamespaces[Int(levelNS)].parent
+        }
+        return .success(PidNumbers(root: numbers[0], deeper: level == 0 ? [] : Array(numbers[1...level])))
     }
 
     /// init really needs pid 1, but once the cursor has passed RESERVED_PIDS automatic

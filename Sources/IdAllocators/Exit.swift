@@ -20,7 +20,7 @@ extension Machine {
     func exitThread(_ t: TaskIndex) {
         let leader = tasks[Int(t)].leader
         reparentChildren(of: t, to: leader)
-        endedTasks.append(entry(t))
+        endedTasks?.append(entry(t))
         unlinkThread(t)
         releaseTask(t)
     }
@@ -33,7 +33,11 @@ extension Machine {
             zapPidNamespace(ns, dyingInit: leader)
         } else {
             let reaper = pidNamespaces[Int(ns)].childReaper
-            for thread in threads(ofLeader: leader) { reparentChildren(of: thread, to: reaper) }
+            var thread = leader
+            while thread != noTask {
+                reparentChildren(of: thread, to: reaper)
+                thread = tasks[Int(thread)].nextThread
+            }
         }
         endProcess(leader)
     }
@@ -95,9 +99,13 @@ extension Machine {
         unlinkChild(leader)
         let process = tasks[Int(leader)]
         leaveIpcNamespace(process.ipcNamespace)
-        let members = threads(ofLeader: leader)
-        endedTasks += members.map { entry($0) }
-        for thread in members { releaseTask(thread) }
+        var thread = leader
+        while thread != noTask {
+            let next = tasks[Int(thread)].nextThread
+            endedTasks?.append(entry(thread))
+            releaseTask(thread)
+            thread = next
+        }
         putPidNamespace(process.pidForChildren)
     }
 
@@ -106,8 +114,7 @@ extension Machine {
         let task = tasks[Int(t)]
         freePid(task.numbers, innermost: task.pidNamespace)
         putPidNamespace(task.pidNamespace)
-        pendingIds[t] = nil
-        lastResults[t] = nil
+        if task.hasPendingIds { pendingIds[t] = nil }
         releaseTaskSlot(t)
     }
 }

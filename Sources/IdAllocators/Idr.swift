@@ -8,15 +8,15 @@
 /// ids, so allocation stays O(1) from a thousand to millions of pids.
 final class Idr {
     /// `idr_next`: where the next cyclic allocation starts looking.
-    var cursor: Int = 0
+    @exclusivity(unchecked) var cursor: Int = 0
     let capacity: Int
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var count = 0
 
-    private var pages: [IdPage?] = []
+    @exclusivity(unchecked) private var pages: [IdPage?] = []
     /// Bit p set: page p has at least one free id (a page not yet materialised is all free).
-    private var pagesWithFree: [UInt64]
+    @exclusivity(unchecked) private var pagesWithFree: [UInt64]
     /// Bit p set: page p has at least one used id.
-    private var pagesWithUsed: [UInt64]
+    @exclusivity(unchecked) private var pagesWithUsed: [UInt64]
 
     init(capacity: Int) {
         precondition(capacity > 0 && capacity % IdPage.size == 0)
@@ -171,13 +171,13 @@ final class IdPage {
     static let size = 1 << shift
     static let mask = size - 1
 
-    private var used: InlineArray<64, UInt64> = .init(repeating: 0)
-    var values: InlineArray<4096, Int32> = .init(repeating: -1)
+    @exclusivity(unchecked) private var used: InlineArray<64, UInt64> = .init(repeating: 0)
+    @exclusivity(unchecked) var values: InlineArray<4096, Int32> = .init(repeating: -1)
     /// Bit w set: word w has all 64 ids used.
-    private var fullWords: UInt64 = 0
+    @exclusivity(unchecked) private var fullWords: UInt64 = 0
     /// Bit w set: word w has at least one used id.
-    private var nonEmptyWords: UInt64 = 0
-    private(set) var count = 0
+    @exclusivity(unchecked) private var nonEmptyWords: UInt64 = 0
+    @exclusivity(unchecked) private(set) var count = 0
 
     func isUsed(_ offset: Int) -> Bool {
         used[offset >> 6] & (1 << UInt64(offset & 63)) != 0

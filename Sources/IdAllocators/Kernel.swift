@@ -38,7 +38,8 @@ public final class Kernel: Sendable {
     public func lastResult(of tid: Int32) -> Result<Int64?, Errno> {
         machine.withLock { m in
             guard let t = m.task(rootTid: tid) else { return .failure(.ESRCH) }
-            return .success(m.lastResults[t])
+            let result = m.tasks[Int(t)].lastResult
+            return .success(result == Task.noResult ? nil : result)
         }
     }
 
@@ -47,7 +48,7 @@ public final class Kernel: Sendable {
     public func pendingIds(of tid: Int32) -> Result<PendingIds?, Errno> {
         machine.withLock { m in
             guard let t = m.task(rootTid: tid) else { return .failure(.ESRCH) }
-            return .success(m.pendingIds[t].flatMap(PendingIds.init))
+            return .success(m.pendingIds(of: t).flatMap(PendingIds.init))
         }
     }
 

@@ -6,22 +6,22 @@
 /// ipc_idr_alloc/ipc_addid in IpcIds.swift, ipcget key rules in IpcGet.swift, IPC_RMID/IPC_SET
 /// in IpcCtl.swift, the sysctl files in Sysctl.swift, the 2008 next_id proposal in NextId.swift.
 public final class Machine {
-    var tasks: [Task] = []
-    var freeTaskSlots: [TaskIndex] = []
-    var pidNamespaces: [PidNamespace] = []
-    var freePidNamespaces: [Int32] = []
-    var ipcNamespaces: [IpcNamespace] = []
-    var freeIpcNamespaces: [Int32] = []
-    /// Pending ids of the 2008 next_id interface, per thread (sparse).
-    var pendingIds: [TaskIndex: [Int32]] = [:]
-    /// Each thread's last ctl result (value, or -errno), per thread (sparse).
-    var lastResults: [TaskIndex: Int64] = [:]
-    /// Tasks ended by the batch being performed (for the filesystem's caches).
-    var endedTasks: [TaskEntry] = []
-    var nextSerial: UInt64 = 1
+    // Every access happens under Kernel's lock, one call at a time: the runtime's dynamic
+    // exclusivity checks on these properties cost as much as the allocation itself.
+    @exclusivity(unchecked) var tasks: [Task] = []
+    @exclusivity(unchecked) var freeTaskSlots: [TaskIndex] = []
+    @exclusivity(unchecked) var pidNamespaces: [PidNamespace] = []
+    @exclusivity(unchecked) var freePidNamespaces: [Int32] = []
+    @exclusivity(unchecked) var ipcNamespaces: [IpcNamespace] = []
+    @exclusivity(unchecked) var freeIpcNamespaces: [Int32] = []
+    /// Pending ids of the 2008 next_id interface, per thread (sparse; `Task.hasPendingIds`).
+    @exclusivity(unchecked) var pendingIds: [TaskIndex: [Int32]] = [:]
+    /// Tasks ended by the batch being performed (for the filesystem's caches), when recording.
+    @exclusivity(unchecked) var endedTasks: [TaskEntry]? = nil
+    @exclusivity(unchecked) var nextSerial: UInt64 = 1
     var nextNamespaceInode = Limits.firstDynamicInode
     /// A monotonically increasing count of task creations, reported as start time.
-    var clockTicks: UInt64 = 0
+    @exclusivity(unchecked) var clockTicks: UInt64 = 0
     /// Seconds since the epoch, for IPC ctime.
     let now: @Sendable () -> Int64
 
@@ -122,6 +122,6 @@ public final class Machine {
 
 extension Task {
     static let placeholder = Task(
-        serial: 0, numbers: PidNumbers(levels: [0]), pidNamespace: -1, leader: noTask,
+        serial: 0, numbers: PidNumbers(root: 0, deeper: []), pidNamespace: -1, leader: noTask,
         comm: Comm([]), startTime: 0, pidForChildren: -1, ipcNamespace: -1, uid: 0, gid: 0)
 }

@@ -22,10 +22,17 @@ public struct PendingIds: Sendable, Equatable, CustomStringConvertible {
 extension Machine {
     func setPendingIds(of t: TaskIndex, _ ids: PendingIds?) -> Result<Int64, Errno> {
         pendingIds[t] = ids?.ids
+        tasks[Int(t)].hasPendingIds = ids != nil
         return .success(0)
     }
 
+    func pendingIds(of t: TaskIndex) -> [Int32]? {
+        tasks[Int(t)].hasPendingIds ? pendingIds[t] : nil
+    }
+
     func takePendingIds(of t: TaskIndex) -> [Int32]? {
-        pendingIds.removeValue(forKey: t)
+        guard tasks[Int(t)].hasPendingIds else { return nil }
+        tasks[Int(t)].hasPendingIds = false
+        return pendingIds.removeValue(forKey: t)
     }
 }

@@ -58,22 +58,22 @@ extension Machine {
         let serial = tasks[Int(actor)].serial
         var completed = 0
         endedTasks = []
-        defer { endedTasks = [] }
+        defer { endedTasks = nil }
         for line in batch {
             guard tasks[Int(actor)].serial == serial, task(rootTid: actorTid) == actor else {
-                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks)
+                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [])
             }
             let result = line.flatMap { perform($0, actor: actor) }
             if tasks[Int(actor)].serial == serial {
                 switch result {
-                case .success(let value): lastResults[actor] = value
-                case .failure(let e): lastResults[actor] = -Int64(e.rawValue)
+                case .success(let value): tasks[Int(actor)].lastResult = value
+                case .failure(let e): tasks[Int(actor)].lastResult = -Int64(e.rawValue)
                 }
             }
-            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks) }
+            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks ?? []) }
             completed += 1
         }
-        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks)
+        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks ?? [])
     }
 
     /// The namespaces and uid an actor acts with.

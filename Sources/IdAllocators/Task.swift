@@ -12,9 +12,9 @@ struct PidNumbers {
     var level: Int { deeper.count }
     var innermost: Int32 { deeper.last ?? root }
 
-    init(levels: [Int32]) {
-        root = levels[0]
-        deeper = levels.count > 1 ? Array(levels[1...]) : []
+    init(root: Int32, deeper: [Int32]) {
+        self.root = root
+        self.deeper = deeper
     }
 
     subscript(level: Int) -> Int32 { level == 0 ? root : deeper[level - 1] }
@@ -61,6 +61,10 @@ struct Task {
     var lastChild: TaskIndex = noTask
     var comm: Comm
     var startTime: UInt64
+    /// The thread's last ctl result (value, or -errno); `Task.noResult` before any.
+    var lastResult: Int64 = Task.noResult
+    /// Whether the thread has pending ids (in `Machine.pendingIds`).
+    var hasPendingIds = false
 
     // Thread-group state, meaningful on the leader only.
     /// real_parent: the thread that forked this process (or adopted it).
@@ -76,4 +80,6 @@ struct Task {
     var gid: UInt32
 
     var isLeader: Bool { leader == noTask }
+
+    static let noResult = Int64.min
 }

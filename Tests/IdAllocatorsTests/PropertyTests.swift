@@ -29,7 +29,7 @@ struct RandomOperation {
         let level = m.pidNamespaces[Int(m.tasks[Int(actor)].pidNamespace)].level
         switch bits(8, 16) {
         case 0, 1, 2:
-            let pending = m.pendingIds[actor]
+            let pending = m.pendingIds(of: actor)
             let before = m.snapshotUsedPids(for: actor)
             let flags: CloneFlags = [[], [], [.thread], [.newPid], [.newIpc]][bits(12, 5)]
             let result = m.copyProcess(actor: actor, flags: flags)
@@ -107,7 +107,7 @@ extension Machine {
     /// Forced ids are honoured exactly, or the failure is one the rules give.
     func checkForcedIds(_ pending: [Int32]?, flags: CloneFlags, result: Result<Int64, Errno>, actor: TaskIndex, usedBefore: [Int32: Set<Int>]) {
         guard let ids = pending, !(flags.contains(.thread) && !flags.isDisjoint(with: [.newPid, .newIpc])) else { return }
-        #expect(pendingIds[actor] == nil, "pending ids are consumed by a creation")
+        #expect(pendingIds(of: actor) == nil && pendingIds[actor] == nil, "pending ids are consumed by a creation")
         switch result {
         case .success:
             let process = groupLeader(actor)
@@ -146,6 +146,7 @@ extension Machine {
             for (level, ns) in chain.reversed().enumerated() {
                 #expect(pidNamespaces[Int(ns)].idr.value(at: Int(task.numbers[level])) == t, "each pid maps back to its task")
             }
+            #expect(task.hasPendingIds == (pendingIds[t] != nil), "pending-id flag and table agree")
             pidRefs[task.pidNamespace, default: 0] += 1
             if task.isLeader {
                 pidRefs[task.pidForChildren, default: 0] += 1
