@@ -41,7 +41,7 @@ func vfscanf_wrapper(_ file: UnsafeMutablePointer<FILE>, _ size: UnsafeMutablePo
 }
 
 let benchmarks: @Sendable () -> Void = {
-    for live in [1_000, 100_000, 4_000_000] {
+    for live in [1_000, 10_000, 100_000, 1_000_000, 4_000_000] {
         Benchmark(
             "fork+exit at \(live) live pids",
             configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo,

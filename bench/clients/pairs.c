@@ -1,0 +1,118 @@
+/* Concurrent next_id + fork pairs: CLIENTS threads, each driving its own simulated thread of a
+ * mounted nextidfs with raw system calls (pwrite at offset 0 on fds kept open).
+ *
+ *   pairs MOUNTPOINT CLIENTS SECONDS
+ *
+ * Start the daemon with --pid-max 4194304. Each client first makes its own simulated process
+ * (a fork by init), then repeats
+ * pwrite(next_id, "LONG X\n") + pwrite(ctl, "fork\n") with X from its own range, until the time
+ * is up. Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Client i forces pids in [RANGE*(i+1), RANGE*(i+2)): nine ranges fit under PID_MAX_LIMIT. */
+#define RANGE 400000L
+
+static const char *mnt;
+static double seconds;
+static volatile int go;
+
+struct client {
+    int index;
+    long pairs;
+    long errors;
+    pthread_t thread;
+};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_file(const char *fmt, long a, long b, int flags) {
+    char path[4096];
+    snprintf(path, sizeof path, fmt, mnt, a, b);
+    int fd = open(path, flags);
+    if (fd < 0) {
+        fprintf(stderr, "pairs: open %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return fd;
+}
+
+/* A fork by init with a forced pid; returns the child's pid. */
+static long make_process(long pid) {
+    char line[64];
+    int next_id = open_file("%s/%ld/task/%ld/next_id", 1, 1, O_WRONLY);
+    int ctl = open_file("%s/%ld/task/%ld/ctl", 1, 1, O_RDWR);
+    int n = snprintf(line, sizeof line, "LONG %ld\n", pid);
+    if (pwrite(next_id, line, n, 0) != n || pwrite(ctl, "fork\n", 5, 0) != 5) {
+        fprintf(stderr, "pairs: cannot make process %ld: %s\n", pid, strerror(errno));
+        exit(1);
+    }
+    close(next_id);
+    close(ctl);
+    return pid;
+}
+
+static void *run(void *arg) {
+    struct client *c = arg;
+    long self = RANGE * (c->index + 1);
+    int next_id = open_file("%s/%ld/task/%ld/next_id", self, self, O_WRONLY);
+    int ctl = open_file("%s/%ld/task/%ld/ctl", self, self, O_WRONLY);
+    char line[64];
+    long x = self + 1;
+    while (!go) {}
+    double end = now() + seconds;
+    while (now() < end && x + 64 < self + RANGE) {
+        for (int k = 0; k < 64; k++, x++) {
+            int n = snprintf(line, sizeof line, "LONG %ld\n", x);
+            if (pwrite(next_id, line, n, 0) != n) c->errors++;
+            if (pwrite(ctl, "fork\n", 5, 0) != 5) c->errors++;
+            c->pairs++;
+        }
+    }
+    close(next_id);
+    close(ctl);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: pairs MOUNTPOINT CLIENTS SECONDS\n");
+        return 2;
+    }
+    mnt = argv[1];
+    int clients = atoi(argv[2]);
+    seconds = atof(argv[3]);
+    if (clients < 1 || clients > 9) {
+        fprintf(stderr, "pairs: 1 to 9 clients\n");
+        return 2;
+    }
+    struct client *cs = calloc(clients, sizeof *cs);
+    for (int i = 0; i < clients; i++) {
+        cs[i].index = i;
+        make_process(RANGE * (i + 1));
+    }
+    for (int i = 0; i < clients; i++) pthread_create(&cs[i].thread, NULL, run, &cs[i]);
+    double start = now();
+    go = 1;
+    long pairs = 0, errors = 0;
+    for (int i = 0; i < clients; i++) {
+        pthread_join(cs[i].thread, NULL);
+        pairs += cs[i].pairs;
+        errors += cs[i].errors;
+    }
+    double elapsed = now() - start;
+    printf("clients=%d pairs=%ld seconds=%.3f pairs_per_s=%.0f errors=%ld\n", clients, pairs, elapsed, pairs / elapsed, errors);
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The benchmarks, in one run, on release builds (as root: FUSE mounts and namespaces):
+#   1. FUSE operation latency: nextidfs against bench/cref (a minimal C libfuse filesystem),
+#      the same client (bench/cref/fsbench) doing raw system calls on both; medians, ratios.
+#   2. Concurrent clients (1, 2, 4, 8) doing next_id + fork pairs: pairs per second.
+#   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
+#   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
+#      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget).
+#   5. The allocator: fork+exit cost at 1e3 ... 4e6 live pids (ordo-one/benchmark), bytes per task.
+# Writes bench/out/ (raw results, plots) and the tables of BENCHMARKS.md.
+# Usage: scripts/bench.sh [--rounds N] [--skip-allocator]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$NEXTIDFS_ROOT"
+
+rounds=5
+allocator=yes
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) rounds=$2; shift 2 ;;
+        --skip-allocator) allocator=no; shift ;;
+        *) echo "usage: scripts/bench.sh [--rounds N] [--skip-allocator]" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench.sh needs root (FUSE mounts, namespaces)" >&2; exit 1; }
+ensure_packages libfuse3-dev fuse3 pkg-config gcc gnuplot-nox python3
+
+out=bench/out
+mkdir -p "$out"
+results=$out/results.txt
+: > "$results"
+note() { echo "$*" | tee -a "$results"; }
+
+echo "building (release) ..." >&2
+swift build -c release --product nextidfs >&2
+bin=$(swift build -c release --show-bin-path)/nextidfs
+cc_flags="-O2 -Wall -Wextra -Werror"
+gcc $cc_flags $(pkg-config --cflags fuse3) -o bench/cref/cref bench/cref/cref.c $(pkg-config --libs fuse3)
+gcc $cc_flags -o bench/cref/fsbench bench/cref/fsbench.c
+gcc $cc_flags -pthread -o bench/clients/pairs bench/clients/pairs.c
+gcc $cc_flags -o bench/clients/bulk bench/clients/bulk.c
+gcc $cc_flags -o bench/clients/kernelworld bench/clients/kernelworld.c
+
+mnt=$(mktemp -d /tmp/nextidfs-bench.XXXXXX)
+daemon=
+cleanup() {
+    if grep -q " $mnt " /proc/mounts; then fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt"; fi
+    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+    rmdir "$mnt" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# mount_fs nextidfs|cref [taskset-cpu] [nextidfs options...]: a fresh mount on $mnt.
+mount_fs() {
+    local fs=$1 cpu=$2
+    shift 2
+    local pin=()
+    [ "$cpu" != any ] && pin=(taskset -c "$cpu")
+    if [ "$fs" = cref ]; then
+        "${pin[@]}" bench/cref/cref -f "$mnt" & daemon=$!
+    else
+        "${pin[@]}" "$bin" -f "$@" "$mnt" & daemon=$!
+    fi
+    for _ in $(seq 100); do grep -q " $mnt fuse" /proc/mounts && return; sleep 0.05; done
+    echo "mount of $fs failed" >&2; exit 1
+}
+unmount_fs() {
+    kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+}
+
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(swift --version 2>&1 | head -1)"
+} | tee -a "$results"
+
+# 1. FUSE operation latency, interleaved rounds; daemon and client pinned to one CPU, and free.
+echo "== 1. FUSE operation latency ($rounds rounds)" >&2
+for placement in pinned free; do
+    for round in $(seq "$rounds"); do
+        for fs in cref nextidfs; do
+            if [ $placement = pinned ]; then mount_fs $fs 1; client=(-c 1); else mount_fs $fs any; client=(); fi
+            if [ $fs = cref ]; then paths=("$mnt/next_id" "$mnt/status"); else paths=("$mnt/1/task/1/next_id" "$mnt/1/status"); fi
+            bench/cref/fsbench "${client[@]}" -n 20000 -w 2000 "${paths[@]}" | sed "s/^/latency placement=$placement fs=$fs round=$round /" >> "$results"
+            unmount_fs
+        done
+    done
+done
+
+# 2. Concurrent next_id + fork pairs.
+echo "== 2. concurrent clients" >&2
+for clients in 1 2 4 8; do
+    mount_fs nextidfs any --pid-max 4194304
+    bench/clients/pairs "$mnt" "$clients" 5 | sed 's/^/pairs /' >> "$results"
+    unmount_fs
+done
+
+# 3. Bulk creation of a million tasks.
+echo "== 3. bulk creation" >&2
+mount_fs nextidfs any --pid-max 4194304
+bench/clients/bulk "$mnt" "$daemon" 1000000 20000 | sed 's/^/bulk /' >> "$results"
+unmount_fs
+
+# 4. Restore of a 10,000 + 10,000 world against the kernel building it.
+if [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
+    echo "== 4. restore" >&2
+    python3 bench/clients/world.py 10000 10000 1 > "$out/world.lst"
+    mount_fs nextidfs any --pid-max 4194304
+    python3 bench/clients/world.py --drive "$mnt" < "$out/world.lst"
+    scripts/dump.sh "$mnt" > "$out/world.image"
+    unmount_fs
+    mount_fs nextidfs any
+    start=$(date +%s.%N)
+    scripts/restore.sh "$out/world.image" "$mnt"
+    restore_s=$(echo "$(date +%s.%N) - $start" | bc)
+    scripts/dump.sh "$mnt" > "$out/world.restored"
+    unmount_fs
+    cmp -s "$out/world.image" "$out/world.restored" && same=yes || same=no
+    kernel=$(bench/clients/kernelworld "$out/world.lst")
+    note "restore seconds=$restore_s identical_image=$same kernel $kernel"
+fi
+
+# 5. The allocator (ordo-one/benchmark).
+if [ $allocator = yes ]; then
+    echo "== 5. allocator" >&2
+    NEXTIDFS_BENCHMARKS=1 swift package benchmark --format markdown --path stdout --no-progress \
+        2> "$out/allocator.log" > "$out/allocator.md"
+    python3 - "$out/allocator.md" >> "$results" <<'PY'
+import re, sys
+name = None
+for line in open(sys.argv[1]):
+    if line.startswith("### "):
+        name = line[4:].strip().replace(" ", "_")
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if name and len(cells) == 9 and cells[0] in ("Time (wall clock) (ns) *", "bytes per task"):
+        print(f"allocator name={name} metric={cells[0].split()[0].lower()} p50={cells[3]}")
+PY
+fi
+
+python3 bench/report.py "$results" "$out" BENCHMARKS.md
+echo "results: $results; BENCHMARKS.md updated" >&2
