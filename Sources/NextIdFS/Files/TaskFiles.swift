@@ -1,35 +1,18 @@
 import IdAllocators
 
-/// <pid>/status and task/<tid>/status.
-struct StatusFile: TreeFile {
-    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
-        return .success(ProcFormats.status(s))
-    }
-}
+/// status, stat, comm and cmdline: a task's procfs text, rendered from what the kernel says of it.
+struct TaskTextFile: TreeFile {
+    let render: @Sendable (TaskStatus) -> [UInt8]
 
-/// <pid>/stat and task/<tid>/stat.
-struct StatFile: TreeFile {
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
         guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
-        return .success(ProcFormats.stat(s, isThread: s.pid != s.tgid))
+        return .success(render(s))
     }
-}
 
-/// <pid>/comm and task/<tid>/comm.
-struct CommFile: TreeFile {
-    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
-        return .success(ProcFormats.comm(s))
-    }
-}
-
-/// <pid>/cmdline.
-struct CmdlineFile: TreeFile {
-    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
-        return .success(ProcFormats.cmdline(s))
-    }
+    static let status = TaskTextFile(render: ProcFormats.status)
+    static let stat = TaskTextFile { ProcFormats.stat($0, isThread: $0.pid != $0.tgid) }
+    static let comm = TaskTextFile(render: ProcFormats.comm)
+    static let cmdline = TaskTextFile(render: ProcFormats.cmdline)
 }
 
 /// task/<tid>/children: the processes this thread forked or adopted.

@@ -47,10 +47,10 @@ extension NodeKind {
     /// The file type behind a regular-file kind.
     var file: (any TreeFile)? {
         switch self {
-        case .processStatus, .threadStatus: StatusFile()
-        case .processStat, .threadStat: StatFile()
-        case .processComm, .threadComm: CommFile()
-        case .processCmdline: CmdlineFile()
+        case .processStatus, .threadStatus: TaskTextFile.status
+        case .processStat, .threadStat: TaskTextFile.stat
+        case .processComm, .threadComm: TaskTextFile.comm
+        case .processCmdline: TaskTextFile.cmdline
         case .children: ChildrenFile()
         case .nextId: NextIdFile()
         case .ctl: CtlFile()

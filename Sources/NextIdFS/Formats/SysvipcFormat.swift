@@ -1,89 +1,65 @@
 public import IdAllocators
 
 /// /proc/sysvipc/{msg,sem,shm} as Linux prints them on 64-bit (ipc/msg.c, sem.c, shm.c
-/// sysvipc_*_proc_show), objects in idx order.
+/// sysvipc_*_proc_show), objects in idx order. Each table is its kernel format string written
+/// as columns: the blanks before a field, its width, and where its value comes from.
 public enum SysvipcFormat {
     public static func table(_ kind: IpcKind, _ rows: [IpcObjectView]) -> [UInt8] {
-        var w = ByteWriter(capacity: 200 + rows.count * 120)
-        switch kind {
-        case .msg:
-            w.append("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n")
-            for r in rows {
-                // %10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu
-                prefix(&w, r)
-                w.append("  ")
-                w.append(0, width: 10)
-                w.append(" ")
-                w.append(0, width: 10)
-                w.append(" ")
-                w.append(0, width: 5)
-                w.append(" ")
-                w.append(0, width: 5)
-                owners(&w, r)
-                w.append(" ")
-                w.append(0, width: 10)
-                w.append(" ")
-                w.append(0, width: 10)
-                w.append(" ")
-                w.append(r.ctime, width: 10)
-                w.append("\n")
+        var w = ByteWriter(capacity: 200 + rows.count * 160)
+        let (header, columns) = layout(kind)
+        w.append(header)
+        for row in rows {
+            for column in columns {
+                w.append(bytes: repeatElement(UInt8(ascii: " "), count: column.gap))
+                w.append(column.value(row), width: column.width, radix: column.octal ? 8 : 10)
             }
-        case .sem:
-            w.append("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n")
-            for r in rows {
-                // %10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu
-                prefix(&w, r)
-                w.append(" ")
-                w.append(r.nsems, width: 10)
-                owners(&w, r)
-                w.append(" ")
-                w.append(0, width: 10)
-                w.append(" ")
-                w.append(r.ctime, width: 10)
-                w.append("\n")
-            }
-        case .shm:
-            w.append("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n")
-            for r in rows {
-                // %10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu %21lu %21lu
-                prefix(&w, r)
-                w.append(" ")
-                w.append(r.size, width: 21)
-                w.append(" ")
-                w.append(r.creatorPid, width: 5)
-                w.append(" ")
-                w.append(0, width: 5)
-                w.append("  ")
-                w.append(0, width: 5)
-                owners(&w, r)
-                for value in [Int64(0), 0, r.ctime] {
-                    w.append(" ")
-                    w.append(value, width: 10)
-                }
-                w.append(" ")
-                w.append(0, width: 21)
-                w.append(" ")
-                w.append(0, width: 21)
-                w.append("\n")
-            }
+            w.append("\n")
         }
         return w.bytes
     }
 
-    /// `%10d %10d  %4o`: key, id, permission bits in octal.
-    private static func prefix(_ w: inout ByteWriter, _ r: IpcObjectView) {
-        w.append(r.key, width: 10)
-        w.append(" ")
-        w.append(r.id, width: 10)
-        w.append("  ")
-        w.append(r.mode, width: 4, radix: 8)
+    struct Column: Sendable {
+        var gap = 1
+        var width: Int
+        var octal = false
+        var value: @Sendable (IpcObjectView) -> Int128
     }
 
+    static func zero(_ width: Int) -> Column { Column(width: width) { _ in 0 } }
+
+    /// `%10d %10d  %4o`: key, id, permission bits.
+    static let identity = [
+        Column(gap: 0, width: 10) { Int128($0.key) },
+        Column(width: 10) { Int128($0.id) },
+        Column(gap: 2, width: 4, octal: true) { Int128($0.mode) },
+    ]
+
     /// ` %5u %5u %5u %5u`: uid gid cuid cgid.
-    private static func owners(_ w: inout ByteWriter, _ r: IpcObjectView) {
-        for id in [r.uid, r.gid, r.cuid, r.cgid] {
-            w.append(" ")
-            w.append(id, width: 5)
+    static let owners = [
+        Column(width: 5) { Int128($0.uid) }, Column(width: 5) { Int128($0.gid) },
+        Column(width: 5) { Int128($0.cuid) }, Column(width: 5) { Int128($0.cgid) },
+    ]
+
+    static let ctime = Column(width: 10) { Int128($0.ctime) }
+
+    static func layout(_ kind: IpcKind) -> (StaticString, [Column]) {
+        switch kind {
+        case .msg:
+            // key msqid perms cbytes qnum lspid lrpid uid gid cuid cgid stime rtime ctime:
+            // %10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu
+            ("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n",
+             identity + [Column(gap: 2, width: 10) { _ in 0 }, zero(10), zero(5), zero(5)] + owners + [zero(10), zero(10), ctime])
+        case .sem:
+            // key semid perms nsems uid gid cuid cgid otime ctime:
+            // %10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu
+            ("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n",
+             identity + [Column(width: 10) { Int128($0.nsems) }] + owners + [zero(10), ctime])
+        case .shm:
+            // key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime rss swap:
+            // %10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu %21lu %21lu
+            ("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n",
+             identity + [Column(width: 21) { Int128($0.size) }, Column(width: 5) { Int128($0.creatorPid) }, zero(5),
+                         Column(gap: 2, width: 5) { _ in 0 }] + owners + [zero(10), zero(10), ctime, zero(21), zero(21)])
         }
     }
 }
