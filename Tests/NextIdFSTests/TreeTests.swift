@@ -21,7 +21,7 @@ import Testing
 
     func write(_ inode: UInt64, _ text: String, offset: Int64 = 0, file: OpenFile? = nil) -> Result<Int, Errno> {
         guard let f = file ?? (try? fs.open(inode).get()) else { return .failure(.ENOENT) }
-        return fs.write(f, ArraySlice(Array(text.utf8)), offset: offset, by: root).result
+        return fs.write(f, WriteRequest(data: ArraySlice(Array(text.utf8)), offset: offset, caller: root)).result
     }
 
     func read(_ inode: UInt64) -> String {
@@ -113,8 +113,8 @@ import Testing
         #expect(read(lastPid) == "99\n")
         #expect(read(inode("sys", "kernel", "msg_next_id")) == "-1\n")
         let file = try! fs.open(inode("sys", "kernel", "pid_max")).get()
-        #expect(fs.write(file, ArraySlice(Array("4000\n".utf8)), offset: 0, by: Caller(uid: 1000, gid: 0)).result == .failure(.EPERM))
-        #expect(fs.write(file, ArraySlice(Array("4000\n".utf8)), offset: 0, by: root).result == .success(5))
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("4000\n".utf8)), offset: 0, caller: Caller(uid: 1000, gid: 0))).result == .failure(.EPERM))
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("4000\n".utf8)), offset: 0, caller: root)).result == .success(5))
         #expect(read(inode("1", "sys", "kernel", "pid_max")) == "4000\n")
     }
 
@@ -123,7 +123,7 @@ import Testing
         _ = write(ctl, "fork\n")
         let status2 = inode("2", "status")
         let open2 = try! fs.open(status2).get()
-        let exitWrite = fs.write(try! fs.open(inode("2", "task", "2", "ctl")).get(), ArraySlice(Array("exit\n".utf8)), offset: 0, by: root)
+        let exitWrite = fs.write(try! fs.open(inode("2", "task", "2", "ctl")).get(), WriteRequest(data: ArraySlice(Array("exit\n".utf8)), offset: 0, caller: root))
         #expect(exitWrite.invalidate.names.map(\.parent) == [1, NodeRef(kind: .taskLinksDir).inode])
         #expect(exitWrite.invalidate.names.allSatisfy { $0.name == Array("2".utf8) })
         #expect(fs.getattr(status2) == .failure(.ESTALE))
@@ -140,12 +140,33 @@ import Testing
     @Test func setuidChangesOwnersAndAsksForInvalidation() {
         _ = write(inode("1", "task", "1", "ctl"), "fork\n")
         let file = try! fs.open(inode("2", "task", "2", "ctl")).get()
-        let (result, invalidate) = fs.write(file, ArraySlice(Array("setgid 100\nsetuid 1000\n".utf8)), offset: 0, by: root)
+        let (result, invalidate) = fs.write(file, WriteRequest(data: ArraySlice(Array("setgid 100\nsetuid 1000\n".utf8)), offset: 0, caller: root))
         #expect(result == .success(23))
         #expect(invalidate.inodes.contains(inode("2", "task", "2", "ctl")))
         #expect(invalidate.inodes.contains(inode("2")))
         let attrs = try! path("2", "task", "2", "next_id").get()
         #expect(attrs.uid == 1000 && attrs.gid == 100)
+    }
+
+    @Test func aLargeRequestCutInsideALineKeepsItForTheNextRequest() {
+        let ctl = inode("1", "task", "1", "ctl")
+        let file = try! fs.open(ctl).get()
+        let forks = String(repeating: "fork\n", count: 8000)
+        // The kernel cuts "...fork\nnext_id LONG 9999\nfork\n" after "LONG 99".
+        let first = forks + "next_id LONG 99"
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array(first.utf8)), offset: 0, caller: root)).result == .success(first.utf8.count))
+        #expect(read(inode("1", "task", "1", "next_id")) == "", "the cut line has not run")
+        #expect(write(ctl, "99\nfork\n", file: file) == .success(8))
+        #expect(read(ctl) == "9999\n")
+        #expect(list(1).count == 6 + 1 + 8000 + 1)
+        // A small write's last line counts as whole at once; a large one's when the file closes.
+        #expect(write(ctl, "next_id LONG 77", file: file) == .success(15))
+        #expect(read(inode("1", "task", "1", "next_id")) == "LONG 77\n")
+        #expect(write(ctl, "next_id clear\n", file: file) == .success(14))
+        let tail = forks + "bogus"
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array(tail.utf8)), offset: 0, caller: root)).result == .success(tail.utf8.count))
+        #expect(fs.flush(file).error == .EINVAL, "close reports the last line's errno")
+        #expect(fs.flush(file).error == nil)
     }
 
     @Test func largeListingsResumeByOffset() {

@@ -7,15 +7,63 @@ import IdAllocators
 /// echo, printf) writes the rest again. That retry must report the failure, not run the failed
 /// line a second time without the state it already consumed (a pending id), so the open file
 /// remembers the failed line and answers a retry of it with the same errno.
+///
+/// Lines can arrive cut: the kernel cuts a large write(2) into requests at page boundaries of
+/// the writer's buffer, and stdio (a shell's printf) flushes its buffer in whole blocks. So a
+/// request of 32 KiB or more, or of a multiple of 4096 bytes, that ends inside a line keeps that
+/// unfinished line for the next request. Any other last line without a newline counts as whole
+/// at once (SPEC.md); a kept one counts as whole when the writer closes the file, and its errno
+/// is what close(2) returns.
 struct CtlFile: TreeFile {
+    /// Requests at least this large may have been cut from a larger write anywhere.
+    static let cutRequestSize = 32 * 1024
+    /// stdio flushes in multiples of the block size (4096 here).
+    static let blockSize = 4096
+    /// No line is longer than this.
+    static let maxLine = 64 * 1024
+
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
         kernel.lastResult(of: node.tid).map(CtlLanguage.renderResult)
     }
 
-    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+        let held = memory.unfinishedLine.withLock { line in defer { line = [] }; return line }
+        var data = ArraySlice(held + request.data)
+        var unfinished: ArraySlice<UInt8> = []
+        let mayBeCut = request.data.count >= CtlFile.cutRequestSize || request.data.count % CtlFile.blockSize == 0
+        if mayBeCut, data.last != Tokens.newline {
+            let cut = data.lastIndex(of: Tokens.newline).map { $0 + 1 } ?? data.startIndex
+            unfinished = data[cut...]
+            data = data[..<cut]
+            guard unfinished.count <= CtlFile.maxLine else { return WriteOutcome(result: .failure(.EINVAL)) }
+        }
+        var outcome = run(data, node: node, kernel: kernel, memory: memory)
+        switch outcome.result {
+        case .success(let taken) where taken == data.count:
+            memory.unfinishedLine.withLock { $0 = Array(unfinished) }
+            outcome.result = .success(request.data.count)
+        case .success(let taken):
+            // Short: the writer sends the rest again, the kept line with it.
+            outcome.result = .success(taken - held.count)
+        case .failure:
+            break
+        }
+        return outcome
+    }
+
+    /// close(2): a last line without a newline runs now.
+    func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome? {
+        let held = memory.unfinishedLine.withLock { line in defer { line = [] }; return line }
+        guard !held.isEmpty else { return nil }
+        return run(ArraySlice(held), node: node, kernel: kernel, memory: memory)
+    }
+
+    /// Runs whole lines; the bytes taken, or the first line's errno.
+    private func run(_ data: ArraySlice<UInt8>, node: NodeRef, kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
         let lines = CtlLanguage.lines(data)
+        guard !lines.isEmpty else { return WriteOutcome(result: .success(0)) }
         if let remembered = memory.failedLine.withLock({ state in defer { state = nil }; return state }),
-           let first = lines.first, first.line.elementsEqual(remembered.line) {
+           lines[0].line.elementsEqual(remembered.line) {
             return WriteOutcome(result: .failure(remembered.errno))
         }
         let batch = lines.map { CtlLanguage.parse($0.line) }

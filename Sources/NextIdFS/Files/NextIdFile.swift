@@ -7,9 +7,9 @@ struct NextIdFile: TreeFile {
         kernel.pendingIds(of: node.tid).map(NextIdGrammar.render)
     }
 
-    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
-        guard offset == 0 else { return WriteOutcome(result: .failure(.EINVAL)) }
-        let result = NextIdGrammar.parse(data).flatMap { kernel.setPendingIds(of: node.tid, $0) }
-        return WriteOutcome(result: result.map { _ in data.count })
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+        guard request.offset == 0 else { return WriteOutcome(result: .failure(.EINVAL)) }
+        let result = NextIdGrammar.parse(request.data).flatMap { kernel.setPendingIds(of: node.tid, $0) }
+        return WriteOutcome(result: result.map { _ in request.data.count })
     }
 }

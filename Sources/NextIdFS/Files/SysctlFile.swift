@@ -15,11 +15,11 @@ struct SysctlFile: TreeFile {
         kernel.readSysctl(name, as: actor(node, nil)).map(ProcFormats.number)
     }
 
-    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
         // Like the kernel's sysctl_writes_strict: a write past the start is ignored.
-        guard offset == 0 else { return WriteOutcome(result: .success(data.count)) }
-        let result = kernel.writeSysctl(name, value: KernelInteger.parse(data), as: actor(node, caller))
-        return WriteOutcome(result: result.map { _ in data.count })
+        guard request.offset == 0 else { return WriteOutcome(result: .success(request.data.count)) }
+        let result = kernel.writeSysctl(name, value: KernelInteger.parse(request.data), as: actor(node, request.caller))
+        return WriteOutcome(result: result.map { _ in request.data.count })
     }
 }
 

@@ -11,6 +11,19 @@ public struct Caller: Sendable {
     }
 }
 
+/// One write request as the file sees it.
+public struct WriteRequest: Sendable {
+    public var data: ArraySlice<UInt8>
+    public var offset: Int64
+    public var caller: Caller
+
+    public init(data: ArraySlice<UInt8>, offset: Int64, caller: Caller) {
+        self.data = data
+        self.offset = offset
+        self.caller = caller
+    }
+}
+
 /// What a write did: bytes taken or an errno, and what it changed that the kernel may have
 /// cached: task owners (setuid/setgid) and tasks that ended.
 public struct WriteOutcome: Sendable {
@@ -22,6 +35,7 @@ public struct WriteOutcome: Sendable {
 /// Per-open state a file may keep between writes (the ctl file's failed line).
 public final class WriteMemory: Sendable {
     let failedLine = Mutex<(line: [UInt8], errno: Errno)?>(nil)
+    let unfinishedLine = Mutex<[UInt8]>([])
 }
 
 /// One kind of regular file: how it renders and how it takes writes.
@@ -29,13 +43,17 @@ protocol TreeFile: Sendable {
     /// What a read at offset 0 shows.
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
     /// A write; files without one answer EINVAL, as procfs does.
-    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome
+    /// The writer closes the file (FLUSH); nil when there is nothing left to do.
+    func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome?
 }
 
 extension TreeFile {
-    func write(_ data: ArraySlice<UInt8>, offset: Int64, to node: NodeRef, by caller: Caller, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
         WriteOutcome(result: .failure(.EINVAL))
     }
+
+    func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome? { nil }
 }
 
 /// A symbolic link: its target.

@@ -15,6 +15,7 @@ final class FuseContext: Sendable {
     /// Timestamps of every node: when the daemon started.
     let startTime = time(nil)
 
+
     /// Cache invalidations run here, off the worker threads: a notice about a directory
     /// entry takes that directory's lock, which a lookup waiting for a worker may hold.
     let notifier = DispatchQueue(label: "nextidfs.invalidate")
@@ -193,7 +194,8 @@ func makeOperations() -> fuse_lowlevel_ops {
         let ctx = context(req)
         let data = UnsafeRawBufferPointer(start: buf, count: size)
         let fctx = fuse_req_ctx(req)!.pointee
-        let (result, invalidation) = ctx.filesystem.write(openFile(fi), ArraySlice(data), offset: Int64(offset), by: Caller(uid: fctx.uid, gid: fctx.gid))
+        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), caller: Caller(uid: fctx.uid, gid: fctx.gid))
+        let (result, invalidation) = ctx.filesystem.write(openFile(fi), request)
         // Before the writer sees success: the next permission check uses the new owner, the
         // next lookup of an ended task misses.
         ctx.invalidate(invalidation)
@@ -203,9 +205,18 @@ func makeOperations() -> fuse_lowlevel_ops {
         }
     }
 
-    ops.flush = { req, _, _ in fuse_reply_err(req, 0) }
+    // close(2) of a descriptor: the file may still have work to do (a ctl line without newline).
+    ops.flush = { req, _, fi in
+        let ctx = context(req)
+        let (error, invalidation) = ctx.filesystem.flush(openFile(fi))
+        ctx.invalidate(invalidation)
+        fuse_reply_err(req, error?.rawValue ?? 0)
+    }
 
     ops.release = { req, _, fi in
+        let ctx = context(req)
+        let file = openFile(fi)
+        ctx.invalidate(ctx.filesystem.flush(file).invalidate)
         Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).release()
         fuse_reply_err(req, 0)
     }

@@ -202,8 +202,19 @@ public final class Filesystem: Sendable {
         public var isEmpty: Bool { inodes.isEmpty && names.isEmpty }
     }
 
-    public func write(_ file: OpenFile, _ data: ArraySlice<UInt8>, offset: Int64, by caller: Caller) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
-        let outcome = file.file.write(data, offset: offset, to: file.node, by: caller, in: kernel, memory: file.memory)
+    public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
+        let outcome = file.file.write(request, to: file.node, in: kernel, memory: file.memory)
+        return (outcome.result, invalidation(after: outcome, on: file))
+    }
+
+    /// close(2) of an fd (FLUSH): what the file still had to do, and its errno for close.
+    public func flush(_ file: OpenFile) -> (error: Errno?, invalidate: Invalidation) {
+        guard let outcome = file.file.flush(file.node, in: kernel, memory: file.memory) else { return (nil, Invalidation()) }
+        if case .failure(let e) = outcome.result { return (e, invalidation(after: outcome, on: file)) }
+        return (nil, invalidation(after: outcome, on: file))
+    }
+
+    func invalidation(after outcome: WriteOutcome, on file: OpenFile) -> Invalidation {
         var invalidation = Invalidation()
         if outcome.ownersChanged, let id = kernel.identity(of: file.node.tid) {
             invalidation.inodes = inodes(ofProcess: id.tgid)
@@ -217,7 +228,7 @@ public final class Filesystem: Sendable {
                 invalidation.names.append(.init(parent: threadsDir.inode, name: name))
             }
         }
-        return (outcome.result, invalidation)
+        return invalidation
     }
 
     /// O_TRUNC and truncate(2) are accepted and change nothing (SPEC.md section 3).

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Many ctl lines per write, as a restore sends them: bash's printf of half a megabyte (stdio
+# and the kernel cut it into pieces that end inside lines), one 2 MB write(2), a failing line
+# in a batch, and a last line without a newline.
+. "$(dirname "$0")/lib.sh"
+start_daemon --pid-max 4194304
+C=$MNT/1/task/1/ctl
+
+batch=
+for i in $(seq 1 20000); do batch+="next_id LONG $((100000 + i * 3))"$'\n'fork$'\n'; done
+expect_put "20000 next_id+fork pairs in one printf (500 KB)" "$C" "$batch" OK
+expect_eq "last result" 160000 "$(cat "$C")"
+expect_eq "every forced pid" 20000 "$(ls "$MNT" | grep -c '^1[0-9]\{5\}$')"
+expect_eq "children in order" "$(seq -s ' ' 100003 3 160000) " "$(cat "$MNT/1/task/1/children")"
+
+batch=
+for i in $(seq 1 20000); do batch+=fork$'\n'; done
+expect_put "a bad last line after 20000 forks" "$C" "${batch}bogus" EINVAL
+expect_eq "the forks before it ran" 40001 "$(ls "$MNT" | grep -c '^[0-9]*$')"
+expect_eq "read-back names the failure" '-22 EINVAL' "$(cat "$C")"
+
+n=$(python3 -c "import os; fd = os.open('$C', os.O_WRONLY); print(os.write(fd, b'fork\n' * 400000))")
+expect_eq "one 2 MB write(2) is taken whole" 2000000 "$n"
+expect_eq "400000 more processes" 440001 "$(ls "$MNT" | grep -c '^[0-9]*$')"
+
+expect_put "a last line without newline counts as whole" "$C" "next_id LONG x" EINVAL
+expect_put "and a small one" "$C" "next_id LONG 4000000" OK
+expect_eq "pending ids set" 'LONG 4000000\n' "$(get "$MNT/1/task/1/next_id")"
+expect_put "fork without newline" "$C" fork OK
+expect_eq "forced pid" 4000000 "$(cat "$C")"
+
+stop_daemon
+finish
