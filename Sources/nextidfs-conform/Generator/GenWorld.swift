@@ -25,6 +25,8 @@ final class GenWorld {
     }
 
     private(set) var namespaces: [UInt32: PidNamespace] = [:]
+    /// The thread whose `unshare pid` made its process's current pid_for_children.
+    private var unsharers: [Int: Int] = [:]
     /// Each handle's own pid namespace (never changes).
     private var activeNamespace: [Int: UInt32] = [:]
     let rootNamespace = Limits.rootPidNamespaceInode
@@ -54,6 +56,7 @@ final class GenWorld {
     /// The live handles of the process `h` belongs to.
     func threads(ofProcessOf h: Int) -> [Int] { live.filter { leader($0) == leader(h) } }
     func pending(_ h: Int) -> [Int32]? { (try? kernel.pendingIds(of: task(h).tid).get())??.ids }
+    func unsharer(ofProcessOf h: Int) -> Int? { unsharers[leader(h)] }
     /// Processes forked by (or reparented to) any thread of `h`'s process.
     func childCount(ofProcessOf h: Int) -> Int {
         threads(ofProcessOf: h).reduce(0) { $0 + (kernel.children(of: task($1).tid)?.count ?? 0) }
@@ -117,6 +120,7 @@ final class GenWorld {
             record(child: child, pids: childPids, creatorPidForChildren: before.pfc, thread: isThread(child), creator: h)
         } else if case .value = result, Words.split(Substring(command)).first == "unshare", alive(h) {
             let pfc = pidForChildren(h)
+            if pfc != before.pfc { unsharers[leader(h)] = h }
             if namespaces[pfc] == nil {
                 namespaces[pfc] = PidNamespace(parent: before.active, level: level(h) + 1, pidMax: Limits.pidMaxLimit)
             }

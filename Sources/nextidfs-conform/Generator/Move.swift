@@ -167,10 +167,12 @@ extension ScriptGenerator {
     }
 
     /// kernelrun keeps a process's pid_for_children in the thread that unshared it until the
-    /// namespace has an init; a process that stops being root before then could lose it
-    /// (kernelrun would print INEXACT). Such a process stays root.
+    /// namespace has an init; a process that stops being root before then could lose it when
+    /// that thread exits (kernelrun would print INEXACT). Such a process stays root, unless that
+    /// thread is all that is left of it (no thread can be added meanwhile: EINVAL).
     func mayDropRoot(_ h: Int) -> Bool {
         inOwnNamespace(h) || world.initState(world.pidForChildren(h)) != .none
+            || world.threads(ofProcessOf: h) == [world.unsharer(ofProcessOf: h)]
     }
 
     // MARK: reads

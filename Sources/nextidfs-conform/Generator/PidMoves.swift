@@ -11,7 +11,7 @@ extension ScriptGenerator {
     /// use at each level: collisions (EEXIST), free pids, pid 1 and the init rule, pid_max.
     func forcedCreate() {
         guard canCreate else { return exitSomeone() }
-        let actor = rng.chance(85) ? (rng.pick(rootTasks()) ?? 0) : busyTask()
+        let actor = rng.chance(75) ? (rng.pick(rootTasks()) ?? 0) : maybeUnprivileged(70)
         let creation = rng.weighted([("fork", 55), ("clone thread", 15), ("clone newpid", 20), ("clone newipc", 5), ("clone thread newpid", 5)])
         let pfc = world.pidForChildren(actor)
         var levels: [Level]

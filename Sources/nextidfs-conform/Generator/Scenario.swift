@@ -11,16 +11,18 @@ enum Scenario: String, CaseIterable {
     case ipcBigChurn = "ipc idx cycle"
     case ipcFallback = "ipc next_id fallback"
     case reparenting
+    case unprivileged
 
     func percent(in profile: ScriptGenerator.Profile) -> Int {
         switch (self, profile) {
         case (.ipcBigChurn, .ipc): 95
-        case (.ipcBigChurn, .mixed): 70
-        case (.ipcBigChurn, _): 45
+        case (.ipcBigChurn, .mixed): 80
+        case (.ipcBigChurn, _): 50
         case (.deepNesting, .namespaces): 95
         case (.deepNesting, _): 55
         case (.wrapAround, _), (.initDeath, _), (.ipcFallback, _), (.exhaustion, _), (.reparenting, _): 90
         case (.ipcChurn, _): 50
+        case (.unprivileged, _): 50
         }
     }
 
@@ -44,6 +46,7 @@ extension ScriptGenerator {
         case .ipcBigChurn: ipcCycle()
         case .ipcFallback: ipcFallback()
         case .reparenting: reparenting()
+        case .unprivileged: unprivileged()
         }
     }
 
@@ -166,8 +169,8 @@ extension ScriptGenerator {
 
     /// The automatic IPC idx cycle in one namespace and type: creations without removal until
     /// the cycle, max(in_use*3/2, 64), has grown and an idx past 63 is handed out; then removals
-    /// until at most 42 objects are left, which shrinks the cycle back to 64 below the cursor:
-    /// the next creation wraps to a low idx and seq grows.
+    /// until 30 to 50 objects are left, which shrinks the cycle below the cursor (back to 64
+    /// with at most 42): a creation soon wraps to a low idx and seq grows.
     func ipcCycle() {
         var actor = rng.pick(rootTasks()) ?? 0
         if rng.chance(60), canCreate, let child = created(emit(actor, "clone newipc")) { actor = child }
@@ -178,10 +181,12 @@ extension ScriptGenerator {
             attempts += 1
             if case .value(let id)? = emit(actor, getLine(kind, key: "IPC_PRIVATE", flags: "0600")) { live.append(id) }
         }
-        while live.count > rng.int(30...42), budget > 4 {
+        // Around the boundary: up to 42 objects keep the cycle at 64, more widen it a little.
+        let target = rng.chance(80) ? rng.int(30...42) : rng.int(43...50)
+        while live.count > target, budget > 4 {
             emit(actor, "\(kind.name)rm \(live.remove(at: rng.below(live.count)))")
         }
-        for _ in 0..<rng.int(1...3) { emit(actor, getLine(kind, key: "IPC_PRIVATE", flags: "0600")) }
+        for _ in 0..<rng.int(1...6) { emit(actor, getLine(kind, key: "IPC_PRIVATE", flags: "0600")) }
         emit(actor, "read ipc \(kind.name)")
     }
 
@@ -222,5 +227,29 @@ extension ScriptGenerator {
         }
         emit(parent, "exit")
         for h in [child, grandchild].compactMap({ $0 }) { emit(h, rng.chance(80) ? "read ppid" : "fork") }
+    }
+
+    /// Pending ids of a task that is not root: the EINVAL checks come first (pid 1 rule,
+    /// pid_max), then EPERM, before EEXIST; automatic pids need no privilege, not even pid 1 of
+    /// the namespace the process unshared before dropping root.
+    func unprivileged() {
+        guard canCreate, let base = rootActor(nested: rng.chance(30)), mayNestBelow(world.active(base)),
+              let p = created(emit(base, "fork")) else { return }
+        let unshared = rng.chance(70) && emit(p, "unshare pid")?.errno == nil
+        emit(p, "setuid \(rng.pick([1000, 1001, 65534]) ?? 1000)")
+        let pfc = world.pidForChildren(p)
+        if unshared {
+            emit(p, "next_id " + rng.pick(["LONG 1", "LONG 5", "LONG2 1 \(freePid(in: world.active(p), from: 2, below: 400))"]))
+            emit(p, "fork")
+            emit(p, "fork")
+        }
+        for _ in 0..<rng.int(1...3) {
+            let used = world.pidsInUse(pfc)
+            let x = rng.chance(50) ? (rng.pick(used) ?? 1) : freePid(in: pfc, from: 2, below: 400)
+            emit(p, "next_id LONG \(x)")
+            emit(p, rng.chance(80) ? "fork" : "clone thread")
+        }
+        emit(p, "next_id LONG 0")
+        emit(p, "fork")
     }
 }
