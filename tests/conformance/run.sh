@@ -10,6 +10,7 @@
 # --soak MINUTES then keeps going with new seeds (N scripts per round) until the time is up.
 # --keep leaves the work directory (scripts and outputs) for inspection.
 #
+# The mount sample uses $NEXTIDFS_BIN when set, else builds .build/debug/nextidfs.
 # Needs root, clone3, unshare of pid+IPC namespaces and the *_next_id sysctls. When the kernel
 # side cannot run, the test fails under CI=true and is skipped (exit 0, with the reason) otherwise.
 # Exit status: 0 no difference, 1 differences, 2 the test itself could not run.
@@ -30,14 +31,15 @@ while [ $# -gt 0 ]; do
         --soak) SOAK=$2; shift 2 ;;
         --mount-sample) SAMPLE=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
 KERNELRUN=$ROOT/tools/kernelrun/kernelrun
 CONFORM=$ROOT/.build/release/nextidfs-conform  # release: generation is 7x faster
-DAEMON=$ROOT/.build/debug/nextidfs
+# the daemon for the mount sample: NEXTIDFS_BIN (as scripts/test.sh passes it), else a debug build
+DAEMON=${NEXTIDFS_BIN:-$ROOT/.build/debug/nextidfs}
 WORK=$(mktemp -d /tmp/nextidfs-conform.XXXXXX)
 MNT=
 DAEMON_PID=
@@ -77,7 +79,7 @@ build_kernelrun() {
 
 build_swift() {
     local builds=("-c release --product nextidfs-conform")
-    [ "$SAMPLE" -gt 0 ] && builds+=("--product nextidfs")
+    [ "$SAMPLE" -gt 0 ] && [ -z "${NEXTIDFS_BIN:-}" ] && builds+=("--product nextidfs")
     for b in "${builds[@]}"; do
         # shellcheck disable=SC2086
         (cd "$ROOT" && swift build $b >"$WORK/build.log" 2>&1) || { cat "$WORK/build.log" >&2; say "cannot build ($b)"; exit 2; }
