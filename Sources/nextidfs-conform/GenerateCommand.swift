@@ -38,7 +38,7 @@ struct GenerateCommand: ParsableCommand {
         }
         var events = EventStats()
         for index in 0..<count {
-            let name = "s\(seed)-" + String(index).leftPadding(5).replacingSpaces(with: "0") + ".ops"
+            let name = "s\(seed)-" + GenerateCommand.zeroPadded(index, width: 5) + ".ops"
             let generator = ScriptGenerator(seed: GenerateCommand.scriptSeed(seed, index), operations: ops, stats: events)
             let text = generator.generate(header: "nextidfs-conform generate --seed \(seed): script \(index)")
             events = generator.stats
@@ -53,14 +53,15 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
+    static func zeroPadded(_ n: Int, width: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
     /// Each script's own seed, so that script i is the same whatever --count is.
     static func scriptSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
         var x = seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03)
         x = (x ^ (x >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         return x ^ (x >> 29)
     }
-}
-
-extension String {
-    func replacingSpaces(with c: Character) -> String { String(map { $0 == " " ? c : $0 }) }
 }

@@ -65,11 +65,3 @@ struct MountTarget: Target {
         }
     }
 }
-
-extension StringProtocol {
-    var trimmingNewline: String {
-        var s = String(self)
-        while s.last == "\n" { s.removeLast() }
-        return s
-    }
-}

@@ -27,37 +27,3 @@ enum OpResult: Equatable {
         return nil
     }
 }
-
-/// One row of /proc/sysvipc/*, as the output format shows it:
-/// `id:key:mode:uid:gid:cuid:cgid[:nsems|:size]` (key decimal, mode octal).
-struct IpcRow: Equatable {
-    var kind: IpcKind
-    var id: Int32
-    var key: Int32
-    var mode: UInt32
-    var uid: UInt32
-    var gid: UInt32
-    var cuid: UInt32
-    var cgid: UInt32
-    /// nsems for sem, size for shm; unused for msg.
-    var extra: UInt64
-
-    var token: String {
-        let base = "\(id):\(key):\(String(mode, radix: 8)):\(uid):\(gid):\(cuid):\(cgid)"
-        return kind == .msg ? base : base + ":\(extra)"
-    }
-}
-
-/// errno names as kernelrun prints them (strerrorname_np).
-enum ErrnoName {
-    static func of(_ e: Int32) -> String {
-        if let known = Errno(rawValue: e) { return known.name }
-        return "E\(e)"
-    }
-}
-
-/// An errno number as a Swift error (what the targets and FileIO fail with).
-struct ErrnoCode: Error, Equatable {
-    var code: Int32
-    init(_ code: Int32) { self.code = code }
-}

@@ -30,3 +30,11 @@ enum ProcText {
         return rows
     }
 }
+
+extension StringProtocol {
+    var trimmingNewline: String {
+        var s = String(self)
+        while s.last == "\n" { s.removeLast() }
+        return s
+    }
+}
