@@ -62,6 +62,19 @@ import Testing
         #expect(w.value(1, sem(IpcFlags.privateKey, 1)) == 0)
     }
 
+    /// Found by the conformance runner (regress/ipc-next-id-end.ops): the kernel's fallback
+    /// search ends at IPCMNI, so a taken idx 32767 gives ENOSPC, never an idx of 32768.
+    @Test func nextIdFallbackStopsAtTheEndOfTheIdxSpace() {
+        let w = World()
+        w.setSysctl(.msgNextId, 2 * 32768 + 32767, by: 1)
+        #expect(w.value(1, w.msgget()) == 2 * 32768 + 32767)
+        w.setSysctl(.msgNextId, 37237 * 32768 + 32767, by: 1)
+        #expect(w.errno(1, w.msgget()) == .ENOSPC)
+        #expect(w.sysctl(.msgNextId, of: 1) == -1, "consumed by the failed attempt")
+        #expect(w.ids(.msg, of: 1) == [2 * 32768 + 32767])
+        #expect(w.value(1, w.msgget()) == 0)
+    }
+
     @Test func nextIdIsConsumedOnlyByACreationThatAllocates() {
         let w = World()
         _ = w.value(1, w.msgget(0x1234))

@@ -879,16 +879,23 @@ static void op_create(int h, int newpid, int newipc, int thread)
         for (int i = 0; i < n; i++)
             G->cmd.set_tid[i] = a->pend[i];
         int level = L->pfc_level + (newpid ? 1 : 0);
-        if (n > level + 1) {
-            /* The test's root namespace sits g_D levels below the host's: the kernel would take
-             * one id more. Pad the array so that it is too long for the kernel as well, which
-             * then refuses it at the same point (alloc_pid) as for the simulated machine. */
-            int s = n + g_D;
+        /* The test's root namespace sits g_D levels below the host's, so the kernel takes up to
+         * level + g_D + 1 ids where the simulated machine takes level + 1. Only in between
+         * would the kernel accept what the simulation refuses: there the array is padded to
+         * one id more than the kernel takes, so that the kernel refuses it at the same point
+         * (alloc_pid, after the namespace and permission checks of copy_process). Longer arrays
+         * the kernel refuses by itself, at that same point. */
+        int klimit = level + g_D + 1;
+        if (n > level + 1 && n <= klimit) {
+            int s = klimit + 1;
             if (s > MAX_LEVEL) {
-                (void)kh;
+                /* clone3 refuses more than MAX_LEVEL ids before anything else: answer as
+                 * copy_process would before alloc_pid (EPERM for namespaces without the
+                 * capability), else alloc_pid's EINVAL */
+                int e = (newpid || newipc) && L->uid != 0 ? EPERM : EINVAL;
                 snprintf(mbuf, sizeof mbuf, "LONG%d > nesting level %d + 1 (no kernel call)", n,
                          level);
-                out_err(EINVAL, mbuf);
+                out_err(e, mbuf);
                 return;
             }
             for (int i = n; i < s; i++)
@@ -1194,6 +1201,10 @@ static void op_ipcget(int h, int kind, int32_t key, long arg, int32_t flags)
         if (rr < 0)
             infra("removing fallback object %ld: %s", r, ename((int)-rr));
         r = -EBUSY;
+    } else if (r == -ENOSPC) {
+        /* the object limit was checked above: the kernel found no free idx from X's up to
+         * IPCMNI (its search ends there), so X's idx is taken */
+        r = -EBUSY;
     }
     long cur = read_long_file(h, path);
     if (saved >= 0) {
@@ -1454,6 +1465,8 @@ static void run_op(int h, char *cmdline)
     } else if (!strcmp(c, "read")) {
         if (nt == 2 && !strcmp(tok[1], "nspid"))
             op_read_nspid(h);
+        else if (nt == 2 && !strcmp(tok[1], "ppid"))
+            out_res(a_sys(h, SYS_getppid, 0, 0, 0, 0), NULL); /* the parent in the task's view */
         else if (nt == 2 && sysctl_ok(tok[1]))
             op_read_sysctl(h, tok[1]);
         else if (nt == 3 && !strcmp(tok[1], "ipc") && strlen(tok[2]) == 3 && kind_of(tok[2]) >= 0)

@@ -1,0 +1,67 @@
+import IdAllocators
+
+/// A live nextidfs mount, used only through its files: every operation is what a user of the
+/// tree would do with open/read/write/close (and stat for a task's identity, its inode).
+struct MountTarget: Target {
+    let root: String
+
+    func taskPath(_ task: TaskRef, _ file: String) -> String { "\(root)/\(task.tgid)/task/\(task.tid)/\(file)" }
+
+    func text(_ path: String) -> Result<String, ErrnoCode> {
+        FileIO.read(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        let path = taskPath(task, "ctl")
+        switch FileIO.write(path, Array((line + "\n").utf8)) {
+        case .failure(let e): return .failure(e)
+        case .success: break
+        }
+        // The read-back is the value; after an exit the thread and its files are gone.
+        guard case .success(let back) = text(path) else { return .success(0) }
+        return .success(Int64(back.split(separator: "\n").first ?? "") ?? 0)
+    }
+
+    func newestChild(of task: TaskRef) -> Int32? {
+        guard case .success(let list) = text(taskPath(task, "children")) else { return nil }
+        return list.split(separator: " ").last.flatMap { Int32($0.trimmingNewline) }
+    }
+
+    func thread(ofGroup tgid: Int32, innermostPid: Int64) -> Int32? {
+        guard case .success(let names) = FileIO.names(inDirectory: "\(root)/\(tgid)/task") else { return nil }
+        return names.compactMap { Int32($0) }.first { tid in
+            nspid(of: TaskRef(tid: tid, tgid: tgid))?.last.map(Int64.init) == innermostPid
+        }
+    }
+
+    /// The serial is the top bits of every inode of the task (NodeRef: serial << 31).
+    func serial(of tid: Int32) -> UInt64? {
+        guard case .success(let inode) = FileIO.inode("\(root)/task/\(tid)") else { return nil }
+        return inode >> 31
+    }
+
+    func nspid(of task: TaskRef) -> [Int32]? {
+        guard case .success(let status) = text(taskPath(task, "status")) else { return nil }
+        return ProcText.statusField(status, "NSpid")?.map { Int32($0) }
+    }
+
+    func ppid(of task: TaskRef) -> Int32? {
+        guard case .success(let status) = text(taskPath(task, "status")) else { return nil }
+        return ProcText.statusField(status, "PPid")?.first.map { Int32($0) }
+    }
+
+    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        text("\(root)/\(task.tgid)/sys/kernel/\(name.rawValue)").map { Int64($0.trimmingNewline) ?? Int64.min }
+    }
+
+    func writeSysctl(_ name: SysctlName, text value: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        FileIO.write("\(root)/\(task.tgid)/sys/kernel/\(name.rawValue)", Array((value + "\n").utf8)).map { _ in 0 }
+    }
+
+    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode> {
+        text("\(root)/\(task.tgid)/sysvipc/\(kind.name)").flatMap { table in
+            guard let rows = ProcText.sysvipc(kind, table) else { return .failure(ErrnoCode(Errno.EINVAL.rawValue)) }
+            return .success(rows)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import IdAllocators
+import NextIdFS
+
+/// The simulated kernel in this process, driven through the same parsers as the filesystem:
+/// ctl lines through `CtlLanguage`, sysctl values through `KernelInteger`.
+struct SimulatedTarget: Target {
+    let kernel: Kernel
+
+    init(pidMax: Int) {
+        kernel = Kernel(pidMax: pidMax)
+    }
+
+    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        let call = CtlLanguage.parse(ArraySlice(line.utf8))
+        let outcome = kernel.run([call], by: task.tid)
+        if let failure = outcome.failure { return .failure(ErrnoCode(failure.rawValue)) }
+        switch kernel.lastResult(of: task.tid) {
+        case .success(let value): return .success(value ?? 0)
+        case .failure: return .success(0)  // the thread exited
+        }
+    }
+
+    func newestChild(of task: TaskRef) -> Int32? {
+        kernel.children(of: task.tid)?.last
+    }
+
+    func thread(ofGroup tgid: Int32, innermostPid: Int64) -> Int32? {
+        kernel.threads(ofGroup: tgid)?.first { kernel.status(of: $0.tid)?.nsPid.last.map(Int64.init) == innermostPid }?.tid
+    }
+
+    func serial(of tid: Int32) -> UInt64? {
+        kernel.identity(of: tid)?.serial
+    }
+
+    func nspid(of task: TaskRef) -> [Int32]? {
+        kernel.status(of: task.tid)?.nsPid
+    }
+
+    func ppid(of task: TaskRef) -> Int32? {
+        kernel.status(of: task.tid)?.ppid
+    }
+
+    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        kernel.readSysctl(name, as: .task(task.tid)).mapError { ErrnoCode($0.rawValue) }
+    }
+
+    func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+        let value = KernelInteger.parse(Array((text + "\n").utf8))
+        return kernel.writeSysctl(name, value: value, as: .task(task.tid)).mapError { ErrnoCode($0.rawValue) }
+    }
+
+    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode> {
+        guard let views = kernel.ipcTable(kind, as: .task(task.tid)) else { return .failure(ErrnoCode(Errno.ESRCH.rawValue)) }
+        return .success(views.map { v in
+            IpcRow(kind: kind, id: v.id, key: v.key, mode: v.mode, uid: v.uid, gid: v.gid, cuid: v.cuid, cgid: v.cgid,
+                   extra: kind == .sem ? UInt64(v.nsems) : v.size)
+        })
+    }
+}
