@@ -1,0 +1,763 @@
+#!/usr/bin/env bash
+# Restore a simulated world: scripts/restore.sh IMAGE MOUNTPOINT
+#
+# Rebuilds the world described by IMAGE (written by scripts/dump.sh) in a freshly mounted
+# nextidfs, with identical ids, using only bash builtins (echo, printf, read, redirections) and
+# cat on the tree. See docs/restore.md for the image format and the plan.
+# Exit status: 0 restored; 1 refused (mount not pristine, bad image, unsupported shape) or a step
+# failed (the message names the object, the command and the errno); 2 usage.
+set -u
+shopt -s nullglob
+
+die() { printf 'restore: %s\n' "$*" >&2; exit 1; }
+if [ $# -ne 2 ]; then
+    echo "usage: $0 IMAGE MOUNTPOINT" >&2
+    exit 2
+fi
+IMAGE=$1
+MNT=${2%/}
+[ -r "$IMAGE" ] || die "cannot read image $IMAGE"
+[ -e "$MNT/1/task/1/ctl" ] || die "$MNT is not a nextidfs mount (no 1/task/1/ctl)"
+
+PID_LIMIT=4194304      # PID_MAX_LIMIT: pid_max during the restore (helpers take pids below it)
+BATCH_MAX=3500         # bytes per ctl write (bash's printf writes at most 8192 bytes at once)
+
+# ---------------------------------------------------------------------------------------------
+# The image
+declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_INIT=()
+declare -A IPC_NEXT=() IPC_MEMBER=()
+declare -A P_PARENT=() P_NS=() P_PFC=() P_IPC=() P_UID=() P_GID=() P_THREADS=() INNER=()
+declare -A T_TGID=() T_NSPID=() T_NEXT=() T_COMM=() T_CHILDREN=()
+declare -A IPC_OBJS=() USED=()
+PROCS=() PIDNSES=() IPCNSES=() ROOT_IPC=
+O_KIND=() O_ID=() O_KEY=() O_MODE=() O_UID=() O_GID=() O_CUID=() O_CGID=() O_EXTRA=()
+
+read_image() {
+    local kind a b c d e f g h i n=0 header
+    {
+        IFS= read -r header || die "empty image"
+        [ "$header" = "nextidfs-image 1" ] || die "$IMAGE: not a version 1 nextidfs image (header '$header')"
+        while read -r kind a b c d e f g h i; do
+            n=$((n + 1))
+            case $kind in
+                pidns)
+                    PIDNSES+=("$a"); PNS_PARENT[$a]=$b; PNS_LEVEL[$a]=$c; PNS_MAX[$a]=$d; PNS_LAST[$a]=$e
+                    if [ "${a:0:1}" = e ]; then PNS_EMPTY[$a]=1; else PNS_INIT[$a]=${a#p}; fi ;;
+                ipcns)
+                    IPCNSES+=("$a"); IPC_NEXT[$a]="$b $c $d"
+                    [ "$e" = 1 ] && ROOT_IPC=$a ;;
+                proc)
+                    [ -z "${P_NS[$a]:-}" ] || die "$IMAGE line $((n + 1)): process $a twice"
+                    PROCS+=("$a"); P_PARENT[$a]=$b; P_NS[$a]=$c; P_PFC[$a]=$d; P_IPC[$a]=$e; P_UID[$a]=$f; P_GID[$a]=$g
+                    IPC_MEMBER[$e]=${IPC_MEMBER[$e]:-$a}
+                    [ "$a" = 1 ] || T_CHILDREN[$b]+="$a " ;;
+                thread)
+                    [ -z "${T_TGID[$a]:-}" ] || die "$IMAGE line $((n + 1)): thread $a twice"
+                    [ -n "${P_NS[$b]:-}" ] || die "$IMAGE line $((n + 1)): thread $a of process $b, which has no proc line before it"
+                    T_TGID[$a]=$b; T_NSPID[$a]=$c; T_NEXT[$a]=$d; printf -v "T_COMM[$a]" '%b' "$e"
+                    if [ "$a" = "$b" ]; then P_THREADS[$b]="$a ${P_THREADS[$b]:-}"; INNER[$b]=${c##*,}
+                    else P_THREADS[$b]+="$a "; fi ;;
+                msg|sem|shm)
+                    O_KIND+=("$kind"); O_ID+=("$b"); O_KEY+=("$c"); O_MODE+=("$d"); O_UID+=("$e"); O_GID+=("$f")
+                    O_CUID+=("$g"); O_CGID+=("$h"); O_EXTRA+=("$i"); IPC_OBJS[$a]+="$((${#O_ID[@]} - 1)) " ;;
+                end) return 0 ;;
+                *) die "$IMAGE line $((n + 1)): unknown record '$kind'" ;;
+            esac
+        done
+        die "$IMAGE: truncated (no 'end' line)"
+    } < "$IMAGE"
+}
+read_image
+[ "${P_NS[1]:-}" = p1 ] || die "$IMAGE: no process 1 in the root pid namespace"
+declare -A HASKIDS=()
+for t in "${!T_CHILDREN[@]}"; do HASKIDS[${T_TGID[$t]:-?}]=1; done
+for g in "${PROCS[@]}"; do
+    [ -n "${INNER[$g]:-}" ] || die "$IMAGE: process $g has no thread line for its leader"
+    [ -n "${PNS_LEVEL[${P_NS[$g]}]:-}" ] && [ -n "${PNS_LEVEL[${P_PFC[$g]}]:-}" ] && [ -n "${IPC_NEXT[${P_IPC[$g]}]:-}" ] \
+        || die "$IMAGE: process $g names a namespace with no pidns/ipcns line"
+    [ "$g" = 1 ] || [ -n "${T_TGID[${P_PARENT[$g]}]:-}" ] || die "$IMAGE: the parent thread ${P_PARENT[$g]} of process $g is not in the image"
+done
+# The ipc namespace process 1 is born in: the root one (an ipc namespace of the image, or "root"
+# when no task is left in it).
+ROOT_BIRTH=${ROOT_IPC:-.root}
+
+# The chain of pid namespaces from the root to N, and the pids in use at every level.
+declare -A NS_CHAIN=()
+chain_of() {
+    local n=$1 c=$1
+    while [ "${PNS_PARENT[$n]:--}" != - ]; do n=${PNS_PARENT[$n]}; c="$n $c"; done
+    NS_CHAIN[$1]=$c
+}
+for n in "${PIDNSES[@]}"; do chain_of "$n"; done
+for t in "${!T_TGID[@]}"; do
+    pids=(${T_NSPID[$t]//,/ }) chain=(${NS_CHAIN[${P_NS[${T_TGID[$t]}]}]})
+    [ ${#pids[@]} -eq ${#chain[@]} ] || die "$IMAGE: thread $t has ${#pids[@]} pids for a namespace of level $((${#chain[@]} - 1))"
+    for i in "${!pids[@]}"; do USED[${chain[$i]}:${pids[$i]}]=1; done
+done
+
+# ---------------------------------------------------------------------------------------------
+# The mount must be pristine: one task (1), comm init, uid 0, nothing pending, no IPC object.
+check_pristine() {
+    local entries=() e line
+    for e in "$MNT"/[0-9]*; do entries+=("${e##*/}"); done
+    [ "${entries[*]}" = 1 ] || die "refusing to restore into $MNT: not a pristine mount (processes: ${entries[*]})"
+    entries=()
+    for e in "$MNT"/1/task/[0-9]*; do entries+=("${e##*/}"); done
+    [ "${entries[*]}" = 1 ] || die "refusing to restore into $MNT: not a pristine mount (threads of 1: ${entries[*]})"
+    read -r line < "$MNT/1/task/1/next_id"
+    [ -z "$line" ] || die "refusing to restore into $MNT: not a pristine mount (1 has a pending next_id: $line)"
+    read -r line < "$MNT/1/task/1/children"
+    [ -z "$line" ] || die "refusing to restore into $MNT: not a pristine mount (1 has children)"
+    for e in msg sem shm; do
+        { read -r line; read -r line; } < "$MNT/sysvipc/$e"
+        [ -z "$line" ] || die "refusing to restore into $MNT: not a pristine mount (sysvipc/$e is not empty)"
+        read -r line < "$MNT/sys/kernel/${e}_next_id"
+        [ "$line" = -1 ] || die "refusing to restore into $MNT: not a pristine mount (${e}_next_id is $line)"
+    done
+    while read -r e line; do
+        case $e in
+            Uid:|Gid:) [ "${line%%[[:space:]]*}" = 0 ] || die "refusing to restore into $MNT: not a pristine mount (1 is not uid/gid 0)" ;;
+        esac
+    done < "$MNT/1/status"
+    read -r line < "$MNT/1/comm"
+    [ "$line" = init ] || die "refusing to restore into $MNT: not a pristine mount (comm of 1 is '$line')"
+    read -r line < "$MNT/sys/kernel/ns_last_pid"
+    [ "$line" = 1 ] || die "refusing to restore into $MNT: not a pristine mount (ns_last_pid is $line)"
+}
+check_pristine
+
+# ---------------------------------------------------------------------------------------------
+# Talking to the tree. One ctl fd per live thread we act through, several lines per write.
+declare -A FD=()
+errno_of_message() {
+    case "$1" in
+        *"Invalid argument"*) REPLY=EINVAL ;; *"Operation not permitted"*) REPLY=EPERM ;;
+        *"Permission denied"*) REPLY=EACCES ;; *"File exists"*) REPLY=EEXIST ;;
+        *"No such process"*) REPLY=ESRCH ;; *"No such file or directory"*) REPLY=ENOENT ;;
+        *"Device or resource busy"*) REPLY=EBUSY ;; *"No space left on device"*) REPLY=ENOSPC ;;
+        *"Cannot allocate memory"*) REPLY=ENOMEM ;; *"Resource temporarily unavailable"*) REPLY=EAGAIN ;;
+        *) REPLY="error ($1)" ;;
+    esac
+}
+fd_of() {   # fd_of TID: sets REPLY to an open write fd on the thread's ctl
+    if [ -z "${FD[$1]:-}" ]; then
+        local fd
+        exec {fd}>"$MNT/task/$1/ctl" || fail_step "thread $1" "open $MNT/task/$1/ctl" "cannot open"
+        FD[$1]=$fd
+    fi
+    REPLY=${FD[$1]}
+}
+close_fd() {
+    if [ -n "${FD[$1]:-}" ]; then exec {FD[$1]}>&-; unset "FD[$1]"; fi
+}
+fail_step() {   # fail_step OBJECT COMMAND ERRNO
+    local cmd=${2%$'\n'}
+    printf 'restore: failed: %s: command "%s": %s\n' "$1" "${cmd//$'\n'/; }" "$3" >&2
+    exit 1
+}
+last_errno() {  # the errno of TID's last ctl command, from its read-back
+    local line=
+    read -r line < "$MNT/task/$1/ctl" 2>/dev/null
+    case $line in -*" "*) REPLY=${line#* } ;; *) REPLY="unknown error (ctl reads '$line')" ;; esac
+}
+
+# A batch: entries of (object, lines, path that exists once the entry succeeded), written by one
+# thread in writes of at most BATCH_MAX bytes.
+B_TID= B_OBJ=() B_LINES=() B_CHECK=()
+batch_add() {   # batch_add TID OBJECT LINES [CHECKPATH]
+    [ "$1" = "$B_TID" ] || batch_flush
+    B_TID=$1; B_OBJ+=("$2"); B_LINES+=("$3"); B_CHECK+=("${4:-}")
+}
+batch_flush() {
+    [ ${#B_OBJ[@]} -gt 0 ] || { B_TID=; return 0; }
+    local i start=0 data= fd
+    fd_of "$B_TID"; fd=$REPLY
+    for i in "${!B_OBJ[@]}"; do
+        if [ -n "$data" ] && [ $((${#data} + ${#B_LINES[$i]})) -gt $BATCH_MAX ]; then
+            batch_write "$fd" "$data" "$start" "$((i - 1))"; data=; start=$i
+        fi
+        data+=${B_LINES[$i]}
+    done
+    batch_write "$fd" "$data" "$start" "$((${#B_OBJ[@]} - 1))"
+    B_TID= B_OBJ=() B_LINES=() B_CHECK=()
+}
+batch_write() { # batch_write FD DATA FIRST LAST
+    printf '%s' "$2" >&"$1" 2>/dev/null && return 0
+    local i
+    last_errno "$B_TID"
+    for ((i = $3; i <= $4; i++)); do
+        if [ -z "${B_CHECK[$i]}" ] || ! entry_done "${B_CHECK[$i]}"; then
+            fail_step "${B_OBJ[$i]} (by thread $B_TID)" "${B_LINES[$i]}" "$REPLY"
+        fi
+    done
+    fail_step "${B_OBJ[$3]}..${B_OBJ[$4]} (by thread $B_TID)" "$2" "$REPLY"
+}
+entry_done() {  # entry_done CHECK: a path that exists, or ipc:DIR:KIND:ID:KEY (a row of the table)
+    case $1 in
+        ipc:*)
+            local dir kind id key k i rest
+            IFS=: read -r _ dir kind id key <<< "$1"
+            while read -r k i rest; do
+                [ "$k" = "$key" ] && [ "$i" = "$id" ] && return 0
+            done < "$dir/sysvipc/$kind"
+            return 1 ;;
+        *) [ -e "$1" ] ;;
+    esac
+}
+ctl() {         # ctl TID OBJECT LINES: one write, now
+    batch_add "$1" "$2" "$3"; batch_flush
+}
+sysctl_write() { # sysctl_write FILE VALUE OBJECT
+    printf '%s\n' "$2" 2>/dev/null > "$1" && return 0
+    local msg
+    msg=$( { printf '%s\n' "$2" > "$1"; } 2>&1 )   # only on failure: again, to name the errno
+    errno_of_message "$msg"
+    fail_step "$3" "echo $2 > ${1#$MNT/}" "$REPLY"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Creating tasks with every pid forced. NEWPIDS: the pids from the root namespace inward.
+NEXT_LINE=
+next_id_line() {    # next_id_line "r0 r1 ... rL": sets NEXT_LINE (innermost first, at most 32)
+    local -a p=($1)
+    local n=${#p[@]} i out=
+    local k=$((n > 32 ? 32 : n))
+    for ((i = n - 1; i >= n - k; i--)); do out+=" ${p[$i]}"; done
+    if [ "$k" -eq 1 ]; then NEXT_LINE="next_id LONG$out"; else NEXT_LINE="next_id LONG$k$out"; fi
+}
+# new_task CREATOR_TID OBJECT "r0 .. rL" VERB [CHECKTID]: adds the creation to the batch (or, for
+# a task more than 32 levels deep, sets the root namespace's ns_last_pid and writes it alone).
+new_task() {
+    local -a p=($3)
+    next_id_line "$3"
+    if [ ${#p[@]} -gt 32 ]; then
+        batch_flush
+        sysctl_write "$MNT/sys/kernel/ns_last_pid" "$((p[0] - 1))" "$2"
+        ctl "$1" "$2" "$NEXT_LINE"$'\n'"$4"$'\n'
+        [ -e "$MNT/task/${p[0]}" ] || fail_step "$2" "$4" "got another root pid than ${p[0]}"
+    else
+        batch_add "$1" "$2" "$NEXT_LINE"$'\n'"$4"$'\n' "$MNT/task/${p[0]}"
+    fi
+}
+pids_of() { REPLY=${T_NSPID[$1]//,/ }; }
+
+# Helpers: temporary processes at pids that no task of the image uses (counting down from
+# PID_LIMIT-1 in every namespace); they exit before the pending state is written.
+declare -A HNEXT=() H_NS=() CUR_IPC=() CUR_PFC=() CURCOMM=() FOUNDED=() KEEPER=() KEEPER_ANY=()
+declare -A NEED=() NEED_ANY=() CREATED=() UHELPER=()
+HELPERS=()
+helper_pids() {     # helper_pids NS: sets REPLY to "r0 .. rL", fresh pids
+    local n out= p
+    for n in ${NS_CHAIN[$1]}; do
+        p=${HNEXT[$n]:-$((PID_LIMIT - 1))}
+        while [ -n "${USED[$n:$p]:-}" ]; do p=$((p - 1)); done
+        [ "$p" -ge 2 ] || die "no free pid left for a helper in $n"
+        USED[$n:$p]=1; HNEXT[$n]=$((p - 1)); out+="$p "
+    done
+    REPLY=${out% }
+}
+# spawn_helper CREATOR_TID NS WHAT: forks a helper into NS (the creator's pid_for_children);
+# sets HELPER to its root pid.
+spawn_helper() {
+    local creator=$1 ns=$2 pids h ctg
+    helper_pids "$ns"; pids=$REPLY; h=${pids%% *}
+    new_task "$creator" "helper $h ($3)" "$pids" fork
+    batch_flush
+    ctg=${T_TGID[$creator]:-$creator}
+    H_NS[$h]=$ns; CUR_PFC[$h]=$ns; CUR_IPC[$h]=${CUR_IPC[$ctg]}; T_TGID[$h]=$h
+    CURCOMM[$h]=${CURCOMM[$creator]:-init}
+    HELPERS+=("$h"); HELPER=$h
+}
+# keepers: a helper that stays in (pid ns N, ipc ns X) until the end, to create the children
+# that the image shows reparented to N's init (their creator had ended).
+offer_context() {   # offer_context TID: the task is root with pid_for_children N and ipc X
+    local tg=${T_TGID[$1]:-$1}
+    local n=${CUR_PFC[$tg]} x=${CUR_IPC[$tg]}
+    [ -n "${PNS_EMPTY[$n]:-}" ] && return 0
+    if [ -n "${NEED[$n|$x]:-}" ] && [ -z "${KEEPER[$n|$x]:-}" ] || { [ -n "${NEED_ANY[$n]:-}" ] && [ -z "${KEEPER_ANY[$n]:-}" ]; }; then
+        spawn_helper "$1" "$n" "keeper of $n $x"
+        KEEPER[$n|$x]=$HELPER; KEEPER_ANY[$n]=${KEEPER_ANY[$n]:-$HELPER}
+    fi
+}
+
+# IPC objects of namespace X, created by TID (root, in X, right after X came to be).
+key_arg() {
+    if [ "$1" = 0 ]; then REPLY=IPC_PRIVATE
+    elif [ "$1" -lt 0 ]; then printf -v REPLY '0x%x' $(($1 & 0xffffffff))
+    else REPLY=$1; fi
+}
+get_line() {        # get_line INDEX: the *get line creating object INDEX
+    local i=$1 extra=
+    key_arg "${O_KEY[$i]}"
+    case ${O_KIND[$i]} in sem|shm) extra=" ${O_EXTRA[$i]}" ;; esac
+    local mode
+    printf -v mode '%o' $((8#${O_MODE[$i]} & 8#777))
+    REPLY="${O_KIND[$i]}get $REPLY$extra IPC_CREAT|IPC_EXCL|0$mode"
+}
+set_line() {        # set_line INDEX: the *set line for owner and mode (empty when not needed)
+    local i=$1
+    if [ "${O_UID[$i]}" = "${O_CUID[$i]}" ] && [ "${O_GID[$i]}" = "${O_CGID[$i]}" ] && [ $((8#${O_MODE[$i]})) -eq $((8#${O_MODE[$i]} & 8#777)) ]; then
+        REPLY=
+    else
+        REPLY="${O_KIND[$i]}set ${O_ID[$i]} ${O_UID[$i]} ${O_GID[$i]} 0${O_MODE[$i]}"$'\n'
+    fi
+}
+found_ipc() {       # found_ipc TID X: X now exists and TID is in it; create its objects
+    local t=$1 x=$2 tg=${T_TGID[$1]:-$1} i line setl
+    FOUNDED[$x]=1
+    local -A others=()
+    for i in ${IPC_OBJS[$x]:-}; do
+        if [ "${O_CUID[$i]}" = 0 ] && [ "${O_CGID[$i]}" = 0 ]; then
+            get_line "$i"; line=$REPLY; set_line "$i"
+            batch_add "$t" "${O_KIND[$i]} ${O_ID[$i]} of $x" "next_id LONG ${O_ID[$i]}"$'\n'"$line"$'\n'"$REPLY" \
+                "ipc:$MNT/$tg:${O_KIND[$i]}:${O_ID[$i]}:${O_KEY[$i]}"
+        else
+            others["${O_CUID[$i]} ${O_CGID[$i]}"]+="$i "
+        fi
+    done
+    batch_flush
+    local owner h fd res uidg
+    for owner in "${!others[@]}"; do
+        # created by a helper with the creator's uid and gid, at the id the namespace's
+        # *_next_id sysctl asks for (forced ids need uid 0), then checked
+        spawn_helper "$t" "${CUR_PFC[$tg]}" "creator uid/gid $owner in $x"; h=$HELPER
+        read -r uidg res <<< "$owner"
+        line=
+        [ "$res" != 0 ] && line+="setgid $res"$'\n'
+        [ "$uidg" != 0 ] && line+="setuid $uidg"$'\n'
+        [ -n "$line" ] && ctl "$h" "helper $h" "$line"
+        for i in ${others[$owner]}; do
+            sysctl_write "$MNT/$tg/sys/kernel/${O_KIND[$i]}_next_id" "${O_ID[$i]}" "${O_KIND[$i]} ${O_ID[$i]} of $x"
+            get_line "$i"
+            ctl "$h" "${O_KIND[$i]} ${O_ID[$i]} of $x (creator uid/gid $owner)" "$REPLY"$'\n'
+            read -r res < "$MNT/task/$h/ctl"
+            [ "$res" = "${O_ID[$i]}" ] || fail_step "${O_KIND[$i]} ${O_ID[$i]} of $x" "$REPLY" "got id $res"
+            set_line "$i"
+            [ -n "$REPLY" ] && batch_add "$t" "${O_KIND[$i]} ${O_ID[$i]} of $x" "$REPLY"
+        done
+        batch_flush
+        ctl "$h" "helper $h" $'exit\n'
+        close_fd "$h"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# The plan of one process, right after it was created (born in CUR_IPC, pid_for_children = its
+# pid namespace): comm, threads, then its children in an order that its two possible switches
+# (unshare ipc to its final IPC namespace, unshare pid to its pid_for_children) allow.
+STACK=() ADOPTEES=() DEFERRED=()
+declare -A FORCE_PLAN=() DEFER_DONE=()
+fork_child() {      # fork_child CREATOR_TID CHILD VERB
+    local c=$2 ctg=${T_TGID[$1]:-$1}
+    pids_of "$c"
+    new_task "$1" "process $c" "$REPLY" "$3"
+    CREATED[$c]=1; CUR_IPC[$c]=${CUR_IPC[$ctg]}; CUR_PFC[$c]=${P_NS[$c]}
+    CURCOMM[$c]=${CURCOMM[$1]:-init}
+    STACK+=("$c")
+}
+plan_process() {
+    local g=$1 t lead=$1
+    local ns=${P_NS[$g]} pfc=${P_PFC[$g]} B=${CUR_IPC[$g]} F=${P_IPC[$g]}
+    # an ipc namespace it has to enter by unshare, that another process must found: later
+    local w=${DB[$g]:-$F}
+    [ "$w" = "$B" ] && w=$F
+    if [ "$w" != "$B" ] && [ -z "${FOUNDED[$w]:-}" ] && [ -n "${FORCED[$w]:-}" ] && [ "${FOUNDER[$w]}" != "$g" ] && [ -z "${FORCE_PLAN[$g]:-}" ]; then
+        DEFERRED+=("$g"); return 0
+    fi
+    DEFER_DONE[$g]=1
+    # a leaf that stays where it was born: nothing to do but offer its context
+    if [ -z "${HASKIDS[$g]:-}" ] && [ "$B" = "$F" ] && [ "$pfc" = "$ns" ] && [ -z "${DB[$g]:-}" ] \
+        && [ "${P_THREADS[$g]}" = "$g " ] && [ "${T_COMM[$g]}" = "${CURCOMM[$g]}" ]; then
+        offer_context "$g"; return 0
+    fi
+    local sw=0; [ "$pfc" != "$ns" ] && sw=1
+    # born in its birth ipc namespace, or it founds it now
+    offer_context "$g"
+    if [ -n "${DB[$g]:-}" ]; then switch_ipc "$g" "$B" "${DB[$g]}"; B=${DB[$g]}; fi
+    # comm and threads
+    [ "${T_COMM[$g]}" != "${CURCOMM[$g]}" ] && batch_add "$g" "process $g" "comm ${T_COMM[$g]}"$'\n' && CURCOMM[$g]=${T_COMM[$g]}
+    for t in ${P_THREADS[$g]}; do
+        [ "$t" = "$g" ] && continue
+        pids_of "$t"
+        new_task "$g" "thread $t of $g" "$REPLY" "clone thread"
+        CURCOMM[$t]=${CURCOMM[$g]}
+    done
+    batch_flush
+    for t in ${P_THREADS[$g]}; do
+        [ "$t" = "$g" ] && continue
+        [ "${T_COMM[$t]}" != "${CURCOMM[$t]}" ] && ctl "$t" "thread $t" "comm ${T_COMM[$t]}"$'\n'
+        CURCOMM[$t]=${T_COMM[$t]}
+    done
+    # the children, by class: phase 0 (before unshare pid) or 1; B (in the ipc namespace it was
+    # born in), F (its final one), O (a child that founds its own)
+    local -a c0B=() c0F=() c0O=() c1B=() c1F=() c1O=() ; local c cns cls; local -A ofound=()
+    for t in ${P_THREADS[$g]}; do
+        for c in ${T_CHILDREN[$t]:-}; do
+            cns=${P_NS[$c]}
+            local ph=
+            if [ "$cns" = "$ns" ]; then ph=0
+            elif [ $sw = 1 ] && [ "$cns" = "$pfc" ]; then ph=1
+            elif [ "${INNER[$c]}" = 1 ] && [ "${PNS_PARENT[$cns]}" = "$ns" ]; then ph=0
+            fi
+            local w=${DB[$c]:-${P_IPC[$c]}}
+            if [ "$w" = "$B" ]; then cls=B
+            elif [ "$w" = "$F" ]; then cls=F
+            elif [ -z "${FOUNDED[$w]:-}" ] && [ -z "${ofound[$w]:-}" ] && [ "${FOUNDER[$w]:-$c}" = "$c" ]; then
+                cls=O; ofound[$w]=$c    # it founds its own (at once, or after its children that
+                if [ -z "${DB[$c]:-}" ] && [ "$B" != "$F" ]; then   # are in one of ours)
+                    local ct cc cw needB=
+                    for ct in ${P_THREADS[$c]}; do
+                        for cc in ${T_CHILDREN[$ct]:-}; do
+                            cw=${DB[$cc]:-${P_IPC[$cc]}}
+                            [ "$cw" = "$F" ] && cls=F
+                            [ "$cw" = "$B" ] && needB=1
+                        done
+                    done
+                    [ $cls = O ] && [ -n "$needB" ] && cls=B
+                fi
+            else cls=X; fi
+            # the init of a namespace that has other members from outside: made by an unsharer
+            [ "$ph" = 0 ] && [ "$cns" != "$ns" ] && [ "${OUTSIDE[$cns]}" -gt 1 ] && ph=
+            if [ -z "$ph" ] || [ $cls = X ]; then
+                if [ "${INNER[$g]}" = 1 ] && [ "$t" = "$g" ]; then ADOPTEES+=("$c"); continue; fi
+                die "unsupported shape: process $c (child of thread $t, pid ns $cns, ipc ns ${P_IPC[$c]}) cannot be created by $g (pid ns $ns, pid_for_children $pfc, ipc ns $B then $F)"
+            fi
+            eval "c$ph$cls+=(\"$t:$c\")"
+        done
+    done
+    local ipc_first=1
+    if [ "$B" != "$F" ] && [ ${#c1B[@]} -gt 0 ]; then
+        ipc_first=0
+        [ ${#c0F[@]} -eq 0 ] || die "unsupported shape: $g has children in its new pid namespace and old ipc namespace ($B) and children in its old pid namespace and new ipc namespace ($F)"
+    fi
+    offer_context "$g"
+    fork_list "${c0B[@]}" "${c0O[@]}"
+    if [ $ipc_first = 1 ]; then
+        switch_ipc "$g" "$B" "$F"
+        fork_list "${c0F[@]}"
+        switch_pid "$g" "$ns" "$pfc" "${c1B[@]}" "${c1F[@]}" "${c1O[@]}"
+    else
+        fork_list "${c0F[@]}"
+        switch_pid "$g" "$ns" "$pfc" "${c1B[@]}" "${c1O[@]}"
+        switch_ipc "$g" "$B" "$F"
+        fork_list "${c1F[@]}"
+    fi
+    batch_flush
+    for t in ${P_THREADS[$g]}; do close_fd "$t"; done
+}
+fork_list() {       # fork_list TID:CHILD...: inits of new namespaces with clone newpid
+    local e t c
+    for e in "$@"; do
+        t=${e%%:*} c=${e#*:}
+        if [ "${P_NS[$c]}" != "${P_NS[${T_TGID[$t]}]}" ] && [ "${INNER[$c]}" = 1 ] && [ "${P_NS[$c]}" != "${CUR_PFC[${T_TGID[$t]}]}" ]; then
+            fork_child "$t" "$c" "clone newpid"
+        else
+            fork_child "$t" "$c" fork
+        fi
+    done
+}
+switch_ipc() {      # switch_ipc G B F
+    [ "$2" = "$3" ] && return 0
+    [ -z "${FOUNDED[$3]:-}" ] || die "unsupported shape: $1 must found ipc namespace $3, which already exists"
+    ctl "$1" "process $1" $'unshare ipc\n'
+    CUR_IPC[$1]=$3
+    found_ipc "$1" "$3"
+    offer_context "$1"
+}
+switch_pid() {      # switch_pid G NS PFC TID:CHILD...: unshare pid, the init first
+    local g=$1 ns=$2 pfc=$3; shift 3
+    [ "$ns" = "$pfc" ] && return 0
+    ctl "$g" "process $g" $'unshare pid\n'
+    CUR_PFC[$g]=$pfc
+    [ -n "${PNS_EMPTY[$pfc]:-}" ] && return 0
+    local e first= rest=()
+    for e in "$@"; do
+        if [ "${INNER[${e#*:}]}" = 1 ]; then first=$e; else rest+=("$e"); fi
+    done
+    [ -n "$first" ] || die "unsupported shape: the init of $pfc is not a child of $g"
+    fork_list "$first"
+    batch_flush
+    offer_context "$g"
+    fork_list "${rest[@]}"
+}
+
+# An adoptee: a child of a namespace's init that its parent cannot fork directly (the image
+# shows it reparented). Created by a keeper (same pid namespace) or by an unsharer helper (the
+# init and the reparented members of a child pid namespace), which exit at the end.
+create_adoptee() {
+    local c=$1 r=${T_TGID[${P_PARENT[$1]}]} m cn x k u e
+    m=${P_NS[$r]} cn=${P_NS[$c]} x=${DB[$c]:-${P_IPC[$c]}}
+    if [ "$cn" = "$m" ]; then
+        k=${KEEPER[$m|$x]:-}
+        if [ -z "$k" ]; then
+            [ -z "${FOUNDED[$x]:-}" ] || return 1
+            k=${KEEPER_ANY[$m]:-}
+            [ -n "$k" ] || return 1
+            if [ "${FOUNDER[$x]:-}" = .keeper ]; then
+                # a keeper founds x, for all the children of the init in it
+                spawn_helper "$k" "$m" "keeper of $m $x"; k=$HELPER
+                KEEPER[$m|$x]=$k
+                switch_ipc "$k" "${CUR_IPC[$k]}" "$x"
+            fi
+        fi
+        fork_child "$k" "$c" fork; batch_flush
+        return 0
+    fi
+    [ "${PNS_PARENT[$cn]}" = "$m" ] || return 1
+    u=${UHELPER[$cn]:-}
+    if [ -z "$u" ]; then
+        local init=${PNS_INIT[$cn]}
+        [ -z "${CREATED[$init]:-}" ] || return 1
+        [ "${T_TGID[${P_PARENT[$init]}]}" = "$r" ] || return 1
+        # in the ipc namespace of the members that cannot found their own, if one
+        x=${DB[$init]:-${P_IPC[$init]}}
+        local o ox need=
+        for o in "${PROCS[@]}"; do
+            [ "${P_NS[$o]}" = "$cn" ] && [ "${P_PARENT[$o]}" = "$r" ] || continue
+            ox=${DB[$o]:-${P_IPC[$o]}}
+            if [ -n "${FOUNDED[$ox]:-}" ] || [ "${FOUNDER[$ox]:-$o}" != "$o" ]; then need=$ox; fi
+        done
+        [ -n "$need" ] && x=$need
+        k=${KEEPER[$m|$x]:-}
+        if [ -z "$k" ]; then
+            [ -z "${FOUNDED[$x]:-}" ] || return 1
+            k=${KEEPER_ANY[$m]:-}
+            [ -n "$k" ] || return 1
+            if [ -n "$need" ]; then
+                [ "${FOUNDER[$x]:-}" = .keeper ] || return 1    # (its founder comes later)
+                spawn_helper "$k" "$m" "keeper of $m $x"; k=$HELPER
+                KEEPER[$m|$x]=$k
+                switch_ipc "$k" "${CUR_IPC[$k]}" "$x"
+            fi
+        fi
+        spawn_helper "$k" "$m" "unsharer of $cn"; u=$HELPER
+        UHELPER[$cn]=$u
+        switch_ipc "$u" "${CUR_IPC[$u]}" "$x"
+        ctl "$u" "helper $u (unsharer of $cn)" $'unshare pid\n'
+        CUR_PFC[$u]=$cn
+        fork_child "$u" "$init" fork; batch_flush
+        offer_context "$u"
+        [ "$c" = "$init" ] && return 0
+    fi
+    x=${DB[$c]:-${P_IPC[$c]}}
+    if [ "${CUR_IPC[$u]}" != "$x" ] && [ -n "${FOUNDED[$x]:-}" ]; then return 1; fi
+    fork_child "$u" "$c" fork; batch_flush
+    return 0
+}
+
+# The ipc namespace a process must be born in (DB), when it has to be a given one: when two or
+# more of its children are in an ipc namespace other than its own, it was in that one first and
+# unshared later. (Otherwise it is born where its creator is and unshares when it must.)
+declare -A DB=() MINLEVEL=()
+for c in "${PROCS[@]}"; do
+    l=${PNS_LEVEL[${P_NS[$c]}]}
+    [ "${MINLEVEL[${P_IPC[$c]}]:-99}" -gt "$l" ] && MINLEVEL[${P_IPC[$c]}]=$l
+done
+born_in() {      # (twice: the second time with the children's own DB)
+    for c in "${PROCS[@]}"; do
+        declare -A cnt=(); best= bestn=1
+        # (not when its own namespace is the root one, which it cannot have founded)
+        [ "${P_IPC[$c]}" = "$ROOT_BIRTH" ] && continue
+        # (an init's children may have been reparented to it: only when it has left its parent's)
+        #  and when its own namespace has no member in a shallower pid namespace)
+        [ "${INNER[$c]}" = 1 ] && [ "$c" != 1 ] && { [ "${P_IPC[${T_TGID[${P_PARENT[$c]}]}]}" = "${P_IPC[$c]}" ] || [ "${DB[${T_TGID[${P_PARENT[$c]}]}]:-}" = "${P_IPC[$c]}" ] || [ "${MINLEVEL[${P_IPC[$c]}]}" -lt "${PNS_LEVEL[${P_NS[$c]}]}" ]; } && continue
+        for t in ${P_THREADS[$c]}; do
+            for cc in ${T_CHILDREN[$t]:-}; do
+                w=${DB[$cc]:-${P_IPC[$cc]}}
+                [ "$w" = "${P_IPC[$c]}" ] && continue
+                # (an init prefers one that has members above its pid namespace: its children
+                # there cannot have been made by a keeper founding it below)
+                # (an init's other ones can be made by keepers founding them below)
+                if [ "${INNER[$c]}" = 1 ] && [ "${MINLEVEL[$w]}" -lt "${PNS_LEVEL[${P_NS[$c]}]}" ]; then
+                    cnt[$w]=$((${cnt[$w]:-0} + 1000))
+                elif [ "${INNER[$c]}" = 1 ] && [ "$t" = "$c" ]; then
+                    continue
+                else
+                    cnt[$w]=$((${cnt[$w]:-0} + 1))
+                fi
+                [ "${cnt[$w]}" -gt "$bestn" ] && best=$w bestn=${cnt[$w]}
+            done
+        done
+        unset cnt
+        [ -n "$best" ] && DB[$c]=$best
+    done
+}
+born_in
+born_in
+DB[1]=$ROOT_BIRTH
+
+# Who founds each IPC namespace: a member whose parent is outside it and cannot use a keeper
+# (not a namespace's init) has to; otherwise the first member the restore creates does.
+# OUTSIDE[N]: how many members of pid namespace N have their parent outside N.
+# Among members that a keeper could create, the one in the shallowest pid namespace founds (so
+# that the keepers of that namespace can be made in its context).
+declare -A FOUNDER=() OUTSIDE=() FORCED=()
+declare -A FLEX=()
+founder() {     # founder W C FORCED
+    [ -n "${FORCED[$1]:-}" ] && return 0
+    # one with children in another ipc namespace was born there and founds W itself
+    local t cc
+    # (not an init's: those may have been reparented to it)
+    for t in ${P_THREADS[$2]}; do
+        [ "$t" = "$2" ] && [ "${INNER[$2]}" = 1 ] && continue
+        for cc in ${T_CHILDREN[$t]:-}; do [ "${P_IPC[$cc]}" != "$1" ] && set -- "$1" "$2" 1; done
+    done
+    if [ "$3" = 1 ]; then FOUNDER[$1]=$2 FORCED[$1]=1; return 0; fi
+    # two children of one init in W: a keeper of the init's namespace founds W
+    local r=${T_TGID[${P_PARENT[$2]}]}
+    [ -n "${FLEX[$1|$r]:-}" ] && FOUNDER[$1]=.keeper
+    FLEX[$1|$r]=1
+    [ "${FOUNDER[$1]:-}" = .keeper ] && return 0
+    if [ -z "${FOUNDER[$1]:-}" ] || [ "${PNS_LEVEL[${P_NS[$2]}]}" -lt "${PNS_LEVEL[${P_NS[${FOUNDER[$1]}]}]}" ]; then
+        FOUNDER[$1]=$2
+    fi
+}
+in_ns() {        # in_ns P W: can process P be in ipc namespace W at some time?
+    [ "${P_IPC[$1]}" = "$2" ] || [ "${DB[$1]:-}" = "$2" ] && return 0
+    [ -z "${DB[$1]:-}" ] && [ "$1" != 1 ] && [ "${P_IPC[${T_TGID[${P_PARENT[$1]}]}]}" = "$2" ] && return 0
+    return 1
+}
+found_rules() {
+    for c in "${PROCS[@]}"; do
+        [ -n "${DB[$c]:-}" ] && [ "${DB[$c]}" != "${P_IPC[$c]}" ] && founder "${P_IPC[$c]}" "$c" 1
+        [ "$c" = 1 ] && continue
+        r=${T_TGID[${P_PARENT[$c]}]}
+        w=${DB[$c]:-${P_IPC[$c]}}
+        in_ns "$r" "$w" && continue
+        if [ "${INNER[$r]}" != 1 ] || [ "${P_PARENT[$c]}" != "$r" ]; then founder "$w" "$c" 1; else founder "$w" "$c" 0; fi
+    done
+}
+found_rules
+# a process with one child in another ipc namespace that someone else must found: it was in there
+again=0
+for c in "${PROCS[@]}"; do
+    [ -n "${DB[$c]:-}" ] && continue
+    for t in ${P_THREADS[$c]}; do
+        [ "$t" = "$c" ] && [ "${INNER[$c]}" = 1 ] && continue
+        for cc in ${T_CHILDREN[$t]:-}; do
+            w=${P_IPC[$cc]}
+            [ "$w" = "${P_IPC[$c]}" ] && continue
+            [ -n "${FORCED[$w]:-}" ] && [ "${FOUNDER[$w]}" != "$cc" ] && DB[$c]=$w again=1
+            # a founder below the namespace's shallowest member: its parent was in it instead
+            [ "${FOUNDER[$w]:-}" = "$cc" ] && [ "${MINLEVEL[$w]}" -lt "${PNS_LEVEL[${P_NS[$cc]}]}" ] \
+                && [ "${P_IPC[$c]}" != "$ROOT_BIRTH" ] && DB[$c]=$w again=1
+        done
+    done
+done
+if [ $again = 1 ]; then born_in; FOUNDER=() FORCED=() FLEX=(); found_rules; fi
+for c in "${PROCS[@]}"; do
+    [ "$c" = 1 ] && continue
+    r=${T_TGID[${P_PARENT[$c]}]}
+    [ "${P_NS[$r]}" != "${P_NS[$c]}" ] && OUTSIDE[${P_NS[$c]}]=$((${OUTSIDE[${P_NS[$c]}]:-0} + 1))
+done
+for n in "${PIDNSES[@]}"; do OUTSIDE[$n]=${OUTSIDE[$n]:-0}; done
+
+# Which contexts may need a keeper: the children of an init that it may not be able to fork
+# itself (another ipc namespace, or a child pid namespace it did not make).
+for c in "${PROCS[@]}"; do
+    [ "$c" = 1 ] && continue
+    r=${T_TGID[${P_PARENT[$c]}]}
+    [ "${INNER[$r]}" = 1 ] && [ "${P_PARENT[$c]}" = "$r" ] || continue
+    m=${P_NS[$r]} cn=${P_NS[$c]}
+    x=${DB[$c]:-${P_IPC[$c]}}
+    [ "$x" != "${P_IPC[$r]}" ] && NEED[$m|$x]=1 && NEED_ANY[$m]=1
+    if [ "$cn" = "$m" ]; then
+        :
+    elif [ "$cn" != "${P_PFC[$r]}" ] && ! { [ "${INNER[$c]}" = 1 ] && [ "${PNS_PARENT[$cn]}" = "$m" ]; }; then
+        x=${PNS_INIT[$cn]:-$c}; NEED_ANY[$m]=1; NEED[$m|${DB[$x]:-${P_IPC[$x]}}]=1
+        NEED[$m|${DB[$c]:-${P_IPC[$c]}}]=1
+    fi
+done
+
+# ---------------------------------------------------------------------------------------------
+# The restore
+sysctl_write "$MNT/sys/kernel/pid_max" "$PID_LIMIT" "root pid namespace (raising pid_max for the restore)"
+CURCOMM[1]=init CUR_PFC[1]=p1 CREATED[1]=1
+CUR_IPC[1]=$ROOT_BIRTH
+FOUNDED[${CUR_IPC[1]}]=1
+found_ipc 1 "$ROOT_BIRTH"
+STACK=(1)
+run_stack() {
+    while [ ${#STACK[@]} -gt 0 ]; do
+        local g=${STACK[-1]}
+        unset 'STACK[-1]'
+        plan_process "$g"
+    done
+}
+run_stack
+# the adoptees, as long as one can be created
+# the adoptees and the deferred plans, as long as one can go on
+while [ ${#ADOPTEES[@]} -gt 0 ] || [ ${#DEFERRED[@]} -gt 0 ]; do
+    progress=0 cur=("${DEFERRED[@]}")
+    DEFERRED=()
+    for c in "${cur[@]}"; do
+        STACK+=("$c"); run_stack
+        [ -n "${DEFER_DONE[$c]:-}" ] && progress=1
+    done
+    left=() cur=("${ADOPTEES[@]}")
+    ADOPTEES=()     # (plans of the new processes may add some)
+    for c in "${cur[@]}"; do
+        if [ -n "${CREATED[$c]:-}" ]; then continue; fi
+        if [ -n "${CREATED[${T_TGID[${P_PARENT[$c]}]}]:-}" ] && create_adoptee "$c"; then
+            progress=1; run_stack
+        else
+            left+=("$c")
+        fi
+    done
+    ADOPTEES=("${left[@]}" "${ADOPTEES[@]}")
+    if [ $progress = 0 ]; then
+        if [ ${#DEFERRED[@]} -gt 0 ]; then
+            FORCE_PLAN[${DEFERRED[0]}]=1    # go on with it (and fail clearly if it cannot)
+        elif [ ${#left[@]} -gt 0 ]; then
+            c=${left[0]}
+            die "unsupported shape: cannot create process $c (parent ${P_PARENT[$c]}, pid ns ${P_NS[$c]}, ipc ns ${P_IPC[$c]}): no task of the restore is in that pid and ipc namespace"
+        fi
+    fi
+done
+for c in "${PROCS[@]}"; do
+    [ -n "${CREATED[$c]:-}" ] || die "internal: process $c was not created"
+done
+
+# ---------------------------------------------------------------------------------------------
+# The pending state: helpers go, then the namespaces' files, then uid/gid, then next_id.
+for h in "${HELPERS[@]}"; do
+    [ -e "$MNT/task/$h" ] || continue
+    ctl "$h" "helper $h" $'exit\n'
+    close_fd "$h"
+done
+for n in "${PIDNSES[@]}"; do
+    [ -n "${PNS_EMPTY[$n]:-}" ] && continue
+    if [ "$n" = p1 ]; then dir=$MNT/sys/kernel; else dir=$MNT/${PNS_INIT[$n]}/sys/kernel; fi
+    sysctl_write "$dir/pid_max" "${PNS_MAX[$n]}" "pid namespace $n"
+    if [ "${PNS_LAST[$n]}" != -1 ]; then
+        sysctl_write "$dir/ns_last_pid" "${PNS_LAST[$n]}" "pid namespace $n"
+    else
+        read -r v < "$dir/ns_last_pid"
+        [ "$v" = -1 ] || fail_step "pid namespace $n" "ns_last_pid -1" "a cursor at 0 cannot be written"
+    fi
+done
+for x in "${IPCNSES[@]}"; do
+    read -r a b c <<< "${IPC_NEXT[$x]}"
+    for kv in "msg $a" "sem $b" "shm $c"; do
+        [ "${kv#* }" = -1 ] && continue
+        if [ "$x" = "$ROOT_IPC" ]; then
+            sysctl_write "$MNT/sys/kernel/${kv% *}_next_id" "${kv#* }" "ipc namespace $x (the root one)"
+        fi
+        if [ -n "${IPC_MEMBER[$x]:-}" ] && [ "$x" != "$ROOT_BIRTH" ]; then
+            sysctl_write "$MNT/${IPC_MEMBER[$x]}/sys/kernel/${kv% *}_next_id" "${kv#* }" "ipc namespace $x"
+        fi
+    done
+done
+for g in "${PROCS[@]}"; do
+    line=
+    [ "${P_GID[$g]}" != 0 ] && line+="setgid ${P_GID[$g]}"$'\n'
+    [ "${P_UID[$g]}" != 0 ] && line+="setuid ${P_UID[$g]}"$'\n'
+    [ "${T_NEXT[$g]}" != - ] && line+="next_id ${T_NEXT[$g]//,/ }"$'\n'
+    [ -n "$line" ] && ctl "$g" "process $g" "$line" && close_fd "$g"
+    for t in ${P_THREADS[$g]}; do
+        [ "$t" = "$g" ] || [ "${T_NEXT[$t]}" = - ] && continue
+        ctl "$t" "thread $t" "next_id ${T_NEXT[$t]//,/ }"$'\n'
+        close_fd "$t"
+    done
+done
+exit 0

@@ -1,0 +1,70 @@
+# Mount helpers for the restore tests (source it). Every daemon started here is remembered and
+# stopped by stop_all_mounts, which the caller must run from an EXIT trap.
+NEXTIDFS_BIN=${NEXTIDFS_BIN:-/tmp/nextidfs-dev}
+RESTORE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NEXTIDFS_ROOT=$(cd "$RESTORE_TESTS/../.." && pwd)
+declare -A MOUNT_DAEMON=()
+
+# start_mount VAR [daemon options...]: mounts a fresh nextidfs on a new directory, stores the
+# mount point in VAR.
+start_mount() {
+    local var=$1; shift
+    local mnt pid i
+    mnt=$(mktemp -d /tmp/nextidfs-restore.XXXXXX)
+    "$NEXTIDFS_BIN" -f "$@" "$mnt" > "$mnt.log" 2>&1 &
+    pid=$!
+    MOUNT_DAEMON[$mnt]=$pid
+    for i in $(seq 200); do
+        grep -q " $mnt fuse.nextidfs " /proc/mounts && { printf -v "$var" '%s' "$mnt"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.02
+    done
+    echo "daemon did not mount on $mnt: $(cat "$mnt.log")" >&2
+    stop_mount "$mnt"
+    return 1
+}
+
+# stop_mount MNT: SIGTERM to its daemon, wait, make sure the mount is gone.
+stop_mount() {
+    local mnt=$1 pid=${MOUNT_DAEMON[$1]:-} status=0
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || status=$?
+        unset "MOUNT_DAEMON[$mnt]"
+    fi
+    if grep -q " $mnt " /proc/mounts; then
+        echo "mount $mnt still present after SIGTERM" >&2
+        fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt"
+        status=1
+    fi
+    rmdir "$mnt" 2>/dev/null
+    rm -f "$mnt.log"
+    return "$status"
+}
+
+stop_all_mounts() {
+    local m
+    for m in "${!MOUNT_DAEMON[@]}"; do stop_mount "$m"; done
+}
+
+# fork_all MNT IMAGE: one automatic fork in every pid namespace of IMAGE that has tasks, in image
+# order, by the first process of that namespace whose pid_for_children is the namespace itself
+# (skipped when there is none); prints "NAMESPACE RESULT" lines (the pid, or -errno NAME).
+fork_all() {
+    local mnt=$1 kind a b c d rest res
+    local -A by=()
+    local -a order=()
+    while read -r kind a b c d rest; do
+        case $kind in
+            pidns) [ "${a:0:1}" = p ] && order+=("$a") ;;
+            proc) [ "$c" = "$d" ] && [ -z "${by[$c]:-}" ] && by[$c]=$a ;;
+        esac
+    done < "$2"
+    for a in "${order[@]}"; do
+        b=${by[$a]:-}
+        [ -n "$b" ] || continue
+        { printf 'fork\n' > "$mnt/$b/task/$b/ctl"; } 2>/dev/null
+        read -r res < "$mnt/$b/task/$b/ctl"
+        printf '%s %s %s\n' "$a" "$b" "$res"
+    done
+}
