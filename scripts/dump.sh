@@ -24,7 +24,9 @@ fi
 lists() {
     cd "$mnt" || exit 1
     find [0-9]*/task -mindepth 1 -maxdepth 1 -printf 'T %h %f\n' | sed 's,/task , ,'
-    find [0-9]*/ns -maxdepth 1 -type l -printf 'L %h %f %l\n' | sed 's,/ns , ,'
+    # ns/pid_for_children has no target (ENOENT) while the namespace has no init yet: an empty
+    # target says so
+    { find [0-9]*/ns -maxdepth 1 -type l -printf 'L %h %f %l\n' 2> /dev/null || true; } | sed 's,/ns , ,'
 }
 
 image=$(lists | awk -v mnt="$mnt" '
@@ -77,7 +79,7 @@ function objects(d, name, g,    k, kind, txt, tables, m, q, rl, nf, ff, o, line)
 $1 == "T" { g = $2; t = $3; tgid_of[t] = g; ntask[g]++; tasks[g, ntask[g]] = t
              if (!(g in seen_proc)) { seen_proc[g] = 1; procs[++np] = g }
              next }
-$1 == "L" { ns[$2, $3] = $4; next }
+$1 == "L" { ns[$2, $3] = (NF >= 4 ? $4 : ""); next }
 END {
     if (failed) exit 1
     split("msg sem shm", kinds, " ")
@@ -106,8 +108,9 @@ END {
         if (uid[g] == "" || gid[g] == "") die("no Uid/Gid in " mnt "/" g "/status")
         if (!((g, "pid") in ns) || !((g, "ipc") in ns) || !((g, "pid_for_children") in ns)) die("missing ns links of " g)
     }
-    # Pid namespaces: named after the root pid of their init ("p<pid>"); a pid_for_children target
-    # without tasks is named after the process that points to it ("e<tgid>").
+    # Pid namespaces: named after the root pid of their init ("p<pid>"); a pid_for_children
+    # without tasks is named after the process that points to it: "e<tgid>" before it had an
+    # init (no link target), "d<tgid>" after its init died (forks into it give ENOMEM).
     for (i = 1; i <= np; i++) {
         g = procs[i]; target = ns[g, "pid"]
         if (inner[g] == 1) {
@@ -124,9 +127,10 @@ END {
         if (target == ns[g, "pid"]) pfc[g] = pidname[target]
         else if (target in pidname) pfc[g] = pidname[target]
         else {
-            if (target in emptyname) die("two processes point to the empty pid namespace " target)
-            emptyname[target] = "e" g; pfc[g] = "e" g
-            line = sprintf("pidns e%d %s %d - -", g, pidname[ns[g, "pid"]], level[g] + 1)
+            kind = (target == "" ? "e" : "d")
+            if (target != "" && target in emptyname) die("two processes point to the dead pid namespace " target)
+            emptyname[target] = kind g; pfc[g] = kind g
+            line = sprintf("pidns %s%d %s %d - -", kind, g, pidname[ns[g, "pid"]], level[g] + 1)
             out[++no] = sprintf("1 %d 1 %d 0|%s", level[g] + 1, g, line)
         }
     }

@@ -24,7 +24,7 @@ BATCH_MAX=3500         # bytes per ctl write (bash's printf writes at most 8192 
 
 # ---------------------------------------------------------------------------------------------
 # The image
-declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_INIT=()
+declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_DEAD=() PNS_INIT=()
 declare -A IPC_NEXT=() IPC_MEMBER=()
 declare -A P_PARENT=() P_NS=() P_PFC=() P_IPC=() P_UID=() P_GID=() P_THREADS=() INNER=()
 declare -A T_TGID=() T_NSPID=() T_NEXT=() T_COMM=() T_CHILDREN=()
@@ -42,7 +42,11 @@ read_image() {
             case $kind in
                 pidns)
                     PIDNSES+=("$a"); PNS_PARENT[$a]=$b; PNS_LEVEL[$a]=$c; PNS_MAX[$a]=$d; PNS_LAST[$a]=$e
-                    if [ "${a:0:1}" = e ]; then PNS_EMPTY[$a]=1; else PNS_INIT[$a]=${a#p}; fi ;;
+                    case ${a:0:1} in
+                        e) PNS_EMPTY[$a]=1 ;;
+                        d) PNS_EMPTY[$a]=1 PNS_DEAD[$a]=1 ;;
+                        *) PNS_INIT[$a]=${a#p} ;;
+                    esac ;;
                 ipcns)
                     IPCNSES+=("$a"); IPC_NEXT[$a]="$b $c $d"
                     [ "$e" = 1 ] && ROOT_IPC=$a ;;
@@ -469,6 +473,16 @@ switch_pid() {      # switch_pid G NS PFC TID:CHILD...: unshare pid, the init fi
     [ "$ns" = "$pfc" ] && return 0
     ctl "$g" "process $g" $'unshare pid\n'
     CUR_PFC[$g]=$pfc
+    if [ -n "${PNS_DEAD[$pfc]:-}" ]; then
+        # a namespace whose init died: an init at free pids that exits again
+        helper_pids "$pfc"
+        local -a hp=($REPLY)
+        hp[-1]=1
+        new_task "$g" "the init of dead pid namespace $pfc" "${hp[*]}" fork
+        batch_flush
+        ctl "${hp[0]}" "the init of dead pid namespace $pfc (${hp[0]})" $'exit\n'
+        close_fd "${hp[0]}"
+    fi
     [ -n "${PNS_EMPTY[$pfc]:-}" ] && return 0
     local e first= rest=()
     for e in "$@"; do

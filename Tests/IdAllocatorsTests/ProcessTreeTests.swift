@@ -139,14 +139,19 @@ import Testing
         _ = w.call(p, .unshare([.pid, .ipc]))
         let after = w.kernel.namespaceInodes(of: p)!
         #expect(after.pid == before.pid)
-        #expect(after.pidForChildren != before.pid)
+        #expect(after.pidForChildren == nil, "no target before the namespace has an init")
         #expect(after.ipc != before.ipc)
         let c = w.spawn(p)
+        let withInit = w.kernel.namespaceInodes(of: p)!
+        #expect(withInit.pidForChildren != nil && withInit.pidForChildren != before.pid)
         let ci = w.kernel.namespaceInodes(of: c)!
-        #expect(ci.pid == after.pidForChildren && ci.pidForChildren == ci.pid && ci.ipc == after.ipc)
+        #expect(ci.pid == withInit.pidForChildren && ci.pidForChildren == ci.pid && ci.ipc == after.ipc)
         let q = w.spawn(1, [.newPid, .newIpc])
         let qi = w.kernel.namespaceInodes(of: q)!
-        #expect(Set([qi.pid, qi.ipc, after.pidForChildren, after.ipc]).count == 4, "every namespace has its own number")
+        #expect(Set([qi.pid, qi.ipc, ci.pid, after.ipc]).count == 4, "every namespace has its own number")
+        // After the init died the link stays (the namespace is dead, not unused).
+        _ = w.call(c, .exit)
+        #expect(w.kernel.namespaceInodes(of: p)!.pidForChildren == ci.pid)
         #expect(w.nspid(q).last == 1)
     }
 

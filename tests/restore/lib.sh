@@ -47,17 +47,19 @@ stop_all_mounts() {
     for m in "${!MOUNT_DAEMON[@]}"; do stop_mount "$m"; done
 }
 
-# fork_all MNT IMAGE: one automatic fork in every pid namespace of IMAGE that has tasks, in image
-# order, by the first process of that namespace whose pid_for_children is the namespace itself
-# (skipped when there is none); prints "NAMESPACE RESULT" lines (the pid, or -errno NAME).
+# fork_all MNT IMAGE: one automatic fork in every pid namespace of IMAGE, in image order: by the
+# first process of a namespace with tasks whose pid_for_children is the namespace itself (skipped
+# when there is none), and by the process that points to a namespace without tasks (its first
+# init, or ENOMEM when that namespace's init died); prints "NAMESPACE RESULT" lines (the pid, or
+# -errno NAME).
 fork_all() {
     local mnt=$1 kind a b c d rest res
     local -A by=()
     local -a order=()
     while read -r kind a b c d rest; do
         case $kind in
-            pidns) [ "${a:0:1}" = p ] && order+=("$a") ;;
-            proc) [ "$c" = "$d" ] && [ -z "${by[$c]:-}" ] && by[$c]=$a ;;
+            pidns) order+=("$a") ;;
+            proc) [ "$c" = "$d" ] || [ "${d:0:1}" != p ] && [ -z "${by[$d]:-}" ] && by[$d]=$a ;;
         esac
     done < "$2"
     for a in "${order[@]}"; do

@@ -29,7 +29,9 @@ struct NamespaceLink: TreeLink {
         guard let ns = kernel.namespaceInodes(of: node.tid) else { return .failure(.ESRCH) }
         switch node.kind {
         case .nsPid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
-        case .nsPidForChildren: return .success(ProcFormats.namespaceLink("pid", ns.pidForChildren))
+        case .nsPidForChildren:
+            guard let inode = ns.pidForChildren else { return .failure(.ENOENT) }
+            return .success(ProcFormats.namespaceLink("pid", inode))
         default: return .success(ProcFormats.namespaceLink("ipc", ns.ipc))
         }
     }
