@@ -36,7 +36,7 @@ fi
 step "shell tests on a real mount"
 NEXTIDFS_BIN=$bin tests/shell/run.sh
 
-for suite in tests/conformance/run.sh tests/restore/run.sh; do
+for suite in tests/conformance/run.sh tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/run.sh; do
     if [ -x "$suite" ]; then
         step "$suite"
         NEXTIDFS_BIN=$bin "$suite"
