@@ -8,6 +8,9 @@
 # failed (the message names the object, the command and the errno); 2 usage.
 set -u
 shopt -s nullglob
+# Bytes, not characters: the image is ASCII (comm is \xHH-escaped), and bash's multibyte
+# string handling costs more than everything else in a large restore.
+export LC_ALL=C
 
 die() { printf 'restore: %s\n' "$*" >&2; exit 1; }
 if [ $# -ne 2 ]; then
@@ -20,72 +23,99 @@ MNT=${2%/}
 [ -e "$MNT/1/task/1/ctl" ] || die "$MNT is not a nextidfs mount (no 1/task/1/ctl)"
 
 PID_LIMIT=4194304      # PID_MAX_LIMIT: pid_max during the restore (helpers take pids below it)
-BATCH_MAX=3500         # bytes per ctl write (bash's printf writes at most 8192 bytes at once)
 
 # ---------------------------------------------------------------------------------------------
-# The image
-declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_DEAD=() PNS_INIT=()
+# The image, read at once (mapfile) and split with `set --` (set -f: no globbing), one command
+# per record: the checks are made afterwards on whole arrays, and per process only where it
+# differs from its parent.
+# L: the image's lines; IPC objects stay there (IPC_OBJS[X]: their line indexes) until used.
+# T_COMM: as in the image (\xHH escapes; compared as such, decoded when written).
+# NL[T]: the `next_id LONG...` line that makes thread T with all its pids; DEEP[T]: more than 32.
+# INNER[T]: the innermost pid of thread T (INNER[G] is the one of process G's leader).
+declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_DEAD=() PNS_INIT=() PNS_TOP=()
 declare -A IPC_NEXT=() IPC_MEMBER=()
 declare -A P_PARENT=() P_NS=() P_PFC=() P_IPC=() P_UID=() P_GID=() P_THREADS=() INNER=()
-declare -A T_TGID=() T_NSPID=() T_NEXT=() T_COMM=() T_CHILDREN=()
+declare -A T_TGID=() T_NSPID=() T_NEXT=() T_COMM=() T_CHILDREN=() NL=() DEEP=()
 declare -A IPC_OBJS=() USED=()
-PROCS=() PIDNSES=() IPCNSES=() ROOT_IPC=
+PROCS=() PIDNSES=() IPCNSES=() ROOT_IPC= L=() PEND=() NTHREADS=0
 O_KIND=() O_ID=() O_KEY=() O_MODE=() O_UID=() O_GID=() O_CUID=() O_CGID=() O_EXTRA=()
 
+# next_id_line "r0 r1 ... rL": sets REPLY to the next_id line (innermost first, at most 32 ids)
+next_id_line() {
+    local -a p=($1)
+    local n=${#p[@]} i out=
+    local k=$((n > 32 ? 32 : n))
+    for ((i = n - 1; i >= n - k; i--)); do out+=" ${p[$i]}"; done
+    if [ "$k" -eq 1 ]; then REPLY="next_id LONG$out"; else REPLY="next_id LONG$k$out"; fi
+}
+line_of() {         # line_of PREFIX [NTH]: sets REPLY to the line number of the NTH line starting so
+    local i k=0
+    for i in "${!L[@]}"; do
+        [[ ${L[i]} == "$1"* ]] && k=$((k + 1)) && [ "$k" -ge "${2:-1}" ] && { REPLY=$((i + 1)); return 0; }
+    done
+    REPLY='?'
+}
 read_image() {
-    local kind a b c d e f g h i n=0 header
-    {
-        IFS= read -r header || die "empty image"
-        [ "$header" = "nextidfs-image 1" ] || die "$IMAGE: not a version 1 nextidfs image (header '$header')"
-        while read -r kind a b c d e f g h i; do
-            n=$((n + 1))
-            case $kind in
-                pidns)
-                    PIDNSES+=("$a"); PNS_PARENT[$a]=$b; PNS_LEVEL[$a]=$c; PNS_MAX[$a]=$d; PNS_LAST[$a]=$e
-                    case ${a:0:1} in
-                        e) PNS_EMPTY[$a]=1 ;;
-                        d) PNS_EMPTY[$a]=1 PNS_DEAD[$a]=1 ;;
-                        *) PNS_INIT[$a]=${a#p} ;;
-                    esac ;;
-                ipcns)
-                    IPCNSES+=("$a"); IPC_NEXT[$a]="$b $c $d"
-                    [ "$e" = 1 ] && ROOT_IPC=$a ;;
-                proc)
-                    [ -z "${P_NS[$a]:-}" ] || die "$IMAGE line $((n + 1)): process $a twice"
-                    PROCS+=("$a"); P_PARENT[$a]=$b; P_NS[$a]=$c; P_PFC[$a]=$d; P_IPC[$a]=$e; P_UID[$a]=$f; P_GID[$a]=$g
-                    IPC_MEMBER[$e]=${IPC_MEMBER[$e]:-$a}
-                    [ "$a" = 1 ] || T_CHILDREN[$b]+="$a " ;;
-                thread)
-                    [ -z "${T_TGID[$a]:-}" ] || die "$IMAGE line $((n + 1)): thread $a twice"
-                    [ -n "${P_NS[$b]:-}" ] || die "$IMAGE line $((n + 1)): thread $a of process $b, which has no proc line before it"
-                    T_TGID[$a]=$b; T_NSPID[$a]=$c; T_NEXT[$a]=$d; printf -v "T_COMM[$a]" '%b' "$e"
-                    if [ "$a" = "$b" ]; then P_THREADS[$b]="$a ${P_THREADS[$b]:-}"; INNER[$b]=${c##*,}
-                    else P_THREADS[$b]+="$a "; fi ;;
-                msg|sem|shm)
-                    O_KIND+=("$kind"); O_ID+=("$b"); O_KEY+=("$c"); O_MODE+=("$d"); O_UID+=("$e"); O_GID+=("$f")
-                    O_CUID+=("$g"); O_CGID+=("$h"); O_EXTRA+=("$i"); IPC_OBJS[$a]+="$((${#O_ID[@]} - 1)) " ;;
-                end) return 0 ;;
-                *) die "$IMAGE line $((n + 1)): unknown record '$kind'" ;;
-            esac
-        done
-        die "$IMAGE: truncated (no 'end' line)"
-    } < "$IMAGE"
+    local i n
+    mapfile -t L < "$IMAGE"
+    n=${#L[@]}
+    [ "$n" -gt 0 ] || die "empty image"
+    [ "${L[0]}" = "nextidfs-image 1" ] || die "$IMAGE: not a version 1 nextidfs image (header '${L[0]}')"
+    set -f
+    for ((i = 1; i < n; i++)); do
+        set -- ${L[i]}
+        case ${1-} in
+            thread)
+                T_TGID[$2]=$3 T_NSPID[$2]=$4 T_NEXT[$2]=$5 T_COMM[$2]=${6-} NL[$2]="next_id LONG $4" \
+                    P_THREADS[$3]+="$2 " INNER[$2]=${4##*,} NTHREADS=$((NTHREADS + 1)) ;;
+            proc)
+                PROCS+=("$2") P_PARENT[$2]=$3 P_NS[$2]=$4 P_PFC[$2]=$5 P_IPC[$2]=$6 P_UID[$2]=${7-} P_GID[$2]=${8-} \
+                    IPC_MEMBER[$6]=${IPC_MEMBER[$6]:-$2} T_CHILDREN[$3]+="$2 " ;;
+            msg|sem|shm)
+                IPC_OBJS[$2]+="$i " ;;
+            pidns)
+                PIDNSES+=("$2"); PNS_PARENT[$2]=$3; PNS_LEVEL[$2]=$4; PNS_MAX[$2]=$5; PNS_LAST[$2]=$6
+                [ "$3" = - ] && PNS_TOP[$2]=1
+                case ${2:0:1} in
+                    e) PNS_EMPTY[$2]=1 ;;
+                    d) PNS_EMPTY[$2]=1 PNS_DEAD[$2]=1 ;;
+                    *) PNS_INIT[$2]=${2#p} ;;
+                esac ;;
+            ipcns)
+                IPCNSES+=("$2"); IPC_NEXT[$2]="$3 $4 $5"
+                [ "$6" = 1 ] && ROOT_IPC=$2 ;;
+            end) set +f; unset 'T_CHILDREN[0]'; return 0 ;;
+            *) die "$IMAGE line $((i + 1)): unknown record '${1-}'" ;;
+        esac
+    done
+    die "$IMAGE: truncated (no 'end' line)"
+}
+load_obj() {        # load_obj INDEX: the fields of the object on line INDEX of the image
+    local - i=$1
+    set -f; set -- ${L[i]}
+    O_KIND[i]=$1 O_ID[i]=$3 O_KEY[i]=$4 O_MODE[i]=$5 O_UID[i]=$6 O_GID[i]=$7 O_CUID[i]=$8 O_CGID[i]=$9 O_EXTRA[i]=${10}
 }
 read_image
+# a process or a thread twice
+if [ ${#P_NS[@]} -ne ${#PROCS[@]} ]; then
+    declare -A seen=()
+    for g in "${PROCS[@]}"; do
+        [ -z "${seen[$g]:-}" ] || { line_of "proc $g " 2; die "$IMAGE line $REPLY: process $g twice"; }
+        seen[$g]=1
+    done
+fi
+if [ ${#T_TGID[@]} -ne "$NTHREADS" ]; then
+    declare -A seen=()
+    for l in "${L[@]}"; do
+        [[ $l == "thread "* ]] || continue
+        set -f; set -- $l; set +f
+        [ -z "${seen[$2]:-}" ] || { line_of "thread $2 " 2; die "$IMAGE line $REPLY: thread $2 twice"; }
+        seen[$2]=1
+    done
+fi
 [ "${P_NS[1]:-}" = p1 ] || die "$IMAGE: no process 1 in the root pid namespace"
-declare -A HASKIDS=()
-for t in "${!T_CHILDREN[@]}"; do HASKIDS[${T_TGID[$t]:-?}]=1; done
-for g in "${PROCS[@]}"; do
-    [ -n "${INNER[$g]:-}" ] || die "$IMAGE: process $g has no thread line for its leader"
-    [ -n "${PNS_LEVEL[${P_NS[$g]}]:-}" ] && [ -n "${PNS_LEVEL[${P_PFC[$g]}]:-}" ] && [ -n "${IPC_NEXT[${P_IPC[$g]}]:-}" ] \
-        || die "$IMAGE: process $g names a namespace with no pidns/ipcns line"
-    [ "$g" = 1 ] || [ -n "${T_TGID[${P_PARENT[$g]}]:-}" ] || die "$IMAGE: the parent thread ${P_PARENT[$g]} of process $g is not in the image"
-done
-# The ipc namespace process 1 is born in: the root one (an ipc namespace of the image, or "root"
-# when no task is left in it).
-ROOT_BIRTH=${ROOT_IPC:-.root}
 
-# The chain of pid namespaces from the root to N, and the pids in use at every level.
+# The chain of pid namespaces from the root to N.
 declare -A NS_CHAIN=()
 chain_of() {
     local n=$1 c=$1
@@ -93,12 +123,84 @@ chain_of() {
     NS_CHAIN[$1]=$c
 }
 for n in "${PIDNSES[@]}"; do chain_of "$n"; done
-for t in "${!T_TGID[@]}"; do
-    pids=(${T_NSPID[$t]//,/ }) chain=(${NS_CHAIN[${P_NS[${T_TGID[$t]}]}]})
-    [ ${#pids[@]} -eq ${#chain[@]} ] || die "$IMAGE: thread $t has ${#pids[@]} pids for a namespace of level $((${#chain[@]} - 1))"
-    for i in "${!pids[@]}"; do USED[${chain[$i]}:${pids[$i]}]=1; done
-done
+# As many pids as levels: when no thread has several pids and every process is in a root pid
+# namespace, nothing to check; otherwise every thread (and the nested ones get their next_id
+# line).
+nested=
+[[ " ${T_NSPID[*]} " == *,* ]] && nested=1
+for g in "${PROCS[@]}"; do [ -n "${PNS_TOP[${P_NS[$g]}]:-}" ] || { nested=1; break; }; done
+if [ -n "$nested" ]; then
+    for t in "${!T_TGID[@]}"; do
+        [ -n "${P_NS[${T_TGID[$t]}]:-}" ] || continue     # (see below)
+        pids=(${T_NSPID[$t]//,/ }) chain=(${NS_CHAIN[${P_NS[${T_TGID[$t]}]}]:-})
+        [ ${#pids[@]} -eq ${#chain[@]} ] || die "$IMAGE: thread $t has ${#pids[@]} pids for a namespace of level $((${#chain[@]} - 1))"
+        if [ ${#pids[@]} -gt 1 ]; then
+            next_id_line "${pids[*]}"; NL[$t]=$REPLY
+            [ ${#pids[@]} -gt 32 ] && DEEP[$t]=1
+        fi
+    done
+fi
+# The processes with something to set at the end (uid, gid, a pending next_id), in image order.
+nexts=" ${T_NEXT[*]} " ids=" ${P_UID[*]} ${P_GID[*]} "
+if [[ $nexts == *[!-\ ]* || $ids == *[!0\ ]* ]]; then
+    for g in "${PROCS[@]}"; do
+        [ "${P_UID[$g]}${P_GID[$g]}" != 00 ] && { PEND+=("$g"); continue; }
+        for t in ${P_THREADS[$g]:-}; do [ "${T_NEXT[$t]}" = - ] || { PEND+=("$g"); break; }; done
+    done
+fi
+# The pids in use at every level (for helpers, which are rare: built the first time one is needed).
+USED_BUILT=
+build_used() {
+    local t i pids chain
+    for t in "${!T_TGID[@]}"; do
+        pids=(${T_NSPID[$t]//,/ }) chain=(${NS_CHAIN[${P_NS[${T_TGID[$t]}]}]})
+        for i in "${!pids[@]}"; do USED[${chain[$i]}:${pids[$i]}]=1; done
+    done
+    USED_BUILT=1
+}
 
+# Every process: checked, and classified. A process in the pid and ipc namespace of its parent,
+# with pid_for_children its own pid namespace, its leader first among its threads ("plain", most
+# of a large world) needs no more checks (its parent's namespaces are checked) and none of the
+# planning passes below.
+# XP: processes in another pid namespace than their parent; XI[R]: R has a child in another ipc
+# namespace; MINLEVEL[X]: the shallowest pid namespace level of X's members (a plain process has
+# its parent's).
+declare -A XI=() MINLEVEL=()
+XP=()
+check_proc() {      # check_proc G
+    local g=$1 r=${T_TGID[${P_PARENT[$1]}]:-} l
+    [ "${T_TGID[$g]:-}" = "$g" ] || die "$IMAGE: process $g has no thread line for its leader"
+    if [[ ${P_THREADS[$g]} != "$g "* ]]; then    # (the leader first)
+        local t out="$g "
+        for t in ${P_THREADS[$g]}; do [ "$t" = "$g" ] || out+="$t "; done
+        P_THREADS[$g]=$out
+    fi
+    [ -n "${PNS_LEVEL[${P_NS[$g]}]:-}" ] && [ -n "${PNS_LEVEL[${P_PFC[$g]}]:-}" ] && [ -n "${IPC_NEXT[${P_IPC[$g]}]:-}" ] \
+        || die "$IMAGE: process $g names a namespace with no pidns/ipcns line"
+    [ "$g" = 1 ] || [ -n "$r" ] || die "$IMAGE: the parent thread ${P_PARENT[$g]} of process $g is not in the image"
+    l=${PNS_LEVEL[${P_NS[$g]}]}
+    [ "${MINLEVEL[${P_IPC[$g]}]:-99}" -gt "$l" ] && MINLEVEL[${P_IPC[$g]}]=$l
+    [ "$g" = 1 ] && return 0
+    [ "${P_NS[$g]}" != "${P_NS[$r]}" ] && XP+=("$g")
+    [ "${P_IPC[$g]}" != "${P_IPC[$r]}" ] && XI[$r]=1
+    return 0
+}
+for g in "${PROCS[@]}"; do
+    [[ ${T_TGID[$g]:-} == "$g" && ${P_THREADS[$g]} == "$g "* && ${P_NS[$g]}/${P_PFC[$g]}/${P_IPC[$g]} \
+        == "${P_NS[${T_TGID[${P_PARENT[$g]}]:-.}]:-}/${P_NS[$g]}/${P_IPC[${T_TGID[${P_PARENT[$g]}]:-.}]:-}" ]] \
+        || check_proc "$g"
+done
+# a thread of a process with no proc line
+if [ ${#P_THREADS[@]} -ne ${#PROCS[@]} ]; then
+    for t in "${!T_TGID[@]}"; do
+        [ -n "${P_NS[${T_TGID[$t]}]:-}" ] && continue
+        line_of "thread $t "; die "$IMAGE line $REPLY: thread $t of process ${T_TGID[$t]}, which has no proc line"
+    done
+fi
+# The ipc namespace process 1 is born in: the root one (an ipc namespace of the image, or "root"
+# when no task is left in it).
+ROOT_BIRTH=${ROOT_IPC:-.root}
 # ---------------------------------------------------------------------------------------------
 # The mount must be pristine: one task (1), comm init, uid 0, nothing pending, no IPC object.
 check_pristine() {
@@ -145,8 +247,8 @@ errno_of_message() {
 }
 fd_of() {   # fd_of TID: sets REPLY to an open write fd on the thread's ctl
     if [ -z "${FD[$1]:-}" ]; then
-        local fd
-        exec {fd}>"$MNT/task/$1/ctl" || fail_step "thread $1" "open $MNT/task/$1/ctl" "cannot open"
+        local fd path=$MNT/${T_TGID[$1]:-$1}/task/$1/ctl
+        exec {fd}>"$path" || fail_step "thread $1" "open $path" "cannot open"
         FD[$1]=$fd
     fi
     REPLY=${FD[$1]}
@@ -165,36 +267,34 @@ last_errno() {  # the errno of TID's last ctl command, from its read-back
     case $line in -*" "*) REPLY=${line#* } ;; *) REPLY="unknown error (ctl reads '$line')" ;; esac
 }
 
-# A batch: entries of (object, lines, path that exists once the entry succeeded), written by one
-# thread in writes of at most BATCH_MAX bytes.
-B_TID= B_OBJ=() B_LINES=() B_CHECK=()
+# A batch: the lines of one thread, written with one printf (the daemon takes a write of many
+# lines, and joins a line that a large write happens to cut); B_ENT: its entries, "OBJECT<tab>
+# CHECK<tab>LINES" (CHECK: something that exists once the entry succeeded), to name the failing
+# one.
+B_TID= B_DATA= B_ENT=()
 batch_add() {   # batch_add TID OBJECT LINES [CHECKPATH]
-    [ "$1" = "$B_TID" ] || batch_flush
-    B_TID=$1; B_OBJ+=("$2"); B_LINES+=("$3"); B_CHECK+=("${4:-}")
+    [[ $1 == "$B_TID" ]] || batch_flush
+    B_TID=$1 B_DATA+=$3 B_ENT+=("$2"$'\t'"${4:-}"$'\t'"$3")
 }
 batch_flush() {
-    [ ${#B_OBJ[@]} -gt 0 ] || { B_TID=; return 0; }
-    local i start=0 data= fd
-    fd_of "$B_TID"; fd=$REPLY
-    for i in "${!B_OBJ[@]}"; do
-        if [ -n "$data" ] && [ $((${#data} + ${#B_LINES[$i]})) -gt $BATCH_MAX ]; then
-            batch_write "$fd" "$data" "$start" "$((i - 1))"; data=; start=$i
-        fi
-        data+=${B_LINES[$i]}
-    done
-    batch_write "$fd" "$data" "$start" "$((${#B_OBJ[@]} - 1))"
-    B_TID= B_OBJ=() B_LINES=() B_CHECK=()
+    if [ ${#B_ENT[@]} -gt 0 ]; then
+        fd_of "$B_TID"
+        printf '%s' "$B_DATA" >&"$REPLY" 2>/dev/null || batch_failed
+    fi
+    B_TID= B_DATA= B_ENT=()
 }
-batch_write() { # batch_write FD DATA FIRST LAST
-    printf '%s' "$2" >&"$1" 2>/dev/null && return 0
-    local i
+batch_failed() {
+    local e obj rest
     last_errno "$B_TID"
-    for ((i = $3; i <= $4; i++)); do
-        if [ -z "${B_CHECK[$i]}" ] || ! entry_done "${B_CHECK[$i]}"; then
-            fail_step "${B_OBJ[$i]} (by thread $B_TID)" "${B_LINES[$i]}" "$REPLY"
+    for e in "${B_ENT[@]}"; do
+        # (=C: process C, forked)
+        [[ $e == =* ]] && e="process ${e#=}"$'\t'"$MNT/task/${T_NSPID[${e#=}]%%,*}"$'\t'"${NL[${e#=}]}"$'\n'fork$'\n'
+        obj=${e%%$'\t'*} rest=${e#*$'\t'}
+        if [ -z "${rest%%$'\t'*}" ] || ! entry_done "${rest%%$'\t'*}"; then
+            fail_step "$obj (by thread $B_TID)" "${rest#*$'\t'}" "$REPLY"
         fi
     done
-    fail_step "${B_OBJ[$3]}..${B_OBJ[$4]} (by thread $B_TID)" "$2" "$REPLY"
+    fail_step "process ..$obj (by thread $B_TID)" "$B_DATA" "$REPLY"
 }
 entry_done() {  # entry_done CHECK: a path that exists, or ipc:DIR:KIND:ID:KEY (a row of the table)
     case $1 in
@@ -221,26 +321,18 @@ sysctl_write() { # sysctl_write FILE VALUE OBJECT
 
 # ---------------------------------------------------------------------------------------------
 # Creating tasks with every pid forced. NEWPIDS: the pids from the root namespace inward.
-NEXT_LINE=
-next_id_line() {    # next_id_line "r0 r1 ... rL": sets NEXT_LINE (innermost first, at most 32)
-    local -a p=($1)
-    local n=${#p[@]} i out=
-    local k=$((n > 32 ? 32 : n))
-    for ((i = n - 1; i >= n - k; i--)); do out+=" ${p[$i]}"; done
-    if [ "$k" -eq 1 ]; then NEXT_LINE="next_id LONG$out"; else NEXT_LINE="next_id LONG$k$out"; fi
-}
-# new_task CREATOR_TID OBJECT "r0 .. rL" VERB [CHECKTID]: adds the creation to the batch (or, for
-# a task more than 32 levels deep, sets the root namespace's ns_last_pid and writes it alone).
+# new_task CREATOR_TID OBJECT "r0 .. rL" VERB: adds the creation to the batch (or, for a task more
+# than 32 levels deep, sets the root namespace's ns_last_pid and writes it alone).
 new_task() {
     local -a p=($3)
     next_id_line "$3"
     if [ ${#p[@]} -gt 32 ]; then
         batch_flush
         sysctl_write "$MNT/sys/kernel/ns_last_pid" "$((p[0] - 1))" "$2"
-        ctl "$1" "$2" "$NEXT_LINE"$'\n'"$4"$'\n'
+        ctl "$1" "$2" "$REPLY"$'\n'"$4"$'\n'
         [ -e "$MNT/task/${p[0]}" ] || fail_step "$2" "$4" "got another root pid than ${p[0]}"
     else
-        batch_add "$1" "$2" "$NEXT_LINE"$'\n'"$4"$'\n' "$MNT/task/${p[0]}"
+        batch_add "$1" "$2" "$REPLY"$'\n'"$4"$'\n' "$MNT/task/${p[0]}"
     fi
 }
 pids_of() { REPLY=${T_NSPID[$1]//,/ }; }
@@ -252,6 +344,7 @@ declare -A NEED=() NEED_ANY=() CREATED=() UHELPER=()
 HELPERS=()
 helper_pids() {     # helper_pids NS: sets REPLY to "r0 .. rL", fresh pids
     local n out= p
+    [ -n "$USED_BUILT" ] || build_used
     for n in ${NS_CHAIN[$1]}; do
         p=${HNEXT[$n]:-$((PID_LIMIT - 1))}
         while [ -n "${USED[$n:$p]:-}" ]; do p=$((p - 1)); done
@@ -275,6 +368,7 @@ spawn_helper() {
 # keepers: a helper that stays in (pid ns N, ipc ns X) until the end, to create the children
 # that the image shows reparented to N's init (their creator had ended).
 offer_context() {   # offer_context TID: the task is root with pid_for_children N and ipc X
+    [ ${#NEED_ANY[@]} -gt 0 ] || return 0    # (no init has children it cannot make)
     local tg=${T_TGID[$1]:-$1}
     local n=${CUR_PFC[$tg]} x=${CUR_IPC[$tg]}
     [ -n "${PNS_EMPTY[$n]:-}" ] && return 0
@@ -310,15 +404,37 @@ found_ipc() {       # found_ipc TID X: X now exists and TID is in it; create its
     local t=$1 x=$2 tg=${T_TGID[$1]:-$1} i line setl
     FOUNDED[$x]=1
     local -A others=()
+    local - dir=$MNT/$tg
+    set -f
+    [[ $t == "$B_TID" ]] || batch_flush
+    B_TID=$t
     for i in ${IPC_OBJS[$x]:-}; do
+        set -- ${L[i]}      # KIND NS ID KEY MODE UID GID CUID CGID EXTRA
+        # (made by root, owned by root, a key > 0, no mode bits above 0777: no key_arg, no *set)
+        case $1$6$7$8$9 in
+            msg0000)
+                if [[ ${#5} -lt 4 && $4 == [1-9]* ]]; then
+                    B_DATA+="next_id LONG $3"$'\n'"msgget $4 IPC_CREAT|IPC_EXCL|0$5"$'\n' \
+                        B_ENT+=("msg $3 of $x"$'\t'"ipc:$dir:msg:$3:$4"$'\t'"next_id LONG $3"$'\n'"msgget $4 IPC_CREAT|IPC_EXCL|0$5"$'\n')
+                    continue
+                fi ;;
+            sem0000|shm0000)
+                if [[ ${#5} -lt 4 && $4 == [1-9]* ]]; then
+                    B_DATA+="next_id LONG $3"$'\n'"${1}get $4 ${10} IPC_CREAT|IPC_EXCL|0$5"$'\n' \
+                        B_ENT+=("$1 $3 of $x"$'\t'"ipc:$dir:$1:$3:$4"$'\t'"next_id LONG $3"$'\n'"${1}get $4 ${10} IPC_CREAT|IPC_EXCL|0$5"$'\n')
+                    continue
+                fi ;;
+        esac
+        load_obj "$i"
         if [ "${O_CUID[$i]}" = 0 ] && [ "${O_CGID[$i]}" = 0 ]; then
             get_line "$i"; line=$REPLY; set_line "$i"
             batch_add "$t" "${O_KIND[$i]} ${O_ID[$i]} of $x" "next_id LONG ${O_ID[$i]}"$'\n'"$line"$'\n'"$REPLY" \
-                "ipc:$MNT/$tg:${O_KIND[$i]}:${O_ID[$i]}:${O_KEY[$i]}"
+                "ipc:$dir:${O_KIND[$i]}:${O_ID[$i]}:${O_KEY[$i]}"
         else
             others["${O_CUID[$i]} ${O_CGID[$i]}"]+="$i "
         fi
     done
+    set +f
     batch_flush
     local owner h fd res uidg
     for owner in "${!others[@]}"; do
@@ -353,14 +469,22 @@ STACK=() ADOPTEES=() DEFERRED=()
 declare -A FORCE_PLAN=() DEFER_DONE=()
 fork_child() {      # fork_child CREATOR_TID CHILD VERB
     local c=$2 ctg=${T_TGID[$1]:-$1}
-    pids_of "$c"
-    new_task "$1" "process $c" "$REPLY" "$3"
-    CREATED[$c]=1; CUR_IPC[$c]=${CUR_IPC[$ctg]}; CUR_PFC[$c]=${P_NS[$c]}
-    CURCOMM[$c]=${CURCOMM[$1]:-init}
-    STACK+=("$c")
+    if [ -n "${DEEP[$c]:-}" ]; then
+        pids_of "$c"
+        new_task "$1" "process $c" "$REPLY" "$3"
+    else    # (batch_add, inline)
+        [[ $1 == "$B_TID" ]] || batch_flush
+        B_TID=$1 B_DATA+="${NL[$c]}"$'\n'"$3"$'\n' \
+            B_ENT+=("process $c"$'\t'"$MNT/task/${T_NSPID[$c]%%,*}"$'\t'"${NL[$c]}"$'\n'"$3"$'\n')
+    fi
+    CREATED[$c]=1 CUR_IPC[$c]=${CUR_IPC[$ctg]} CUR_PFC[$c]=${P_NS[$c]} CURCOMM[$c]=${CURCOMM[$1]:-init}
+    # a leaf that stays where it was born, with nothing to do (not even a keeper to offer): no plan
+    [[ -z ${T_CHILDREN[$c]:-} && ${P_THREADS[$c]} == "$c " && ${P_PFC[$c]} == "${P_NS[$c]}" && -z ${DB[$c]:-} \
+        && ${P_IPC[$c]} == "${CUR_IPC[$c]}" && ${T_COMM[$c]} == "${CURCOMM[$c]}" && -z ${NEED_ANY[${P_NS[$c]}]:-} ]] \
+        || STACK+=("$c")
 }
 plan_process() {
-    local g=$1 t lead=$1
+    local g=$1 t lead=$1 cm
     local ns=${P_NS[$g]} pfc=${P_PFC[$g]} B=${CUR_IPC[$g]} F=${P_IPC[$g]}
     # an ipc namespace it has to enter by unshare, that another process must found: later
     local w=${DB[$g]:-$F}
@@ -370,7 +494,7 @@ plan_process() {
     fi
     DEFER_DONE[$g]=1
     # a leaf that stays where it was born: nothing to do but offer its context
-    if [ -z "${HASKIDS[$g]:-}" ] && [ "$B" = "$F" ] && [ "$pfc" = "$ns" ] && [ -z "${DB[$g]:-}" ] \
+    if [ -z "${T_CHILDREN[$g]:-}" ] && [ "$B" = "$F" ] && [ "$pfc" = "$ns" ] && [ -z "${DB[$g]:-}" ] \
         && [ "${P_THREADS[$g]}" = "$g " ] && [ "${T_COMM[$g]}" = "${CURCOMM[$g]}" ]; then
         offer_context "$g"; return 0
     fi
@@ -379,7 +503,10 @@ plan_process() {
     offer_context "$g"
     if [ -n "${DB[$g]:-}" ]; then switch_ipc "$g" "$B" "${DB[$g]}"; B=${DB[$g]}; fi
     # comm and threads
-    [ "${T_COMM[$g]}" != "${CURCOMM[$g]}" ] && batch_add "$g" "process $g" "comm ${T_COMM[$g]}"$'\n' && CURCOMM[$g]=${T_COMM[$g]}
+    if [ "${T_COMM[$g]}" != "${CURCOMM[$g]}" ]; then
+        printf -v t '%b' "${T_COMM[$g]}"
+        batch_add "$g" "process $g" "comm $t"$'\n'; CURCOMM[$g]=${T_COMM[$g]}
+    fi
     for t in ${P_THREADS[$g]}; do
         [ "$t" = "$g" ] && continue
         pids_of "$t"
@@ -389,14 +516,32 @@ plan_process() {
     batch_flush
     for t in ${P_THREADS[$g]}; do
         [ "$t" = "$g" ] && continue
-        [ "${T_COMM[$t]}" != "${CURCOMM[$t]}" ] && ctl "$t" "thread $t" "comm ${T_COMM[$t]}"$'\n'
+        if [ "${T_COMM[$t]}" != "${CURCOMM[$t]}" ]; then
+            printf -v cm '%b' "${T_COMM[$t]}"
+            ctl "$t" "thread $t" "comm $cm"$'\n'
+        fi
         CURCOMM[$t]=${T_COMM[$t]}
     done
     # the children, by class: phase 0 (before unshare pid) or 1; B (in the ipc namespace it was
-    # born in), F (its final one), O (a child that founds its own)
+    # born in), F (its final one), O (a child that founds its own). The first ones to be made are
+    # those of class 0B (forks, or clone newpid for an init of a new namespace), and nothing is
+    # written before them (offer_context below has nothing to do: the context is the one of the
+    # last offer), so they are made at once, in this order. The usual case (in its own pid
+    # namespace and the ipc namespace it was born in; a plain fork with its next_id line; a leaf
+    # with nothing to plan, which is not stacked: see fork_child) is inline.
     local -a c0B=() c0F=() c0O=() c1B=() c1F=() c1O=() ; local c cns cls; local -A ofound=()
+    local comm need=${NEED_ANY[$ns]:-}
     for t in ${P_THREADS[$g]}; do
+        [[ $t == "$B_TID" ]] || { batch_flush; B_TID=$t; }
+        comm=${CURCOMM[$t]:-init}
         for c in ${T_CHILDREN[$t]:-}; do
+            if [[ ${P_NS[$c]} == "$ns" && ${DB[$c]:-${P_IPC[$c]}} == "$B" && -z ${DEEP[$c]:-} ]]; then
+                B_DATA+="${NL[$c]}"$'\n'fork$'\n' B_ENT+=("=$c") \
+                    CREATED[$c]=1 CUR_IPC[$c]=$B CUR_PFC[$c]=$ns CURCOMM[$c]=$comm
+                [[ -z ${T_CHILDREN[$c]:-} && ${P_THREADS[$c]} == "$c " && ${P_PFC[$c]} == "$ns" && -z ${DB[$c]:-} \
+                    && ${T_COMM[$c]} == "$comm" && -z $need ]] || STACK+=("$c")
+                continue
+            fi
             cns=${P_NS[$c]}
             local ph=
             if [ "$cns" = "$ns" ]; then ph=0
@@ -426,7 +571,12 @@ plan_process() {
                 if [ "${INNER[$g]}" = 1 ] && [ "$t" = "$g" ]; then ADOPTEES+=("$c"); continue; fi
                 die "unsupported shape: process $c (child of thread $t, pid ns $cns, ipc ns ${P_IPC[$c]}) cannot be created by $g (pid ns $ns, pid_for_children $pfc, ipc ns $B then $F)"
             fi
-            eval "c$ph$cls+=(\"$t:$c\")"
+            if [ "$ph$cls" = 0B ]; then
+                fork_list "$t:$c"
+                [[ $t == "$B_TID" ]] || { batch_flush; B_TID=$t; }
+            else
+                eval "c$ph$cls+=(\"$t:$c\")"
+            fi
         done
     done
     local ipc_first=1
@@ -435,7 +585,7 @@ plan_process() {
         [ ${#c0F[@]} -eq 0 ] || die "unsupported shape: $g has children in its new pid namespace and old ipc namespace ($B) and children in its old pid namespace and new ipc namespace ($F)"
     fi
     offer_context "$g"
-    fork_list "${c0B[@]}" "${c0O[@]}"
+    fork_list "${c0O[@]}"
     if [ $ipc_first = 1 ]; then
         switch_ipc "$g" "$B" "$F"
         fork_list "${c0F[@]}"
@@ -453,7 +603,7 @@ fork_list() {       # fork_list TID:CHILD...: inits of new namespaces with clone
     local e t c
     for e in "$@"; do
         t=${e%%:*} c=${e#*:}
-        if [ "${P_NS[$c]}" != "${P_NS[${T_TGID[$t]}]}" ] && [ "${INNER[$c]}" = 1 ] && [ "${P_NS[$c]}" != "${CUR_PFC[${T_TGID[$t]}]}" ]; then
+        if [[ ${P_NS[$c]} != "${P_NS[${T_TGID[$t]}]}" && ${INNER[$c]} == 1 && ${P_NS[$c]} != "${CUR_PFC[${T_TGID[$t]}]}" ]]; then
             fork_child "$t" "$c" "clone newpid"
         else
             fork_child "$t" "$c" fork
@@ -562,13 +712,28 @@ create_adoptee() {
 # The ipc namespace a process must be born in (DB), when it has to be a given one: when two or
 # more of its children are in an ipc namespace other than its own, it was in that one first and
 # unshared later. (Otherwise it is born where its creator is and unshares when it must.)
-declare -A DB=() MINLEVEL=()
-for c in "${PROCS[@]}"; do
-    l=${PNS_LEVEL[${P_NS[$c]}]}
-    [ "${MINLEVEL[${P_IPC[$c]}]:-99}" -gt "$l" ] && MINLEVEL[${P_IPC[$c]}]=$l
-done
-born_in() {      # (twice: the second time with the children's own DB)
+# The passes below look only at the processes they can concern (the others would leave them
+# unchanged): CAND, the processes with a child in another ipc namespace and their ancestors (only
+# those can get a DB), and INTEREST, CAND and their children (only those can need a founder).
+# (Process 1 is always in INTEREST: it may have left the root ipc namespace.)
+declare -A DB=() CAND=()
+CANDS=() INTEREST=(1)
+if [ ${#XI[@]} -gt 0 ]; then
+    for c in "${!XI[@]}"; do
+        while [ -n "$c" ] && [ -z "${CAND[$c]:-}" ]; do
+            CAND[$c]=1
+            [ "$c" = 1 ] && break
+            c=${T_TGID[${P_PARENT[$c]}]:-}
+        done
+    done
+    INTEREST=()
     for c in "${PROCS[@]}"; do
+        if [ -n "${CAND[$c]:-}" ]; then CANDS+=("$c") INTEREST+=("$c")
+        elif [ "$c" = 1 ] || [ -n "${CAND[${T_TGID[${P_PARENT[$c]}]}]:-}" ]; then INTEREST+=("$c"); fi
+    done
+fi
+born_in() {      # (twice: the second time with the children's own DB)
+    for c in "${CANDS[@]}"; do
         declare -A cnt=(); best= bestn=1
         # (not when its own namespace is the root one, which it cannot have founded)
         [ "${P_IPC[$c]}" = "$ROOT_BIRTH" ] && continue
@@ -596,8 +761,7 @@ born_in() {      # (twice: the second time with the children's own DB)
         [ -n "$best" ] && DB[$c]=$best
     done
 }
-born_in
-born_in
+[ ${#CANDS[@]} -gt 0 ] && { born_in; born_in; }
 DB[1]=$ROOT_BIRTH
 
 # Who founds each IPC namespace: a member whose parent is outside it and cannot use a keeper
@@ -632,7 +796,7 @@ in_ns() {        # in_ns P W: can process P be in ipc namespace W at some time?
     return 1
 }
 found_rules() {
-    for c in "${PROCS[@]}"; do
+    for c in "${INTEREST[@]}"; do
         [ -n "${DB[$c]:-}" ] && [ "${DB[$c]}" != "${P_IPC[$c]}" ] && founder "${P_IPC[$c]}" "$c" 1
         [ "$c" = 1 ] && continue
         r=${T_TGID[${P_PARENT[$c]}]}
@@ -644,7 +808,7 @@ found_rules() {
 found_rules
 # a process with one child in another ipc namespace that someone else must found: it was in there
 again=0
-for c in "${PROCS[@]}"; do
+for c in "${CANDS[@]}"; do
     [ -n "${DB[$c]:-}" ] && continue
     for t in ${P_THREADS[$c]}; do
         [ "$t" = "$c" ] && [ "${INNER[$c]}" = 1 ] && continue
@@ -659,16 +823,15 @@ for c in "${PROCS[@]}"; do
     done
 done
 if [ $again = 1 ]; then born_in; FOUNDER=() FORCED=() FLEX=(); found_rules; fi
-for c in "${PROCS[@]}"; do
-    [ "$c" = 1 ] && continue
-    r=${T_TGID[${P_PARENT[$c]}]}
-    [ "${P_NS[$r]}" != "${P_NS[$c]}" ] && OUTSIDE[${P_NS[$c]}]=$((${OUTSIDE[${P_NS[$c]}]:-0} + 1))
+for c in "${XP[@]}"; do     # (the processes in another pid namespace than their parent)
+    OUTSIDE[${P_NS[$c]}]=$((${OUTSIDE[${P_NS[$c]}]:-0} + 1))
 done
 for n in "${PIDNSES[@]}"; do OUTSIDE[$n]=${OUTSIDE[$n]:-0}; done
 
 # Which contexts may need a keeper: the children of an init that it may not be able to fork
-# itself (another ipc namespace, or a child pid namespace it did not make).
-for c in "${PROCS[@]}"; do
+# itself (another ipc namespace, or a child pid namespace it did not make). (Only processes in
+# another pid namespace than their parent or in INTEREST can be such children.)
+for c in "${XP[@]}" "${INTEREST[@]}"; do
     [ "$c" = 1 ] && continue
     r=${T_TGID[${P_PARENT[$c]}]}
     [ "${INNER[$r]}" = 1 ] && [ "${P_PARENT[$c]}" = "$r" ] || continue
@@ -728,9 +891,11 @@ while [ ${#ADOPTEES[@]} -gt 0 ] || [ ${#DEFERRED[@]} -gt 0 ]; do
         fi
     fi
 done
-for c in "${PROCS[@]}"; do
-    [ -n "${CREATED[$c]:-}" ] || die "internal: process $c was not created"
-done
+if [ ${#CREATED[@]} -ne ${#PROCS[@]} ]; then
+    for c in "${PROCS[@]}"; do
+        [ -n "${CREATED[$c]:-}" ] || die "internal: process $c was not created"
+    done
+fi
 
 # ---------------------------------------------------------------------------------------------
 # The pending state: helpers go, then the namespaces' files, then uid/gid, then next_id.
@@ -762,7 +927,7 @@ for x in "${IPCNSES[@]}"; do
         fi
     done
 done
-for g in "${PROCS[@]}"; do
+for g in "${PEND[@]}"; do   # (the processes with something to set)
     line=
     [ "${P_GID[$g]}" != 0 ] && line+="setgid ${P_GID[$g]}"$'\n'
     [ "${P_UID[$g]}" != 0 ] && line+="setuid ${P_UID[$g]}"$'\n'
