@@ -100,7 +100,9 @@ mount_fs nextidfs any --pid-max 4194304
 bench/clients/bulk "$mnt" "$daemon" 1000000 20000 | sed 's/^/bulk /' >> "$results"
 unmount_fs
 
-# 4. Restore of a 10,000 + 10,000 world against the kernel building it.
+# 4. Restore of a 10,000 + 10,000 world against the kernel building it, three rounds of each,
+#    interleaved: restore.sh with the daemon free, and with the daemon and restore.sh pinned to
+#    one CPU (no cross-CPU wakeup per FUSE round trip); kernelworld free.
 if [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
     echo "== 4. restore" >&2
     python3 bench/clients/world.py 10000 10000 1 > "$out/world.lst"
@@ -108,15 +110,19 @@ if [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
     python3 bench/clients/world.py --drive "$mnt" < "$out/world.lst"
     scripts/dump.sh "$mnt" > "$out/world.image"
     unmount_fs
-    mount_fs nextidfs any
-    start=$(date +%s.%N)
-    scripts/restore.sh "$out/world.image" "$mnt"
-    restore_s=$(echo "$(date +%s.%N) - $start" | bc)
-    scripts/dump.sh "$mnt" > "$out/world.restored"
-    unmount_fs
-    cmp -s "$out/world.image" "$out/world.restored" && same=yes || same=no
-    kernel=$(bench/clients/kernelworld "$out/world.lst")
-    note "restore seconds=$restore_s identical_image=$same kernel $kernel"
+    for round in 1 2 3; do
+        for placement in free pinned; do
+            if [ $placement = pinned ]; then mount_fs nextidfs 1; pin=(taskset -c 1); else mount_fs nextidfs any; pin=(); fi
+            start=$(date +%s.%N)
+            "${pin[@]}" scripts/restore.sh "$out/world.image" "$mnt"
+            restore_s=$(echo "$(date +%s.%N) - $start" | bc)
+            scripts/dump.sh "$mnt" > "$out/world.restored"
+            unmount_fs
+            cmp -s "$out/world.image" "$out/world.restored" && same=yes || same=no
+            note "restore placement=$placement round=$round seconds=$restore_s identical_image=$same"
+        done
+        note "kernelworld round=$round $(bench/clients/kernelworld "$out/world.lst")"
+    done
 fi
 
 # 5. The allocator (ordo-one/benchmark).
