@@ -38,7 +38,7 @@ declare -A P_PARENT=() P_NS=() P_PFC=() P_IPC=() P_UID=() P_GID=() P_THREADS=() 
 declare -A T_TGID=() T_NSPID=() T_NEXT=() T_COMM=() T_CHILDREN=() NL=() DEEP=()
 declare -A IPC_OBJS=() USED=()
 PROCS=() PIDNSES=() IPCNSES=() ROOT_IPC= L=() PEND=() NTHREADS=0
-O_KIND=() O_ID=() O_KEY=() O_MODE=() O_UID=() O_GID=() O_CUID=() O_CGID=() O_EXTRA=()
+O_KIND=() O_NS=() O_ID=() O_KEY=() O_MODE=() O_UID=() O_GID=() O_CUID=() O_CGID=() O_EXTRA=()
 
 # next_id_line "r0 r1 ... rL": sets REPLY to the next_id line (innermost first, at most 32 ids)
 next_id_line() {
@@ -93,7 +93,7 @@ read_image() {
 load_obj() {        # load_obj INDEX: the fields of the object on line INDEX of the image
     local - i=$1
     set -f; set -- ${L[i]}
-    O_KIND[i]=$1 O_ID[i]=$3 O_KEY[i]=$4 O_MODE[i]=$5 O_UID[i]=$6 O_GID[i]=$7 O_CUID[i]=$8 O_CGID[i]=$9 O_EXTRA[i]=${10}
+    O_KIND[i]=$1 O_NS[i]=$2 O_ID[i]=$3 O_KEY[i]=$4 O_MODE[i]=$5 O_UID[i]=$6 O_GID[i]=$7 O_CUID[i]=$8 O_CGID[i]=$9 O_EXTRA[i]=${10}
 }
 read_image
 # a process or a thread twice
@@ -284,17 +284,21 @@ batch_flush() {
     B_TID= B_DATA= B_ENT=()
 }
 batch_failed() {
-    local e obj rest
-    last_errno "$B_TID"
+    local e obj rest err
+    last_errno "$B_TID"; err=$REPLY
     for e in "${B_ENT[@]}"; do
-        # (=C: process C, forked)
+        # (=C: process C, forked; @I: the IPC object on line I of the image, made by its *get)
         [[ $e == =* ]] && e="process ${e#=}"$'\t'"$MNT/task/${T_NSPID[${e#=}]%%,*}"$'\t'"${NL[${e#=}]}"$'\n'fork$'\n'
+        if [[ $e == @* ]]; then
+            load_obj "${e#@}"; get_line "${e#@}"
+            e="${O_KIND[${e#@}]} ${O_ID[${e#@}]} of ${O_NS[${e#@}]}"$'\t'"ipc:$MNT/${T_TGID[$B_TID]:-$B_TID}:${O_KIND[${e#@}]}:${O_ID[${e#@}]}:${O_KEY[${e#@}]}"$'\t'"next_id LONG ${O_ID[${e#@}]}"$'\n'"$REPLY"$'\n'
+        fi
         obj=${e%%$'\t'*} rest=${e#*$'\t'}
         if [ -z "${rest%%$'\t'*}" ] || ! entry_done "${rest%%$'\t'*}"; then
-            fail_step "$obj (by thread $B_TID)" "${rest#*$'\t'}" "$REPLY"
+            fail_step "$obj (by thread $B_TID)" "${rest#*$'\t'}" "$err"
         fi
     done
-    fail_step "process ..$obj (by thread $B_TID)" "$B_DATA" "$REPLY"
+    fail_step "process ..$obj (by thread $B_TID)" "$B_DATA" "$err"
 }
 entry_done() {  # entry_done CHECK: a path that exists, or ipc:DIR:KIND:ID:KEY (a row of the table)
     case $1 in
@@ -414,14 +418,12 @@ found_ipc() {       # found_ipc TID X: X now exists and TID is in it; create its
         case $1$6$7$8$9 in
             msg0000)
                 if [[ ${#5} -lt 4 && $4 == [1-9]* ]]; then
-                    B_DATA+="next_id LONG $3"$'\n'"msgget $4 IPC_CREAT|IPC_EXCL|0$5"$'\n' \
-                        B_ENT+=("msg $3 of $x"$'\t'"ipc:$dir:msg:$3:$4"$'\t'"next_id LONG $3"$'\n'"msgget $4 IPC_CREAT|IPC_EXCL|0$5"$'\n')
+                    B_DATA+="next_id LONG $3"$'\n'"msgget $4 IPC_CREAT|IPC_EXCL|0$5"$'\n' B_ENT+=("@$i")
                     continue
                 fi ;;
             sem0000|shm0000)
                 if [[ ${#5} -lt 4 && $4 == [1-9]* ]]; then
-                    B_DATA+="next_id LONG $3"$'\n'"${1}get $4 ${10} IPC_CREAT|IPC_EXCL|0$5"$'\n' \
-                        B_ENT+=("$1 $3 of $x"$'\t'"ipc:$dir:$1:$3:$4"$'\t'"next_id LONG $3"$'\n'"${1}get $4 ${10} IPC_CREAT|IPC_EXCL|0$5"$'\n')
+                    B_DATA+="next_id LONG $3"$'\n'"${1}get $4 ${10} IPC_CREAT|IPC_EXCL|0$5"$'\n' B_ENT+=("@$i")
                     continue
                 fi ;;
         esac
@@ -536,10 +538,11 @@ plan_process() {
         comm=${CURCOMM[$t]:-init}
         for c in ${T_CHILDREN[$t]:-}; do
             if [[ ${P_NS[$c]} == "$ns" && ${DB[$c]:-${P_IPC[$c]}} == "$B" && -z ${DEEP[$c]:-} ]]; then
-                B_DATA+="${NL[$c]}"$'\n'fork$'\n' B_ENT+=("=$c") \
-                    CREATED[$c]=1 CUR_IPC[$c]=$B CUR_PFC[$c]=$ns CURCOMM[$c]=$comm
+                B_DATA+="${NL[$c]}"$'\n'fork$'\n' B_ENT+=("=$c") CREATED[$c]=1
+                # (a leaf never acts: its current namespaces and comm are never asked for)
                 [[ -z ${T_CHILDREN[$c]:-} && ${P_THREADS[$c]} == "$c " && ${P_PFC[$c]} == "$ns" && -z ${DB[$c]:-} \
-                    && ${T_COMM[$c]} == "$comm" && -z $need ]] || STACK+=("$c")
+                    && ${T_COMM[$c]} == "$comm" && -z $need ]] \
+                    || STACK+=("$c") CUR_IPC[$c]=$B CUR_PFC[$c]=$ns CURCOMM[$c]=$comm
                 continue
             fi
             cns=${P_NS[$c]}
