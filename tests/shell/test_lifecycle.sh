@@ -36,9 +36,15 @@ for _ in $(seq 100); do grep -q " $saved " /proc/mounts || break; sleep 0.05; do
 expect_eq "no dead mount after SIGKILL" no "$(grep -q " $saved " /proc/mounts && echo yes || echo no)"
 expect_eq "the directory is usable" OK "$(ls "$saved" > /dev/null 2>&1 && echo OK || echo "$(ls "$saved" 2>&1)")"
 
-# Background mode: returns once mounted; an outside unmount stops the daemon.
-"$NEXTIDFS_BIN" "$saved"; status=$?
+# Background mode: returns once mounted, holding nothing of the caller's output (so that
+# `nextidfs DIR | tail` ends: nor does fusermount3, which stays with auto_unmount); an outside
+# unmount stops the daemon.
+exec {out}< <("$NEXTIDFS_BIN" "$saved" 2>&1; echo "exit $?")
+read -r -t 20 -u "$out" line; status=${line#exit }
+read -r -t 5 -u "$out" line; eof=$?
+exec {out}<&-
 expect_eq "background start exit status" 0 "$status"
+expect_eq "the caller's output is closed once it returns (1: end of file)" 1 "$eof"
 expect_eq "mounted when it returns" yes "$(grep -q " $saved fuse.nextidfs " /proc/mounts && echo yes || echo no)"
 daemon=$(pgrep -f "^$NEXTIDFS_BIN $saved\$")
 fusermount3 -u "$saved"

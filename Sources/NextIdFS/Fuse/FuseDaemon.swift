@@ -136,7 +136,9 @@ public enum FuseDaemon {
     /// complaints become part of one error line instead of several.
     static func withCapturedStderr<T>(_ body: () throws(DaemonError) -> T) throws(DaemonError) -> T {
         fflush(nil)
-        let saved = dup(2)
+        // Close-on-exec: fusermount3 (forked during the mount, alive as long as the mount with
+        // auto_unmount) must not hold the caller's stderr, or `nextidfs DIR | tail` never ends.
+        let saved = fcntl(2, F_DUPFD_CLOEXEC, 0)
         let capture = nextidfs_memfd("nextidfs-stderr")
         guard saved >= 0, capture >= 0 else { return try body() }
         dup2(capture, 2)
