@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checkpoint a simulated world: scripts/dump.sh MOUNTPOINT > IMAGE
 #
-# Reads only the mounted nextidfs tree (status, comm, children, next_id of every thread, the ns
+# Reads only the mounted nextidfs tree (status, comm, next_id of every thread, children, the ns
 # links, the sys/kernel files and sysvipc tables of every namespace) and prints the line-oriented
 # image described in docs/restore.md (format "nextidfs-image 1"). Exit status 1 with a message
 # when MOUNTPOINT is not a nextidfs tree or the tree is inconsistent.
@@ -18,15 +18,25 @@ if [ ! -e "$mnt/1/task/1/ctl" ] || [ ! -e "$mnt/sysvipc/msg" ]; then
     exit 1
 fi
 
-# One line per thread: "TGID TID"; one line per ns link: "TGID NAME TARGET".
-# Both come from directory listings; everything else is read by awk with getline (no process per
-# file), so a dump of a large world stays fast.
+# One line per thread: "T TGID TID"; one line per ns link: "L TGID NAME TARGET".
+# Two listings give the threads: the top-level directories are the processes (and their leaders),
+# task/ holds every thread; only a thread that is no leader needs its link read for its process.
+# The ns links are read by name (no listing per process). Everything else is read by awk with
+# getline (no process per file), so a dump of a large world stays fast.
 lists() {
     cd "$mnt" || exit 1
-    find [0-9]*/task -mindepth 1 -maxdepth 1 -printf 'T %h %f\n' | sed 's,/task , ,'
+    local procs=([0-9]*) t
+    local -A leader=()
+    for t in "${procs[@]}"; do leader[$t]=1; printf 'T %s %s\n' "$t" "$t"; done
+    for t in task/[0-9]*; do
+        [ -n "${leader[${t#task/}]:-}" ] && continue
+        t=$(readlink "$t") || exit 1        # ../TGID/task/TID
+        t=${t#../}; printf 'T %s %s\n' "${t%%/*}" "${t##*/}"
+    done
     # ns/pid_for_children has no target (ENOENT) while the namespace has no init yet: an empty
     # target says so
-    { find [0-9]*/ns -maxdepth 1 -type l -printf 'L %h %f %l\n' 2> /dev/null || true; } | sed 's,/ns , ,'
+    for t in "${procs[@]}"; do printf '%s/ns/pid\0%s/ns/ipc\0%s/ns/pid_for_children\0' "$t" "$t" "$t"; done \
+        | { find -files0-from - -maxdepth 0 -printf 'L %h %f %l\n' 2> /dev/null || true; } | sed 's,/ns , ,'
 }
 
 image=$(lists | awk -v mnt="$mnt" '
@@ -85,7 +95,8 @@ END {
     split("msg sem shm", kinds, " ")
     for (i = 1; i < 256; i++) code[sprintf("%c", i)] = i
 
-    # Per thread: NSpid, uid/gid, comm, children, pending next_id.
+    # Per thread: NSpid, uid/gid, comm, pending next_id; children where a process has several
+    # threads (which one is the parent).
     for (i = 1; i <= np; i++) {
         g = procs[i]; uid[g] = ""; gid[g] = ""
         for (j = 1; j <= ntask[g]; j++) {
@@ -102,8 +113,11 @@ END {
             if (nspid[t] == "") die("no NSpid in " d "/status")
             comm[t] = first_line(d "/comm")
             nx = first_line(d "/next_id"); gsub(/[ \t]+/, ",", nx); nextid[t] = (nx == "" ? "-" : nx)
-            ch = first_line(d "/children"); m = split(ch, cl, " ")
-            for (k = 1; k <= m; k++) parent_tid[cl[k]] = t
+            # (the parent thread of a child of a one-thread process is its leader: PPid)
+            if (ntask[g] > 1) {
+                ch = first_line(d "/children"); m = split(ch, cl, " ")
+                for (k = 1; k <= m; k++) parent_tid[cl[k]] = t
+            }
         }
         if (uid[g] == "" || gid[g] == "") die("no Uid/Gid in " mnt "/" g "/status")
         if (!((g, "pid") in ns) || !((g, "ipc") in ns) || !((g, "pid_for_children") in ns)) die("missing ns links of " g)
@@ -180,8 +194,8 @@ END {
     }
     for (i = 1; i <= np; i++) {
         g = procs[i]
-        pt = (g == 1 ? 0 : parent_tid[g])
-        if (g != 1 && pt == "") die("process " g " is in no children list")
+        pt = (g == 1 ? 0 : (g in parent_tid) ? parent_tid[g] : (ppid[g] in ntask && ntask[ppid[g]] == 1) ? ppid[g] : "")
+        if (g != 1 && pt == "") die("process " g ": no thread of its parent " ppid[g] " lists it as a child")
         line = sprintf("proc %d %d %s %s %s %s %s", g, pt, pidname[ns[g, "pid"]], pfc[g], ipcname[ns[g, "ipc"]], uid[g], gid[g])
         out[++no] = sprintf("3 %d 0 0 0|%s", g, line)
         for (j = 1; j <= ntask[g]; j++) {
