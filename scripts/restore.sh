@@ -30,7 +30,8 @@ PID_LIMIT=4194304      # PID_MAX_LIMIT: pid_max during the restore (helpers take
 # differs from its parent.
 # L: the image's lines; IPC objects stay there (IPC_OBJS[X]: their line indexes) until used.
 # T_COMM: as in the image (\xHH escapes; compared as such, decoded when written).
-# NL[T]: the `next_id LONG...` line that makes thread T with all its pids; DEEP[T]: more than 32.
+# NL[T]: the `next_id LONG<n>...` line that makes thread T with all its pids, for a thread with
+# more than one (with one pid it is `next_id LONG PID`); DEEP[T]: more than 32.
 # INNER[T]: the innermost pid of thread T (INNER[G] is the one of process G's leader).
 declare -A PNS_PARENT=() PNS_LEVEL=() PNS_MAX=() PNS_LAST=() PNS_EMPTY=() PNS_DEAD=() PNS_INIT=() PNS_TOP=()
 declare -A IPC_NEXT=() IPC_MEMBER=()
@@ -66,7 +67,7 @@ read_image() {
         set -- ${L[i]}
         case ${1-} in
             thread)
-                T_TGID[$2]=$3 T_NSPID[$2]=$4 T_NEXT[$2]=$5 T_COMM[$2]=${6-} NL[$2]="next_id LONG $4" \
+                T_TGID[$2]=$3 T_NSPID[$2]=$4 T_NEXT[$2]=$5 T_COMM[$2]=${6-} \
                     P_THREADS[$3]+="$2 " INNER[$2]=${4##*,} NTHREADS=$((NTHREADS + 1)) ;;
             proc)
                 PROCS+=("$2") P_PARENT[$2]=$3 P_NS[$2]=$4 P_PFC[$2]=$5 P_IPC[$2]=$6 P_UID[$2]=${7-} P_GID[$2]=${8-} \
@@ -288,7 +289,7 @@ batch_failed() {
     last_errno "$B_TID"; err=$REPLY
     for e in "${B_ENT[@]}"; do
         # (=C: process C, forked; @I: the IPC object on line I of the image, made by its *get)
-        [[ $e == =* ]] && e="process ${e#=}"$'\t'"$MNT/task/${T_NSPID[${e#=}]%%,*}"$'\t'"${NL[${e#=}]}"$'\n'fork$'\n'
+        [[ $e == =* ]] && e="process ${e#=}"$'\t'"$MNT/task/${T_NSPID[${e#=}]%%,*}"$'\t'"${NL[${e#=}]:-next_id LONG ${T_NSPID[${e#=}]}}"$'\n'fork$'\n'
         if [[ $e == @* ]]; then
             load_obj "${e#@}"; get_line "${e#@}"
             e="${O_KIND[${e#@}]} ${O_ID[${e#@}]} of ${O_NS[${e#@}]}"$'\t'"ipc:$MNT/${T_TGID[$B_TID]:-$B_TID}:${O_KIND[${e#@}]}:${O_ID[${e#@}]}:${O_KEY[${e#@}]}"$'\t'"next_id LONG ${O_ID[${e#@}]}"$'\n'"$REPLY"$'\n'
@@ -476,8 +477,9 @@ fork_child() {      # fork_child CREATOR_TID CHILD VERB
         new_task "$1" "process $c" "$REPLY" "$3"
     else    # (batch_add, inline)
         [[ $1 == "$B_TID" ]] || batch_flush
-        B_TID=$1 B_DATA+="${NL[$c]}"$'\n'"$3"$'\n' \
-            B_ENT+=("process $c"$'\t'"$MNT/task/${T_NSPID[$c]%%,*}"$'\t'"${NL[$c]}"$'\n'"$3"$'\n')
+        local nl=${NL[$c]:-next_id LONG ${T_NSPID[$c]}}
+        B_TID=$1 B_DATA+="$nl"$'\n'"$3"$'\n' \
+            B_ENT+=("process $c"$'\t'"$MNT/task/${T_NSPID[$c]%%,*}"$'\t'"$nl"$'\n'"$3"$'\n')
     fi
     CREATED[$c]=1 CUR_IPC[$c]=${CUR_IPC[$ctg]} CUR_PFC[$c]=${P_NS[$c]} CURCOMM[$c]=${CURCOMM[$1]:-init}
     # a leaf that stays where it was born, with nothing to do (not even a keeper to offer): no plan
@@ -538,7 +540,7 @@ plan_process() {
         comm=${CURCOMM[$t]:-init}
         for c in ${T_CHILDREN[$t]:-}; do
             if [[ ${P_NS[$c]} == "$ns" && ${DB[$c]:-${P_IPC[$c]}} == "$B" && -z ${DEEP[$c]:-} ]]; then
-                B_DATA+="${NL[$c]}"$'\n'fork$'\n' B_ENT+=("=$c") CREATED[$c]=1
+                B_DATA+="${NL[$c]:-next_id LONG ${T_NSPID[$c]}}"$'\n'fork$'\n' B_ENT+=("=$c") CREATED[$c]=1
                 # (a leaf never acts: its current namespaces and comm are never asked for)
                 [[ -z ${T_CHILDREN[$c]:-} && ${P_THREADS[$c]} == "$c " && ${P_PFC[$c]} == "$ns" && -z ${DB[$c]:-} \
                     && ${T_COMM[$c]} == "$comm" && -z $need ]] \

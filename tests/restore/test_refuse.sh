@@ -39,30 +39,26 @@ out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
 check "a second restore into the same mount" 1 "not a pristine mount" "$st" "$out"
 stop_mount "$B"
 
+# refused_image NAME SED_SCRIPT WHAT REGEX: the small image edited by SED_SCRIPT, restored into a
+# fresh mount, fails with status 1 and a message matching REGEX
+refused_image() {
+    sed "$2" "$work/small.img" > "$work/$1.img"
+    start_mount B
+    out=$("$RESTORE" "$work/$1.img" "$B" 2>&1); st=$?
+    check "$3" 1 "$4" "$st" "$out"
+    stop_mount "$B"
+}
 # 2. a failing step: a pid at pid_max (4194304) cannot be forced
-sed 's/^proc 5 /proc 4194304 /; s/^thread 5 5 5 /thread 4194304 4194304 4194304 /' "$work/small.img" > "$work/bad-pid.img"
-start_mount B
-out=$("$RESTORE" "$work/bad-pid.img" "$B" 2>&1); st=$?
-check "fork that fails" 1 '^restore: failed: process 4194304 \(by thread 1\): command "next_id LONG 4194304; fork": EINVAL$' "$st" "$out"
-stop_mount "$B"
-# 3. the pid is taken: a helper took nothing, but the image names a pid twice
-sed 's/^proc 5 /proc 1 /' "$work/small.img" > "$work/dup.img"
-start_mount B
-out=$("$RESTORE" "$work/dup.img" "$B" 2>&1); st=$?
-check "image with a pid twice" 1 '^restore: .*dup.img line 5: process 1 twice$' "$st" "$out"
-stop_mount "$B"
+refused_image bad-pid 's/^proc 5 /proc 4194304 /; s/^thread 5 5 5 /thread 4194304 4194304 4194304 /' "fork that fails" \
+    '^restore: failed: process 4194304 \(by thread 1\): command "next_id LONG 4194304; fork": EINVAL$'
+# 3. the image names a pid twice
+refused_image dup 's/^proc 5 /proc 1 /' "image with a pid twice" '^restore: .*dup.img line 5: process 1 twice$'
 # 4. a sysctl that fails: pid_max below the kernel's minimum (301)
-sed 's/^pidns p1 - 0 32768 5/pidns p1 - 0 300 5/' "$work/small.img" > "$work/bad-max.img"
-start_mount B
-out=$("$RESTORE" "$work/bad-max.img" "$B" 2>&1); st=$?
-check "sysctl that fails" 1 '^restore: failed: pid namespace p1: command "echo 300 > sys/kernel/pid_max": EINVAL$' "$st" "$out"
-stop_mount "$B"
-# 5. an IPC id that is taken twice
-sed 's/^msg i1 3 0 600/msg i1 3 0 600 0 0 0 0 -\nmsg i1 3 9 600/' "$work/small.img" | sed 's/^\(msg i1 3 9 600\) 0 0 0 0 - 0 0 0 0 -$/\1 0 0 0 0 -/' > "$work/dup-ipc.img"
-start_mount B
-out=$("$RESTORE" "$work/dup-ipc.img" "$B" 2>&1); st=$?
-check "IPC id taken" 1 '^restore: failed: msg 3 of i1 \(by thread 1\): command "next_id LONG 3; msgget 9 IPC_CREAT\|IPC_EXCL\|0600": EBUSY$' "$st" "$out"
-stop_mount "$B"
+refused_image bad-max 's/^pidns p1 - 0 32768 5/pidns p1 - 0 300 5/' "sysctl that fails" \
+    '^restore: failed: pid namespace p1: command "echo 300 > sys/kernel/pid_max": EINVAL$'
+# 5. an IPC id that is taken twice (a second queue with id 3, key 9)
+refused_image dup-ipc 's/^msg i1 3 0 600 0 0 0 0 -$/&\nmsg i1 3 9 600 0 0 0 0 -/' "IPC id taken" \
+    '^restore: failed: msg 3 of i1 \(by thread 1\): command "next_id LONG 3; msgget 9 IPC_CREAT\|IPC_EXCL\|0600": EBUSY$'
 # 6. not an image, not a mount
 out=$("$RESTORE" /etc/hostname "$work" 2>&1); st=$?
 check "not a mount" 1 'is not a nextidfs mount' "$st" "$out"
