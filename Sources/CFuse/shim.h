@@ -28,8 +28,8 @@ static inline void nextidfs_fi_set_direct_io(struct fuse_file_info *fi, int nofl
 
 static inline int nextidfs_fi_flags(const struct fuse_file_info *fi) { return fi->flags; }
 
-/* An anonymous memory file (memfd_create without _GNU_SOURCE), closed on exec (1: MFD_CLOEXEC)
-   so that fusermount3, which stays behind with auto_unmount, does not keep it. */
+/* An anonymous memory file (memfd_create without _GNU_SOURCE), closed on exec (1: MFD_CLOEXEC):
+   only its copy on fd 2 goes to fusermount3, which sends its messages there. */
 static inline int nextidfs_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 1); }
 
 #endif

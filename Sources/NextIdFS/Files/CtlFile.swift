@@ -27,8 +27,11 @@ struct CtlFile: TreeFile {
     }
 
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
-        let held = memory.unfinishedLine.withLock { line in defer { line = [] }; return line }
-        var data = ArraySlice(held + request.data)
+        let (held, mayContinue) = memory.state.withLock { state in
+            defer { state.unfinishedLine = []; state.mayContinue = false }
+            return (state.unfinishedLine, state.mayContinue)
+        }
+        var data = held.isEmpty ? request.data : ArraySlice(held + request.data)
         var unfinished: ArraySlice<UInt8> = []
         let mayBeCut = request.data.count >= CtlFile.cutRequestSize || request.data.count % CtlFile.blockSize == 0
         if mayBeCut, data.last != Tokens.newline {
@@ -37,10 +40,16 @@ struct CtlFile: TreeFile {
             data = data[..<cut]
             guard unfinished.count <= CtlFile.maxLine else { return WriteOutcome(result: .failure(.EINVAL)) }
         }
-        var outcome = run(data, node: node, kernel: kernel, memory: memory)
+        // When this request may be the rest of a cut write(2), a failing first line fails only
+        // this request: write(2) returns what the earlier ones took, and the writer sends this
+        // request's bytes again, which the remembered line (without its held start) answers.
+        var outcome = run(data, node: node, kernel: kernel, memory: memory, retriedWithout: mayContinue ? held.count : nil)
         switch outcome.result {
         case .success(let taken) where taken == data.count:
-            memory.unfinishedLine.withLock { $0 = Array(unfinished) }
+            memory.state.withLock { state in
+                state.unfinishedLine = Array(unfinished)
+                state.mayContinue = mayBeCut
+            }
             outcome.result = .success(request.data.count)
         case .success(let taken):
             // Short: the writer sends the rest again, the kept line with it.
@@ -53,16 +62,22 @@ struct CtlFile: TreeFile {
 
     /// close(2): a last line without a newline runs now.
     func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome? {
-        let held = memory.unfinishedLine.withLock { line in defer { line = [] }; return line }
+        let held = memory.state.withLock { state in
+            defer { state.unfinishedLine = []; state.mayContinue = false }
+            return state.unfinishedLine
+        }
         guard !held.isEmpty else { return nil }
-        return run(ArraySlice(held), node: node, kernel: kernel, memory: memory)
+        return run(ArraySlice(held), node: node, kernel: kernel, memory: memory, retriedWithout: nil)
     }
 
-    /// Runs whole lines; the bytes taken, or the first line's errno.
-    private func run(_ data: ArraySlice<UInt8>, node: NodeRef, kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    /// Runs whole lines; the bytes taken, or the first line's errno. `retriedWithout`: when the
+    /// writer may send this data again should the first line fail, the bytes of it (held from
+    /// an earlier request) that it will not send.
+    private func run(_ data: ArraySlice<UInt8>, node: NodeRef, kernel: Kernel, memory: WriteMemory,
+                     retriedWithout: Int?) -> WriteOutcome {
         let lines = CtlLanguage.lines(data)
         guard !lines.isEmpty else { return WriteOutcome(result: .success(0)) }
-        if let remembered = memory.failedLine.withLock({ state in defer { state = nil }; return state }),
+        if let remembered = memory.state.withLock({ state in defer { state.failedLine = nil }; return state.failedLine }),
            lines[0].line.elementsEqual(remembered.line) {
             return WriteOutcome(result: .failure(remembered.errno))
         }
@@ -78,9 +93,12 @@ struct CtlFile: TreeFile {
             return WriteOutcome(result: .success(data.count), ownersChanged: ownersChanged, ended: outcome.ended)
         }
         if outcome.completed == 0 {
+            if let dropped = retriedWithout {
+                memory.state.withLock { $0.failedLine = (Array(lines[0].line.dropFirst(dropped)), failure) }
+            }
             return WriteOutcome(result: .failure(failure), ownersChanged: ownersChanged, ended: outcome.ended)
         }
-        memory.failedLine.withLock { $0 = (Array(lines[outcome.completed].line), failure) }
+        memory.state.withLock { $0.failedLine = (Array(lines[outcome.completed].line), failure) }
         return WriteOutcome(result: .success(lines[outcome.completed - 1].end), ownersChanged: ownersChanged, ended: outcome.ended)
     }
 }

@@ -32,10 +32,18 @@ public struct WriteOutcome: Sendable {
     public var ended: [TaskEntry] = []
 }
 
-/// Per-open state a file may keep between writes (the ctl file's failed line).
+/// Per-open state a file may keep between writes: the ctl file's view of a write(2) that the
+/// kernel may have cut into several requests.
 public final class WriteMemory: Sendable {
-    let failedLine = Mutex<(line: [UInt8], errno: Errno)?>(nil)
-    let unfinishedLine = Mutex<[UInt8]>([])
+    struct State {
+        /// A failed line the writer will send again (its retry gets the errno, and nothing runs).
+        var failedLine: (line: [UInt8], errno: Errno)?
+        /// The start of a line cut at the end of the last request.
+        var unfinishedLine: [UInt8] = []
+        /// The last request may have been cut from a larger write(2): the next one may be its rest.
+        var mayContinue = false
+    }
+    let state = Mutex(State())
 }
 
 /// One kind of regular file: how it renders and how it takes writes.

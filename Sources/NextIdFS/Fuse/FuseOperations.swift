@@ -12,8 +12,6 @@ final class FuseContext: Sendable {
     let session = Atomic<Int>(0)
     /// Attribute and entry cache time. Stale nodes answer ESTALE, so the kernel looks again.
     static let cacheSeconds = 1.0
-    /// Timestamps of every node: when the daemon started.
-    let startTime = time(nil)
 
 
     /// Cache invalidations run here, off the worker threads: a notice about a directory
@@ -57,9 +55,10 @@ final class FuseContext: Sendable {
         st.st_gid = a.gid
         st.st_size = 0
         st.st_blksize = 4096
-        st.st_atim.tv_sec = startTime
-        st.st_mtim.tv_sec = startTime
-        st.st_ctim.tv_sec = startTime
+        // Timestamps of every node: when the simulated machine started (as its uptime counts).
+        st.st_atim.tv_sec = Int(filesystem.kernel.bootTime)
+        st.st_mtim.tv_sec = Int(filesystem.kernel.bootTime)
+        st.st_ctim.tv_sec = Int(filesystem.kernel.bootTime)
         return st
     }
 }
@@ -214,9 +213,7 @@ func makeOperations() -> fuse_lowlevel_ops {
     }
 
     ops.release = { req, _, fi in
-        let ctx = context(req)
-        let file = openFile(fi)
-        ctx.invalidate(ctx.filesystem.flush(file).invalidate)
+        // (a line held at the last write already ran at FLUSH: every close(2) sends one first)
         Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).release()
         fuse_reply_err(req, 0)
     }
