@@ -35,10 +35,12 @@ public struct TaskEntry: Sendable, Equatable {
 /// The namespace inode numbers behind a process's ns/ links.
 public struct NamespaceInodes: Sendable, Equatable {
     public var pid: UInt32
-    /// nil until that namespace has had an init: like procfs, which has no target for
-    /// ns/pid_for_children before (pidns_for_children_get returns nothing without a child
-    /// reaper), so a namespace that was never used and one whose init died look different.
-    public var pidForChildren: UInt32?
+    /// The pid namespace later children go into.
+    public var pidForChildren: UInt32
+    /// Whether that namespace has had an init. procfs has no target for ns/pid_for_children
+    /// before (pidns_for_children_get returns nothing without a child reaper), so a namespace
+    /// that was never used and one whose init died look different.
+    public var pidForChildrenHadInit: Bool
     public var ipc: UInt32
 }
 
@@ -95,8 +97,8 @@ extension Machine {
         let leader = tasks[Int(groupLeader(t))]
         return NamespaceInodes(
             pid: pidNamespaces[Int(tasks[Int(t)].pidNamespace)].inode,
-            pidForChildren: pidNamespaces[Int(leader.pidForChildren)].childReaper == noTask
-                ? nil : pidNamespaces[Int(leader.pidForChildren)].inode,
+            pidForChildren: pidNamespaces[Int(leader.pidForChildren)].inode,
+            pidForChildrenHadInit: pidNamespaces[Int(leader.pidForChildren)].childReaper != noTask,
             ipc: ipcNamespaces[Int(leader.ipcNamespace)].inode)
     }
 

@@ -13,7 +13,7 @@ import Testing
         #expect(s.ppid == 1 && s.tgid == a && s.threads == 1)
         #expect(s.name == Array("restore".utf8), "a child starts with its creator's comm")
         #expect(w.kernel.namespaceInodes(of: a) == w.kernel.namespaceInodes(of: 1))
-        #expect(w.kernel.namespaceInodes(of: 1) == NamespaceInodes(pid: 4026531836, pidForChildren: 4026531836, ipc: 4026531839))
+        #expect(w.kernel.namespaceInodes(of: 1) == NamespaceInodes(pid: 4026531836, pidForChildren: 4026531836, pidForChildrenHadInit: true, ipc: 4026531839))
     }
 
     @Test func threadsShareTheGroupAndHaveTheirOwnChildren() {

@@ -30,8 +30,8 @@ struct NamespaceLink: TreeLink {
         switch node.kind {
         case .nsPid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
         case .nsPidForChildren:
-            guard let inode = ns.pidForChildren else { return .failure(.ENOENT) }
-            return .success(ProcFormats.namespaceLink("pid", inode))
+            guard ns.pidForChildrenHadInit else { return .failure(.ENOENT) }
+            return .success(ProcFormats.namespaceLink("pid", ns.pidForChildren))
         default: return .success(ProcFormats.namespaceLink("ipc", ns.ipc))
         }
     }
