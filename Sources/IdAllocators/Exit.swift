@@ -33,11 +33,7 @@ extension Machine {
             zapPidNamespace(ns, dyingInit: leader)
         } else {
             let reaper = pidNamespaces[Int(ns)].childReaper
-            var thread = leader
-            while thread != noTask {
-                reparentChildren(of: thread, to: reaper)
-                thread = tasks[Int(thread)].nextThread
-            }
+            forEachThread(ofLeader: leader) { reparentChildren(of: $0, to: reaper) }
         }
         endProcess(leader)
     }
@@ -99,12 +95,9 @@ extension Machine {
         unlinkChild(leader)
         let process = tasks[Int(leader)]
         leaveIpcNamespace(process.ipcNamespace)
-        var thread = leader
-        while thread != noTask {
-            let next = tasks[Int(thread)].nextThread
+        forEachThread(ofLeader: leader) { thread in
             endedTasks?.append(entry(thread))
             releaseTask(thread)
-            thread = next
         }
         putPidNamespace(process.pidForChildren)
     }

@@ -98,10 +98,9 @@ final class Idr {
         return true
     }
 
-    /// `idr_alloc(start, end)`: the lowest free id in `[start, end)`; without `end`, up to the
-    /// capacity.
-    func allocLowest(from start: Int, below end: Int? = nil, value: Int32) -> Int? {
-        guard let id = firstFree(from: start, through: min(end ?? capacity, capacity) - 1) else { return nil }
+    /// `idr_alloc(start, capacity)`: the lowest free id from `start`.
+    func allocLowest(from start: Int, value: Int32) -> Int? {
+        guard let id = firstFree(from: start, through: capacity - 1) else { return nil }
         insert(id, value: value)
         return id
     }

@@ -17,9 +17,9 @@ extension Machine {
             ids.lastIdx = idx
             return (idx, ids.seq)
         }
-        // idr_alloc(idx, ipc_mni): the search stops at IPCMNI (Linux's "ipc: limit next_id
-        // allocation to the valid id range"); nothing free up there is ENOSPC.
-        guard let idx = ids.idr.allocLowest(from: nextId & (Limits.ipcMni - 1), below: Limits.ipcMni, value: object) else {
+        // idr_alloc(idx, ipc_mni): the search stops at IPCMNI, the idr's capacity (Linux's "ipc:
+        // limit next_id allocation to the valid id range"); nothing free up there is ENOSPC.
+        guard let idx = ids.idr.allocLowest(from: nextId & (Limits.ipcMni - 1), value: object) else {
             return nil
         }
         return (idx, nextId >> Limits.ipcIdxShift)

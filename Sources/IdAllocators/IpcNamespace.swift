@@ -42,7 +42,7 @@ struct IpcObject {
 
 /// struct ipc_ids: the id space of one IPC type in one namespace.
 final class IpcIds {
-    let idr = Idr(capacity: 2 * Limits.ipcMni)
+    let idr = Idr(capacity: Limits.ipcMni)
     var seq = 0
     var lastIdx = -1
     /// {msg,sem,shm}_next_id: -1 when unset.

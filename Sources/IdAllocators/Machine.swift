@@ -88,15 +88,21 @@ public final class Machine {
         tasks[Int(t)].isLeader ? t : tasks[Int(t)].leader
     }
 
+    /// `body` on every thread of `leader`'s group, leader first; `body` may release the thread.
+    func forEachThread(ofLeader leader: TaskIndex, _ body: (TaskIndex) -> Void) {
+        var t = leader
+        while t != noTask {
+            let next = tasks[Int(t)].nextThread
+            body(t)
+            t = next
+        }
+    }
+
     /// The threads of `leader`'s group, leader first.
     func threads(ofLeader leader: TaskIndex) -> [TaskIndex] {
         var out: [TaskIndex] = []
         out.reserveCapacity(Int(tasks[Int(leader)].threadCount))
-        var t = leader
-        while t != noTask {
-            out.append(t)
-            t = tasks[Int(t)].nextThread
-        }
+        forEachThread(ofLeader: leader) { out.append($0) }
         return out
     }
 
@@ -117,7 +123,6 @@ public final class Machine {
     }
 
     func uid(of t: TaskIndex) -> UInt32 { tasks[Int(groupLeader(t))].uid }
-    func gid(of t: TaskIndex) -> UInt32 { tasks[Int(groupLeader(t))].gid }
 }
 
 extension Task {

@@ -63,7 +63,8 @@ struct Task {
     var startTime: UInt64
     /// The thread's last ctl result (value, or -errno); `Task.noResult` before any.
     var lastResult: Int64 = Task.noResult
-    /// Whether the thread has pending ids (in `Machine.pendingIds`).
+    /// Whether the thread has pending ids (in `Machine.pendingIds`). A flag rather than the ids:
+    /// Task stays a plain value, copied on every fork and exit without reference counting.
     var hasPendingIds = false
 
     // Thread-group state, meaningful on the leader only.

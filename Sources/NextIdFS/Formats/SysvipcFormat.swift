@@ -42,24 +42,29 @@ public enum SysvipcFormat {
 
     static let ctime = Column(width: 10) { Int128($0.ctime) }
 
+    // key msqid perms cbytes qnum lspid lrpid uid gid cuid cgid stime rtime ctime:
+    // %10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu
+    static let msg: (StaticString, [Column]) = (
+        "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n",
+        identity + [Column(gap: 2, width: 10) { _ in 0 }, zero(10), zero(5), zero(5)] + owners + [zero(10), zero(10), ctime])
+    // key semid perms nsems uid gid cuid cgid otime ctime:
+    // %10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu
+    static let sem: (StaticString, [Column]) = (
+        "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n",
+        identity + [Column(width: 10) { Int128($0.nsems) }] + owners + [zero(10), ctime])
+    // key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime rss swap:
+    // %10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu %21lu %21lu
+    static let shm: (StaticString, [Column]) = (
+        "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n",
+        identity + [Column(width: 21) { Int128($0.size) }, Column(width: 5) { Int128($0.creatorPid) }, zero(5),
+                    Column(gap: 2, width: 5) { _ in 0 }] + owners + [zero(10), zero(10), ctime, zero(21), zero(21)])
+
+    /// Built once: a table read takes its columns as they are.
     static func layout(_ kind: IpcKind) -> (StaticString, [Column]) {
         switch kind {
-        case .msg:
-            // key msqid perms cbytes qnum lspid lrpid uid gid cuid cgid stime rtime ctime:
-            // %10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu
-            ("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n",
-             identity + [Column(gap: 2, width: 10) { _ in 0 }, zero(10), zero(5), zero(5)] + owners + [zero(10), zero(10), ctime])
-        case .sem:
-            // key semid perms nsems uid gid cuid cgid otime ctime:
-            // %10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu
-            ("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n",
-             identity + [Column(width: 10) { Int128($0.nsems) }] + owners + [zero(10), ctime])
-        case .shm:
-            // key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime rss swap:
-            // %10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10llu %10llu %10llu %21lu %21lu
-            ("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n",
-             identity + [Column(width: 21) { Int128($0.size) }, Column(width: 5) { Int128($0.creatorPid) }, zero(5),
-                         Column(gap: 2, width: 5) { _ in 0 }] + owners + [zero(10), zero(10), ctime, zero(21), zero(21)])
+        case .msg: msg
+        case .sem: sem
+        case .shm: shm
         }
     }
 }

@@ -187,17 +187,18 @@ final class Stopper: Sendable {
 
     var session: OpaquePointer { OpaquePointer(bitPattern: sessionBits)! }
 
+    static let stopSignals = [SIGTERM, SIGINT, SIGHUP]
     static var signals: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&set, s) }
+        for s in stopSignals { sigaddset(&set, s) }
         return set
     }
 
     static func blockSignals() {
         // A background job of a non-interactive shell starts with SIGINT ignored; an ignored
         // signal is never delivered to sigwait, so take the default back before blocking.
-        for s in [SIGTERM, SIGINT, SIGHUP] { signal(s, SIG_DFL) }
+        for s in stopSignals { signal(s, SIG_DFL) }
         var set = Stopper.signals
         pthread_sigmask(SIG_BLOCK, &set, nil)
         signal(SIGPIPE, SIG_IGN)
