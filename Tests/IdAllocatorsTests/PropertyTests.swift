@@ -164,8 +164,12 @@ extension Machine {
             for child in children(ofThread: t) {
                 #expect(tasks[Int(child)].parent == t && tasks[Int(child)].isLeader && tasks[Int(child)].serial != 0)
             }
-            let s = status(of: t)
-            #expect(s.nsTgid == status(of: groupLeader(t)).nsPid)
+            // NStgid, level by level, names the group leader in that level's namespace
+            let nsTgid = status(of: t).nsTgid
+            #expect(nsTgid.count == chain.count)
+            for (level, ns) in chain.reversed().enumerated() where level < nsTgid.count {
+                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(nsTgid[level])) == groupLeader(t), "NStgid names the leader")
+            }
         }
         for (i, ns) in pidNamespaces.enumerated() where ns.live {
             #expect(ns.allocated == ns.idr.count)

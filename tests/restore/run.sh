@@ -53,7 +53,7 @@ for ((w = 0; w < worlds; w++)); do
     fork_all "$A" "$work/a.img" > "$work/fork-a"
     fork_all "$B" "$work/a.img" > "$work/fork-b"
     "$DUMP" "$A" > "$work/a2.img" 2>&1; "$DUMP" "$B" > "$work/b2.img" 2>&1
-    if ! cmp -s "$work/fork-a" "$work/fork-b" || ! cmp -s "$work/a2.img" "$work/b2.img"; then
+    if [ ! -s "$work/fork-a" ] || ! cmp -s "$work/fork-a" "$work/fork-b" || ! cmp -s "$work/a2.img" "$work/b2.img"; then
         diff "$work/fork-a" "$work/fork-b" | head -10 >&2
         diff "$work/a2.img" "$work/b2.img" | head -10 >&2
         save_failure "$ws" "forks after the restore differ"; stop_mount "$A"; stop_mount "$B"; continue

@@ -95,14 +95,17 @@ start_daemon() {
 }
 
 cleanup_daemon() {
+    local leaked=
     if [ -n "${DAEMON_PID:-}" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         echo "FAIL [$TEST_NAME] test ended with the daemon still running" >&2
         kill -TERM "$DAEMON_PID"
         wait "$DAEMON_PID" 2>/dev/null
+        leaked=1
     fi
     if [ -n "${MNT:-}" ] && grep -q " $MNT " /proc/mounts; then
         fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
     fi
+    [ -z "$leaked" ] || exit 1      # (the EXIT trap: the test's status)
 }
 
 # stop_daemon: SIGTERM, wait, check exit status 0 and that the mount is gone.

@@ -42,6 +42,11 @@ bad "$T/next_id" $'LONG 5\nLONG 6\n' EINVAL
 bad "$T/next_id" $'clear now\n' EINVAL
 bad "$T/next_id" $'\n' EINVAL
 bad "$T/next_id" $'LONG 0x10\n' EINVAL
+err=$(printf 'LONG 5%4089s\n' '' | dd of="$T/next_id" bs=8192 iflag=fullblock status=none 2>&1)
+expect_eq "one write of 4096 bytes (the limit) is taken" "" "$err"
+expect_eq "and sets the ids" 'LONG 5\n' "$(get "$T/next_id")"
+echo "LONG2 1 500" > "$T/next_id"
+expect_eq "back to the state before" "$before" "$(world)"
 n=$((n + 1))
 err=$(printf 'LONG 5%4100s' '' | dd of="$T/next_id" bs=8192 iflag=fullblock 2>&1 >/dev/null | head -1)
 expect_eq "bad input #$n (one write of 4106 bytes)" EINVAL "$(errno_of_message "$err")"

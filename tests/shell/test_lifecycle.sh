@@ -47,6 +47,7 @@ expect_eq "background start exit status" 0 "$status"
 expect_eq "the caller's output is closed once it returns (1: end of file)" 1 "$eof"
 expect_eq "mounted when it returns" yes "$(grep -q " $saved fuse.nextidfs " /proc/mounts && echo yes || echo no)"
 daemon=$(pgrep -f "^$NEXTIDFS_BIN $saved\$")
+expect_match "the background daemon is found" '^[0-9]+$' "$daemon"
 fusermount3 -u "$saved"
 for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
 expect_eq "the daemon exits after fusermount3 -u" gone "$(kill -0 "$daemon" 2>/dev/null && echo running || echo gone)"
