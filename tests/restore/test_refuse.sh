@@ -25,14 +25,22 @@ thread 5 5 5 - init
 msg i1 3 0 600 0 0 0 0 -
 IMG
 
-# 1. not pristine: a process more, a pending next_id, an IPC object, a moved cursor
-for dirt in 'fork' 'next_id LONG 7' 'msgget IPC_PRIVATE IPC_CREAT|0600'; do
+# 1. not pristine, each reason: FILE (under the mount) <tab> what is written <tab> the reason given
+while IFS=$'\t' read -r file dirt reason; do
     start_mount B
-    printf '%s\n' "$dirt" > "$B/1/task/1/ctl"
+    printf '%s\n' "$dirt" > "$B/$file"
     out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
-    check "not pristine ($dirt)" 1 "^restore: refusing to restore into $B: not a pristine mount \(" "$st" "$out"
+    check "not pristine ($file: $dirt)" 1 "^restore: refusing to restore into $B: not a pristine mount \($reason" "$st" "$out"
     stop_mount "$B"
-done
+done <<'DIRT'
+1/task/1/ctl	fork	processes: 1 2\)
+1/task/1/ctl	next_id LONG 7	1 has a pending next_id
+1/task/1/ctl	msgget IPC_PRIVATE IPC_CREAT|0600	sysvipc/msg is not empty
+1/task/1/ctl	comm other	comm of 1 is 'other'
+1/task/1/ctl	setgid 5	1 is not uid/gid 0
+sys/kernel/msg_next_id	5	msg_next_id is 5
+sys/kernel/ns_last_pid	100	ns_last_pid is 100
+DIRT
 start_mount B
 "$RESTORE" "$work/small.img" "$B" > /dev/null 2>&1
 out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
