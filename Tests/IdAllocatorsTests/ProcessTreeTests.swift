@@ -139,11 +139,11 @@ import Testing
         _ = w.call(p, .unshare([.pid, .ipc]))
         let after = w.kernel.namespaceInodes(of: p)!
         #expect(after.pid == before.pid)
-        #expect(after.pidForChildren == nil, "no target before the namespace has an init")
+        #expect(after.pidForChildren != before.pid && !after.pidForChildrenHadInit, "a new namespace, no target before it has an init")
         #expect(after.ipc != before.ipc)
         let c = w.spawn(p)
         let withInit = w.kernel.namespaceInodes(of: p)!
-        #expect(withInit.pidForChildren != nil && withInit.pidForChildren != before.pid)
+        #expect(withInit.pidForChildrenHadInit && withInit.pidForChildren == after.pidForChildren)
         let ci = w.kernel.namespaceInodes(of: c)!
         #expect(ci.pid == withInit.pidForChildren && ci.pidForChildren == ci.pid && ci.ipc == after.ipc)
         let q = w.spawn(1, [.newPid, .newIpc])
