@@ -76,6 +76,32 @@ import Testing
         #expect(w.nspid(child) == [496, 1001])
     }
 
+    /// SPEC.md section 3: a forced id at or above the pid_max of ITS level is EINVAL, consumed,
+    /// and nothing is allocated; the levels above keep their own limits.
+    @Test func forcedIdAtOrAboveItsOwnLevelsPidMax() {
+        let w = World()
+        let ns1 = w.spawn(1, .newPid)
+        #expect(w.setSysctl(.pidMax, 400, by: ns1) == .success(0))
+        let before = w.kernel.allThreads(from: 0, limit: 100).count
+        _ = w.call(ns1, w.pending(400))
+        #expect(w.errno(ns1, .fork) == .EINVAL)
+        #expect(w.pendingIds(ns1) == nil, "consumed")
+        #expect(w.kernel.allThreads(from: 0, limit: 100).count == before, "nothing allocated")
+        _ = w.call(ns1, w.pending(399))
+        #expect(w.value(ns1, .fork) == 399, "just below it is fine")
+        _ = w.call(1, w.pending(1, 32767))
+        #expect(w.value(1, .clone([.newPid])) == 32767, "the root level's own limit is 32768")
+    }
+
+    /// SPEC.md section 5: the lower bounds of the cursors are accepted.
+    @Test func cursorsAcceptTheirLowerBounds() {
+        let w = World()
+        #expect(w.setSysctl(.nsLastPid, 0, by: 1) == .success(0))
+        #expect(w.value(1, .fork) == 1 + 1, "the cursor at 0: the next pid is the lowest free one")
+        #expect(w.setSysctl(.msgNextId, 0, by: 1) == .success(0))
+        #expect(w.value(1, w.msgget()) == 0)
+    }
+
     @Test func setTidForcesInnermostLevelsOnly() {
         let w = World()
         _ = w.call(1, w.pending(1, 500))
