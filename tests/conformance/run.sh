@@ -72,9 +72,7 @@ kernel_unavailable() {
 }
 
 build_kernelrun() {
-    if [ ! -x "$KERNELRUN" ] || [ "$ROOT/tools/kernelrun/kernelrun.c" -nt "$KERNELRUN" ]; then
-        gcc -O2 -Wall -Wextra -Werror -o "$KERNELRUN" "$ROOT/tools/kernelrun/kernelrun.c" || { say "cannot build kernelrun"; exit 2; }
-    fi
+    make -s -C "$ROOT/tools/kernelrun" || { say "cannot build kernelrun"; exit 2; }
 }
 
 build_swift() {
