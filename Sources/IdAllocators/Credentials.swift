@@ -1,7 +1,8 @@
-/// Credentials and names (SPEC.md section 4: setuid, setgid, comm).
+/// Credentials and names (docs/interface.md §4.2: setuid, setgid, comm).
 ///
 /// uid and gid belong to the process (every thread changes together, as glibc's setxid
-/// broadcast does). SPEC.md: only a task with uid 0 may change them, else EPERM.
+/// broadcast does). Only a task with uid 0 may change them, else EPERM, even to its own id
+/// (docs/interface.md §8.2).
 extension Machine {
     func setUID(actor: TaskIndex, uid: UInt32) -> Result<Int64, Errno> {
         let process = groupLeader(actor)

@@ -1,4 +1,4 @@
-/// Flags of the simulated clone (SPEC.md section 4: `clone [newpid] [newipc] [thread]`).
+/// Flags of the simulated clone (docs/interface.md §4.2: `clone [newpid] [newipc] [thread]`).
 public struct CloneFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }

@@ -6,7 +6,7 @@ public enum Limits {
     public static let reservedPids = 300
     /// Smallest writable pid_max (RESERVED_PIDS + 1).
     public static let pidMaxMin = reservedPids + 1
-    /// Default root pid_max (SPEC.md section 1).
+    /// Default root pid_max (docs/interface.md §1).
     public static let defaultPidMax = 32_768
     /// MAX_PID_NS_LEVEL: namespaces nest at most this many levels below the root.
     public static let maxPidNamespaceLevel = 32

@@ -30,7 +30,7 @@ public final class Machine {
     /// The root init's task index.
     let rootInit: TaskIndex = 0
 
-    /// The world at mount time (SPEC.md section 1): a root pid and IPC namespace holding `init`,
+    /// The world at mount time (docs/interface.md §1): a root pid and IPC namespace holding `init`,
     /// pid 1, uid 0, gid 0.
     public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
         precondition((Limits.pidMaxMin...Limits.pidMaxLimit).contains(pidMax))

@@ -1,4 +1,4 @@
-/// The ids a thread asked for through next_id (the 2008 proposal, SPEC.md section 3): one to
+/// The ids a thread asked for through next_id (the 2008 proposal, docs/interface.md §3): one to
 /// 32 ids, `ids[0]` for the object's own (innermost) pid namespace, then its parents, as in
 /// clone3's set_tid. IPC objects take exactly one, the full IPC id.
 public struct PendingIds: Sendable, Equatable, CustomStringConvertible {

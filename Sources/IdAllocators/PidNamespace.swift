@@ -4,7 +4,8 @@ struct PidNamespace {
     var parent: Int32
     /// Per-namespace pid_max (Linux 6.14+). A new namespace starts at PID_MAX_LIMIT, not at its
     /// parent's value: measured on this machine's 6.18 kernel (`unshare --pid` shows 4194304
-    /// under a parent set to 500); SPEC.md section 1 says "inherited", the kernel wins.
+    /// under a parent set to 500); the first contract said "inherited", the kernel wins
+    /// (docs/interface.md §8.1).
     var pidMax: Int
     var idr: Idr
     /// The namespace's init once it has one; kept after the init died, as the kernel does.

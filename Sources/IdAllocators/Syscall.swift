@@ -1,4 +1,4 @@
-/// The calls a simulated thread makes through its ctl file (SPEC.md section 4).
+/// The calls a simulated thread makes through its ctl file (docs/interface.md §4).
 public enum Syscall: Sendable, Equatable {
     case fork
     case clone(CloneFlags)

@@ -1,4 +1,4 @@
-/// The sysctl files of SPEC.md section 5, per namespace.
+/// The sysctl files of docs/interface.md §5.2, per namespace.
 public enum SysctlName: String, Sendable, CaseIterable {
     case nsLastPid = "ns_last_pid"
     case pidMax = "pid_max"

@@ -1,4 +1,4 @@
-/// Namespaces a process can leave with unshare (SPEC.md section 4: `unshare pid|ipc ...`).
+/// Namespaces a process can leave with unshare (docs/interface.md §4.2: `unshare pid|ipc ...`).
 public struct UnshareFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -7,8 +7,8 @@ public struct UnshareFlags: OptionSet, Sendable, Hashable {
 }
 
 /// unshare(2) of pid and IPC namespaces (kernel/fork.c ksys_unshare, kernel/nsproxy.c).
-/// SPEC.md makes both per process: pid changes the process's pid_for_children, ipc moves the
-/// whole process into a new IPC namespace.
+/// docs/interface.md §4.2 makes both per process: pid changes the process's pid_for_children, ipc
+/// moves the whole process into a new IPC namespace.
 extension Machine {
     func unshare(actor: TaskIndex, flags: UnshareFlags) -> Result<Int64, Errno> {
         let process = groupLeader(actor)

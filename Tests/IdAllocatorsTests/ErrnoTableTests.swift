@@ -1,8 +1,9 @@
 @testable import IdAllocators
 import Testing
 
-/// Every errno of SPEC.md sections 3 to 5, each with the machine's whole visible state taken
-/// before and after the failing call: nothing changes but what SPEC.md says is consumed.
+/// Every errno of docs/interface.md §3 to §5 (the table in §7), each with the machine's whole
+/// visible state taken before and after the failing call: nothing changes but what §3.3 says is
+/// consumed.
 @Suite struct ErrnoTableTests {
     /// A failing call: how to get there, the call, its errno, and whether the pending ids it
     /// found are consumed.

@@ -1,7 +1,7 @@
 @testable import IdAllocators
 import Testing
 
-/// The 2008 proposal: per-thread pending ids and when they are consumed (SPEC.md section 3).
+/// The 2008 proposal: per-thread pending ids and when they are consumed (docs/interface.md §3).
 @Suite struct NextIdTests {
     @Test func pendingIdsArePerThreadAndConsumedByTheNextCreation() {
         let w = World()

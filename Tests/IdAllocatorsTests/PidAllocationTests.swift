@@ -76,8 +76,8 @@ import Testing
         #expect(w.nspid(child) == [496, 1001])
     }
 
-    /// SPEC.md section 3: a forced id at or above the pid_max of ITS level is EINVAL, consumed,
-    /// and nothing is allocated; the levels above keep their own limits.
+    /// docs/interface.md §3.4: a forced id at or above the pid_max of ITS level is EINVAL,
+    /// consumed, and nothing is allocated; the levels above keep their own limits.
     @Test func forcedIdAtOrAboveItsOwnLevelsPidMax() {
         let w = World()
         let ns1 = w.spawn(1, .newPid)
@@ -93,7 +93,7 @@ import Testing
         #expect(w.value(1, .clone([.newPid])) == 32767, "the root level's own limit is 32768")
     }
 
-    /// SPEC.md section 5: the lower bounds of the cursors are accepted.
+    /// docs/interface.md §5.2: the lower bounds of the cursors are accepted.
     @Test func cursorsAcceptTheirLowerBounds() {
         let w = World()
         #expect(w.setSysctl(.nsLastPid, 0, by: 1) == .success(0))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Malformed and forbidden writes to next_id, ctl and the sysctl files: each fails with the errno
-# SPEC.md gives, and a read-back shows nothing changed.
+# docs/interface.md §7 gives, and a read-back shows nothing changed.
 . "$(dirname "$0")/lib.sh"
 start_daemon
 
@@ -72,7 +72,7 @@ bad "$MNT/3/task/3/ctl" $'clone newpid\n' EPERM
 bad "$MNT/3/task/3/ctl" $'unshare ipc\n' EPERM
 expect_eq "ctl read-back after EPERM" '-1 EPERM' "$(cat "$MNT/3/task/3/ctl")"
 # Forced ids that cannot be honoured: the call fails and creates nothing (the pending ids are
-# consumed, as SPEC.md section 3 says, so they are set again each time).
+# consumed, as docs/interface.md §3.3 says, so they are set again each time).
 forced() {
     echo clear > "$1/next_id"
     before=$(world)

@@ -91,8 +91,8 @@ expect_put "init of the namespace exits" "$MNT/5000/task/5000/ctl" $'exit\n' OK
 [ ! -e "$MNT/5000" ] && [ ! -e "$MNT/2" ] && pass || fail "namespace tasks should be gone"
 expect_eq "root init cannot exit" '-16 EBUSY' "$(ctl 1 1 exit)"
 
-# SPEC.md section 2: modes, st_size 0, link formats; content is built per open (direct_io), so a
-# table larger than a page reads whole and fresh.
+# docs/interface.md §2.2 and §6.4: modes, st_size 0, link formats; content is built per open
+# (direct_io), so a table larger than a page reads whole and fresh.
 expect_eq "next_id and ctl are 0600" "600 600" "$(echo $(stat -c %a "$MNT/1/task/1/next_id" "$MNT/1/task/1/ctl"))"
 expect_eq "st_size 0" "0 0 0 0 0" "$(echo $(stat -c %s "$MNT/1/status" "$MNT/1/task/1/next_id" "$MNT/1/task/1/ctl" \
     "$MNT/sysvipc/msg" "$MNT/sys/kernel/pid_max"))"

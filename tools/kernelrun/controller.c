@@ -332,12 +332,12 @@ long setns_threads(int from, const char *ns, long nstype, const int *threads, in
 }
 
 /*
- * pid_for_children is per process in SPEC.md but per thread in Linux. After `unshare pid` by
- * one thread only that thread's kernel pid_for_children is the new namespace (pfc_ok). The
- * others cannot setns(2) into it yet: /proc/.../ns/pid_for_children cannot be opened before
- * the namespace has an init (ENOENT). So they are moved as soon as the namespace has one (after
- * every process creation, before a setuid and before a holder thread exits), and until then a
- * creation or unshare that depends on pid_for_children runs in a thread that holds it.
+ * pid_for_children is per process in docs/interface.md §4.2 but per thread in Linux. After `unshare
+ * pid` by one thread only that thread's kernel pid_for_children is the new namespace (pfc_ok). The
+ * others cannot setns(2) into it yet: /proc/.../ns/pid_for_children cannot be opened before the
+ * namespace has an init (ENOENT). So they are moved as soon as the namespace has one (after every
+ * process creation, before a setuid and before a holder thread exits), and until then a creation or
+ * unshare that depends on pid_for_children runs in a thread that holds it.
  */
 void try_sync(int h)
 {

@@ -245,7 +245,7 @@ static void op_unshare(int h, const struct args *args)
         T[kh].pfc_ok = 1;
     }
     if (ipc && n) {
-        /* SPEC.md makes the IPC namespace per process: move the other threads along */
+        /* docs/interface.md §4.2: the IPC namespace is per process; the other threads follow */
         if ((r = setns_threads(kh, "ipc", CLONE_NEWIPC, oth, n)) < 0)
             infra("open ns/ipc: %s", ename((int)-r));
         if (!mapped)

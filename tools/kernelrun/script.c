@@ -95,7 +95,7 @@ int parse_clit(const char *s, uint32_t max, uint32_t *out)
     return 0;
 }
 
-/* ---- ctl arguments (SPEC.md section 4) ---- */
+/* ---- ctl arguments (docs/interface.md §4.3) ---- */
 
 /* KEY: IPC_PRIVATE, decimal (-2147483648..4294967295, taken modulo 2^32), or 0x-hex up to
  * 0xffffffff */
@@ -150,7 +150,7 @@ int parse_flags(const char *s, int32_t *out)
     return 0;
 }
 
-/* SPEC.md section 3: next_id grammar. Returns 0 (n ids, n == 0 for clear) or -1. */
+/* docs/interface.md §3.1: the next_id grammar. Returns 0 (n ids, n == 0 for clear) or -1. */
 int parse_next_id(char **tok, int nt, int *n, int32_t *ids)
 {
     if (nt == 1 && !strcmp(tok[0], "clear")) {

@@ -1,9 +1,9 @@
 public import IdAllocators
 
-/// procfs text formats of a task: status, stat, comm, cmdline, children (SPEC.md section 6).
+/// procfs text formats of a task: status, stat, comm, cmdline, children (docs/interface.md §6).
 public enum ProcFormats {
-    /// /proc/<pid>/status, the lines SPEC.md lists, tab-separated; NS* lists from the root
-    /// namespace to the task's own.
+    /// /proc/<pid>/status, the lines docs/interface.md §6.1 lists, tab-separated; NS* lists from
+    /// the root namespace to the task's own.
     public static func status(_ s: TaskStatus) -> [UInt8] {
         var w = ByteWriter(capacity: 256)
         w.append("Name:\t")

@@ -1,7 +1,7 @@
 public import IdAllocators
 
-/// The ctl command language (SPEC.md section 4): one command per line, parsed into the call a
-/// simulated thread makes. Unknown commands and malformed arguments are EINVAL.
+/// The ctl command language (docs/interface.md §4.2, §4.3): one command per line, parsed into the
+/// call a simulated thread makes. Unknown commands and malformed arguments are EINVAL.
 ///
 ///     fork
 ///     clone [newpid] [newipc] [thread]

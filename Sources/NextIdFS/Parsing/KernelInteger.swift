@@ -1,7 +1,7 @@
 /// Integers written to the sysctl files, parsed as the kernel's proc_dointvec does: leading
 /// white space skipped, an optional minus, then a C literal (0x hex, leading-0 octal, decimal;
 /// strtoul with base 0). After the number only blanks and newlines may follow: the kernel would
-/// accept `5 abc` through a short write, SPEC.md section 5 makes it EINVAL.
+/// accept `5 abc` through a short write, docs/interface.md §5.3 makes it EINVAL.
 public enum KernelInteger {
     /// nil: not a number (the caller answers EINVAL after its permission check).
     public static func parse(_ text: some Collection<UInt8>) -> Int64? {

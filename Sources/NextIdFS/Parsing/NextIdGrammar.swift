@@ -1,6 +1,6 @@
 public import IdAllocators
 
-/// The next_id write grammar (SPEC.md section 3):
+/// The next_id write grammar (docs/interface.md §3.1):
 ///
 ///     LONG X                 one id
 ///     LONG<n> X0 ... X<n-1>  n in 1...32, X0 for the innermost namespace

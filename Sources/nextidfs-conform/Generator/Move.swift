@@ -143,8 +143,8 @@ extension ScriptGenerator {
     // MARK: credentials
 
     /// setuid/setgid, never to a non-root task's own current id (the documented deliberate
-    /// difference: SPEC.md says EPERM, Linux allows it), never on the root init (it stays the
-    /// script's reliable root actor).
+    /// difference: docs/interface.md §8.2 says EPERM, Linux allows it), never on the root init (it
+    /// stays the script's reliable root actor).
     func credentials() {
         let candidates = world.live.filter { $0 != 0 && world.leader($0) != 0 }
         guard let h = rng.pick(candidates) else { return }
