@@ -1,6 +1,6 @@
 import IdAllocators
 
-/// task/<tid>/ctl (SPEC.md section 4): calls made by this thread, a batch of lines per write.
+/// task/<tid>/ctl (docs/interface.md §4): calls made by this thread, a batch of lines per write.
 ///
 /// The lines run in order as one step and stop at the first failure. If some succeeded, the
 /// write is short: it takes the bytes through the last good line, and the writer (a shell's
@@ -8,12 +8,12 @@ import IdAllocators
 /// line a second time without the state it already consumed (a pending id), so the open file
 /// remembers the failed line and answers a retry of it with the same errno.
 ///
-/// Lines can arrive cut: the kernel cuts a large write(2) into requests at page boundaries of
-/// the writer's buffer, and stdio (a shell's printf) flushes its buffer in whole blocks. So a
-/// request of 32 KiB or more, or of a multiple of 4096 bytes, that ends inside a line keeps that
-/// unfinished line for the next request. Any other last line without a newline counts as whole
-/// at once (SPEC.md); a kept one counts as whole when the writer closes the file, and its errno
-/// is what close(2) returns.
+/// Lines can arrive cut: the kernel cuts a large write(2) into requests at page boundaries of the
+/// writer's buffer, and stdio (a shell's printf) flushes its buffer in whole blocks. So a request
+/// of 32 KiB or more, or of a multiple of 4096 bytes, that ends inside a line keeps that unfinished
+/// line for the next request. Any other last line without a newline counts as whole at once
+/// (docs/interface.md §4.1); a kept one counts as whole when the writer closes the file, and its
+/// errno is what close(2) returns.
 struct CtlFile: TreeFile {
     /// Requests at least this large may have been cut from a larger write anywhere.
     static let cutRequestSize = 32 * 1024

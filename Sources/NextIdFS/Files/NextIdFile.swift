@@ -1,6 +1,6 @@
 import IdAllocators
 
-/// task/<tid>/next_id (SPEC.md section 3): the thread's pending ids. A write is one line of the
+/// task/<tid>/next_id (docs/interface.md §3): the thread's pending ids. A write is one line of the
 /// grammar at offset 0; anything else is EINVAL and leaves the pending ids as they were.
 struct NextIdFile: TreeFile {
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {

@@ -1,6 +1,6 @@
 import IdAllocators
 
-/// sys/kernel/{ns_last_pid,pid_max,msg_next_id,sem_next_id,shm_next_id} (SPEC.md section 5).
+/// sys/kernel/{ns_last_pid,pid_max,msg_next_id,sem_next_id,shm_next_id} (docs/interface.md §5.2).
 /// Under <pid>/ they act as that process, with its namespaces and uid; at the top of the mount
 /// they act on the root namespaces with the real caller's uid.
 struct SysctlFile: TreeFile {

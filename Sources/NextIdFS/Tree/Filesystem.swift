@@ -39,7 +39,7 @@ public final class OpenFile: Sendable {
     }
 }
 
-/// The tree of SPEC.md section 2 in terms of inode numbers, names and bytes: what the FUSE glue
+/// The tree of docs/interface.md §2 in terms of inode numbers, names and bytes: what the FUSE glue
 /// calls. Nodes are not stored: an inode number names its kind and task, and every request
 /// checks the task is still the same one.
 public final class Filesystem: Sendable {
@@ -231,7 +231,7 @@ public final class Filesystem: Sendable {
         return invalidation
     }
 
-    /// O_TRUNC and truncate(2) are accepted and change nothing (SPEC.md section 3).
+    /// O_TRUNC and truncate(2) are accepted and change nothing (docs/interface.md §3.1).
     public func truncate(_ inode: UInt64) -> Result<NodeAttributes, Errno> {
         getattr(inode).flatMap { attributes in
             attributes.type == .regular ? .success(attributes) : .failure(.EISDIR)

@@ -1,4 +1,4 @@
-/// Every kind of node in the tree (SPEC.md section 2) and where it sits. A node is a kind plus,
+/// Every kind of node in the tree (docs/interface.md §2) and where it sits. A node is a kind plus,
 /// for per-process and per-thread kinds, the task it belongs to.
 public enum NodeKind: UInt8, Sendable, CaseIterable {
     // The top of the mount: the root namespaces' files.
