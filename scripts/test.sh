@@ -11,6 +11,14 @@ ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps 
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# Every suite, in the order they run. A suite that is missing or not executable is an error (it
+# would otherwise be a test that silently never runs), found before the build.
+suites=(tests/shell/run.sh tests/conformance/run.sh
+        tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/run.sh)
+for suite in "${suites[@]}"; do
+    [ -f "$suite" ] && [ -x "$suite" ] || { echo "test.sh: suite $suite is missing or not executable" >&2; exit 1; }
+done
+
 step "build"
 swift build --build-tests
 bin=$(swift build --show-bin-path)/nextidfs
@@ -33,13 +41,8 @@ if ! why=$(can_mount); then
     exit 0
 fi
 
-step "shell tests on a real mount"
-NEXTIDFS_BIN=$bin tests/shell/run.sh
-
-for suite in tests/conformance/run.sh tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/run.sh; do
-    if [ -x "$suite" ]; then
-        step "$suite"
-        NEXTIDFS_BIN=$bin "$suite"
-    fi
+for suite in "${suites[@]}"; do
+    step "$suite"
+    NEXTIDFS_BIN=$bin "$suite"
 done
 step "all tests passed"

@@ -50,8 +50,8 @@ stop_all_mounts() {
 # fork_all MNT IMAGE: one automatic fork in every pid namespace of IMAGE, in image order: by the
 # first process of a namespace with tasks whose pid_for_children is the namespace itself (skipped
 # when there is none), and by the process that points to a namespace without tasks (its first
-# init, or ENOMEM when that namespace's init died); prints "NAMESPACE RESULT" lines (the pid, or
-# -errno NAME).
+# init, or ENOMEM when that namespace's init died); prints "NAMESPACE PROCESS RESULT" lines (the
+# pid, or -errno NAME). Returns 1 when a result cannot be read (the ctl shows nothing).
 fork_all() {
     local mnt=$1 kind a b c d rest res
     local -A by=()
@@ -66,7 +66,39 @@ fork_all() {
         b=${by[$a]:-}
         [ -n "$b" ] || continue
         { printf 'fork\n' > "$mnt/$b/task/$b/ctl"; } 2>/dev/null
-        read -r res < "$mnt/$b/task/$b/ctl"
+        read -r res < "$mnt/$b/task/$b/ctl" && [ -n "$res" ] || return 1
         printf '%s %s %s\n' "$a" "$b" "$res"
     done
+}
+
+# dump_image MNT FILE: the image of MNT in FILE, dump.sh's stderr in FILE.err. A failing dump is
+# a failure (why says so), never an image.
+dump_image() {
+    "$NEXTIDFS_ROOT/scripts/dump.sh" "$1" > "$2" 2> "$2.err" || { why="dump of $1: $(head -1 "$2.err")"; return 1; }
+}
+
+# round_trip P: the world in mount A dumped (Pa.img), restored into the fresh mount B and dumped
+# again (Pb.img): the images must be identical. Then one fork in every pid namespace of both
+# (Pfork-a, Pfork-b) must give the same results, and the dumps after them (Pa2.img, Pb2.img) must
+# agree. Returns 1 with why set at the first failure.
+round_trip() {
+    local p=$1
+    dump_image "$A" "${p}a.img" || return 1
+    "$NEXTIDFS_ROOT/scripts/restore.sh" "${p}a.img" "$B" > "${p}restore.log" 2>&1 \
+        || { why="restore: $(tail -1 "${p}restore.log")"; return 1; }
+    dump_image "$B" "${p}b.img" || return 1
+    compare_files "${p}a.img" "${p}b.img" "images differ" || return 1
+    fork_all "$A" "${p}a.img" > "${p}fork-a" && fork_all "$B" "${p}a.img" > "${p}fork-b" \
+        || { why="a fork after the restore gave no result"; return 1; }
+    [ -s "${p}fork-a" ] || { why="no pid namespace to fork in"; return 1; }
+    compare_files "${p}fork-a" "${p}fork-b" "forks after the restore differ" || return 1
+    dump_image "$A" "${p}a2.img" && dump_image "$B" "${p}b2.img" || return 1
+    compare_files "${p}a2.img" "${p}b2.img" "images after the forks differ"
+}
+
+compare_files() {   # compare_files A B WHY: the difference on stderr and why set when they differ
+    cmp -s "$1" "$2" && return 0
+    diff "$1" "$2" | head -20 >&2
+    why=$3
+    return 1
 }

@@ -14,6 +14,9 @@ check() {   # check WHAT STATUS MESSAGE-REGEX ACTUAL-STATUS ACTUAL-MESSAGE
         failures=$((failures + 1)); echo "FAIL $1: status $4 (want $2), message [$5] (want /$3/)" >&2
     fi
 }
+stop_b() {  # a daemon that does not stop cleanly is a failure too
+    stop_mount "$B" || { failures=$((failures + 1)); echo "FAIL daemon on $B did not stop cleanly" >&2; }
+}
 image() { printf 'nextidfs-image 1\n'; cat; printf 'end\n'; }
 image > "$work/small.img" <<'IMG'
 pidns p1 - 0 32768 5
@@ -31,7 +34,7 @@ while IFS=$'\t' read -r file dirt reason; do
     printf '%s\n' "$dirt" > "$B/$file"
     out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
     check "not pristine ($file: $dirt)" 1 "^restore: refusing to restore into $B: not a pristine mount \($reason" "$st" "$out"
-    stop_mount "$B"
+    stop_b
 done <<'DIRT'
 1/task/1/ctl	fork	processes: 1 2\)
 1/task/1/ctl	next_id LONG 7	1 has a pending next_id
@@ -42,10 +45,11 @@ sys/kernel/msg_next_id	5	msg_next_id is 5
 sys/kernel/ns_last_pid	100	ns_last_pid is 100
 DIRT
 start_mount B
-"$RESTORE" "$work/small.img" "$B" > /dev/null 2>&1
+out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
+check "a restore into a fresh mount" 0 '^$' "$st" "$out"
 out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
 check "a second restore into the same mount" 1 "not a pristine mount" "$st" "$out"
-stop_mount "$B"
+stop_b
 
 # refused_image NAME SED_SCRIPT WHAT REGEX: the small image edited by SED_SCRIPT, restored into a
 # fresh mount, fails with status 1 and a message matching REGEX
@@ -54,7 +58,7 @@ refused_image() {
     start_mount B
     out=$("$RESTORE" "$work/$1.img" "$B" 2>&1); st=$?
     check "$3" 1 "$4" "$st" "$out"
-    stop_mount "$B"
+    stop_b
 }
 # 2. a failing step: a pid at pid_max (4194304) cannot be forced
 refused_image bad-pid 's/^proc 5 /proc 4194304 /; s/^thread 5 5 5 /thread 4194304 4194304 4194304 /' "fork that fails" \
@@ -73,7 +77,7 @@ check "not a mount" 1 'is not a nextidfs mount' "$st" "$out"
 start_mount B
 out=$("$RESTORE" /etc/hostname "$B" 2>&1); st=$?
 check "not an image" 1 'not a version 1 nextidfs image' "$st" "$out"
-stop_mount "$B"
+stop_b
 
 echo "restore refusals: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

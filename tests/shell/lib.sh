@@ -123,8 +123,9 @@ stop_daemon() {
     DAEMON_PID=
 }
 
-# finish: summary line and exit status for the runner.
+# finish: summary line and exit status for the runner. A test that checked nothing fails.
 finish() {
+    [ "$CHECKS" -gt 0 ] || [ "$FAILURES" -gt 0 ] || fail "no check ran"
     echo "[$TEST_NAME] $CHECKS checks passed, $FAILURES failed"
     [ "$FAILURES" -eq 0 ]
 }
