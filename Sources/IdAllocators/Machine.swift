@@ -117,11 +117,6 @@ public final class Machine {
         return out
     }
 
-    /// The task's number in namespace level `level` (which must be at or above its own).
-    func number(of t: TaskIndex, atLevel level: Int) -> Int32 {
-        tasks[Int(t)].numbers[level]
-    }
-
     func uid(of t: TaskIndex) -> UInt32 { tasks[Int(groupLeader(t))].uid }
 }
 

@@ -78,16 +78,6 @@ extension Machine {
         return chain
     }
 
-    /// Whether `ns` is `ancestor` or below it.
-    func pidNamespace(_ ns: Int32, isWithin ancestor: Int32) -> Bool {
-        var current = ns
-        let level = pidNamespaces[Int(ancestor)].level
-        while current >= 0, pidNamespaces[Int(current)].level > level {
-            current = pidNamespaces[Int(current)].parent
-        }
-        return current == ancestor
-    }
-
     func allocateNamespaceInode() -> UInt32 {
         defer { nextNamespaceInode &+= 1 }
         return nextNamespaceInode

@@ -171,14 +171,13 @@ extension Machine {
                 #expect(pidNamespaces[Int(ns)].idr.value(at: Int(nsTgid[level])) == groupLeader(t), "NStgid names the leader")
             }
         }
-        for (i, ns) in pidNamespaces.enumerated() where ns.live {
+        for ns in pidNamespaces where ns.live {
             #expect(ns.allocated == ns.idr.count)
             if ns.parent >= 0 { pidRefs[ns.parent, default: 0] += 1 }
             ns.idr.forEach { nr, t in
                 #expect(tasks[Int(t)].serial != 0, "no pid of an ended task stays allocated")
                 #expect(tasks[Int(t)].numbers[ns.level] == Int32(nr))
             }
-            _ = i
         }
         for (i, ns) in pidNamespaces.enumerated() where ns.live {
             #expect(ns.references == pidRefs[Int32(i), default: 0], "pid namespace \(i) holders")

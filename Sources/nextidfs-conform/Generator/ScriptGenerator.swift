@@ -41,13 +41,13 @@ final class ScriptGenerator {
     static func headerPidMax(_ profile: Profile, _ rng: inout Rng) -> Int {
         switch profile {
         case .pids: rng.chance(70) ? rng.int(400...600) : rng.int(601...2000)
-        case .mixed: rng.weighted([(rng.int(400...600), 40), (Script.defaultPidMax, 30), (rng.int(601...5000), 30)])
-        case .namespaces, .ipc: rng.chance(50) ? Script.defaultPidMax : rng.int(400...1000)
+        case .mixed: rng.weighted([(rng.int(400...600), 40), (Limits.defaultPidMax, 30), (rng.int(601...5000), 30)])
+        case .namespaces, .ipc: rng.chance(50) ? Limits.defaultPidMax : rng.int(400...1000)
         }
     }
 
     func generate(header: String) -> String {
-        if pidMax != Script.defaultPidMax || rng.chance(20) { lines.append("pid_max \(pidMax)") }
+        if pidMax != Limits.defaultPidMax || rng.chance(20) { lines.append("pid_max \(pidMax)") }
         lines.append("# \(header), profile \(profile.rawValue)")
         // The expensive scenarios first, while the budget still has room for them.
         var agenda = rng.shuffled(Scenario.allCases.filter { rng.chance($0.percent(in: profile)) })
@@ -78,8 +78,6 @@ final class ScriptGenerator {
         before.classify(result, world: world, into: &stats)
         return result
     }
-
-    func comment(_ text: String) { lines.append("# \(text)") }
 
     // MARK: choosing tasks
 
