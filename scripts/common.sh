@@ -37,3 +37,23 @@ build_release() {
     fi
     echo "$bin"
 }
+
+# errno_of_message MESSAGE : prints the errno name behind a shell's error message (the strerror
+# text of a failed redirection or write), OK for no message. Used by restore.sh and the tests.
+errno_of_message() {
+    case "$1" in
+        "") echo OK ;;
+        *"Invalid argument"*) echo EINVAL ;;
+        *"Operation not permitted"*) echo EPERM ;;
+        *"Permission denied"*) echo EACCES ;;
+        *"File exists"*) echo EEXIST ;;
+        *"No such process"*) echo ESRCH ;;
+        *"No such file or directory"*) echo ENOENT ;;
+        *"Device or resource busy"*) echo EBUSY ;;
+        *"No space left on device"*) echo ENOSPC ;;
+        *"Cannot allocate memory"*) echo ENOMEM ;;
+        *"Resource temporarily unavailable"*) echo EAGAIN ;;
+        *"Stale file handle"*) echo ESTALE ;;
+        *) echo "error ($1)" ;;
+    esac
+}

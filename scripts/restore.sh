@@ -12,6 +12,7 @@ shopt -s nullglob
 # string handling costs more than everything else in a large restore.
 export LC_ALL=C
 
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"     # errno_of_message
 die() { printf 'restore: %s\n' "$*" >&2; exit 1; }
 if [ $# -ne 2 ]; then
     echo "usage: $0 IMAGE MOUNTPOINT" >&2
@@ -236,16 +237,6 @@ check_pristine
 # ---------------------------------------------------------------------------------------------
 # Talking to the tree. One ctl fd per live thread we act through, several lines per write.
 declare -A FD=()
-errno_of_message() {
-    case "$1" in
-        *"Invalid argument"*) REPLY=EINVAL ;; *"Operation not permitted"*) REPLY=EPERM ;;
-        *"Permission denied"*) REPLY=EACCES ;; *"File exists"*) REPLY=EEXIST ;;
-        *"No such process"*) REPLY=ESRCH ;; *"No such file or directory"*) REPLY=ENOENT ;;
-        *"Device or resource busy"*) REPLY=EBUSY ;; *"No space left on device"*) REPLY=ENOSPC ;;
-        *"Cannot allocate memory"*) REPLY=ENOMEM ;; *"Resource temporarily unavailable"*) REPLY=EAGAIN ;;
-        *) REPLY="error ($1)" ;;
-    esac
-}
 fd_of() {   # fd_of TID: sets REPLY to an open write fd on the thread's ctl
     if [ -z "${FD[$1]:-}" ]; then
         local fd path=$MNT/${T_TGID[$1]:-$1}/task/$1/ctl
@@ -320,8 +311,7 @@ sysctl_write() { # sysctl_write FILE VALUE OBJECT
     printf '%s\n' "$2" 2>/dev/null > "$1" && return 0
     local msg
     msg=$( { printf '%s\n' "$2" > "$1"; } 2>&1 )   # only on failure: again, to name the errno
-    errno_of_message "$msg"
-    fail_step "$3" "echo $2 > ${1#$MNT/}" "$REPLY"
+    fail_step "$3" "echo $2 > ${1#$MNT/}" "$(errno_of_message "$msg")"
 }
 
 # ---------------------------------------------------------------------------------------------

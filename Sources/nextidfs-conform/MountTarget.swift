@@ -1,4 +1,5 @@
 import IdAllocators
+import NextIdFS
 
 /// A live nextidfs mount, used only through its files: every operation is what a user of the
 /// tree would do with open/read/write/close (and stat for a task's identity, its inode).
@@ -34,10 +35,10 @@ struct MountTarget: Target {
         }
     }
 
-    /// The serial is the top bits of every inode of the task (NodeRef: serial << 31).
+    /// The serial that every inode of the task carries.
     func serial(of tid: Int32) -> UInt64? {
         guard case .success(let inode) = FileIO.inode("\(root)/task/\(tid)") else { return nil }
-        return inode >> 31
+        return NodeRef(inode: inode)?.serial
     }
 
     func nspid(of task: TaskRef) -> [Int32]? {

@@ -1,4 +1,6 @@
 import Glibc
+import IdAllocators
+import NextIdFS
 
 /// One operation script (docs/ops-format.md): an optional `pid_max N` header and lines
 /// `T COMMAND`. Parsed exactly as tools/kernelrun parses it, so that both sides run the same
@@ -15,8 +17,6 @@ struct Script {
     var path: String
     var pidMax: Int
     var operations: [Operation]
-
-    static let defaultPidMax = 32768
 
     enum ParseError: Error, CustomStringConvertible {
         case unreadable(path: String, errno: ErrnoCode)
@@ -43,12 +43,13 @@ struct Script {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // kernelrun splits at newlines: a final newline does not start another line.
         if lines.last == "" { lines.removeLast() }
-        var pidMax = defaultPidMax
+        var pidMax = Limits.defaultPidMax
         var headerIndex: Int? = nil
         if let first = lines.firstIndex(where: { !isBlankOrComment($0) }) {
             let words = Words.split(Substring(lines[first]))
             if words.first == "pid_max" {
-                guard words.count == 2, let v = Words.unsignedDecimal(words[1], max: 4_194_304), v >= 301 else {
+                guard words.count == 2, let v = Tokens.unsignedDecimal(words[1].utf8, max: UInt64(Limits.pidMaxLimit)),
+                      v >= Limits.pidMaxMin else {
                     throw .badHeader(path: path, line: first + 1)
                 }
                 pidMax = Int(v)
@@ -75,7 +76,7 @@ struct Script {
         let rest = Substring(line).drop { $0 == " " || $0 == "\t" }
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         let command = rest.dropFirst(digits.count)
-        guard let handle = Words.unsignedDecimal(String(digits), max: UInt64(Int32.max)) else { return nil }
+        guard let handle = Tokens.unsignedDecimal(digits.utf8, max: UInt64(Int32.max)) else { return nil }
         if let next = command.first, next != " " && next != "\t" { return nil }
         return Operation(line: number, handle: Int(handle), command: String(command))
     }

@@ -20,24 +20,7 @@ expect_match() {
     if [[ "$3" =~ $2 ]]; then pass; else fail "$1: [$3] does not match /$2/"; fi
 }
 
-# The errno name behind a shell's error message.
-errno_of_message() {
-    case "$1" in
-        *"Invalid argument"*) echo EINVAL ;;
-        *"Operation not permitted"*) echo EPERM ;;
-        *"Permission denied"*) echo EACCES ;;
-        *"File exists"*) echo EEXIST ;;
-        *"No such process"*) echo ESRCH ;;
-        *"No such file or directory"*) echo ENOENT ;;
-        *"Device or resource busy"*) echo EBUSY ;;
-        *"No space left on device"*) echo ENOSPC ;;
-        *"Cannot allocate memory"*) echo ENOMEM ;;
-        *"Resource temporarily unavailable"*) echo EAGAIN ;;
-        *"Stale file handle"*) echo ESTALE ;;
-        "") echo OK ;;
-        *) echo "OTHER($1)" ;;
-    esac
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"     # errno_of_message
 
 # put FILE TEXT: writes TEXT (printf %s, so no newline unless given) with a shell redirection;
 # prints OK or the errno name.

@@ -1,5 +1,6 @@
-/// Byte-level helpers shared by the parsers: blanks, decimal and C-style numbers.
-enum Tokens {
+/// Byte-level helpers shared by the parsers (and nextidfs-conform's script parser): blanks,
+/// decimal and C-style numbers.
+public enum Tokens {
     static let space = UInt8(ascii: " ")
     static let tab = UInt8(ascii: "\t")
     static let newline = UInt8(ascii: "\n")
@@ -14,7 +15,7 @@ enum Tokens {
     static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
     /// Digits only, at most `max`; nil on anything else (sign, blank, empty, overflow).
-    static func unsignedDecimal(_ word: some Collection<UInt8>, max: UInt64) -> UInt64? {
+    public static func unsignedDecimal(_ word: some Collection<UInt8>, max: UInt64) -> UInt64? {
         guard !word.isEmpty, word.count <= 20 else { return nil }
         var value: UInt64 = 0
         for b in word {

@@ -31,7 +31,8 @@ extension ScriptGenerator {
         case "live" where !existing.isEmpty: return rng.pick(existing) ?? 0
         case "stale" where !existing.isEmpty:
             let id = rng.pick(existing) ?? 0
-            return id >= 32768 && rng.chance(50) ? id - 32768 : id &+ 32768
+            let seq = Int32(Limits.ipcMni)    // one seq step: the same idx, another seq
+            return id >= seq && rng.chance(50) ? id - seq : id &+ seq
         case "negative": return -Int32(rng.int(1...5))
         default: return Int32(rng.int(0...70))
         }
