@@ -39,7 +39,9 @@ lists() {
         | { find -files0-from - -maxdepth 0 -printf 'L %h %f %l\n' 2> /dev/null || true; } | sed 's,/ns , ,'
 }
 
-image=$(lists | awk -v mnt="$mnt" '
+# The root IPC namespace is known by its inode, the same in every mount (PROC_IPC_INIT_INO:
+# IdAllocators' Limits.rootIpcNamespaceInode, docs/interface.md §6.4), as its members' ns/ipc show.
+image=$(lists | awk -v mnt="$mnt" -v rootipc="ipc:[4026531839]" '
 function die(msg) { print "dump: " msg > "/dev/stderr"; failed = 1; exit 1 }
 function slurp(path,    line, out, n) {
     out = ""; n = 0
@@ -53,6 +55,10 @@ function first_line(path,    line) {
     close(path)
     return line
 }
+# next_ids(DIR): "MSG SEM SHM", the *_next_id sysctls under DIR.
+function next_ids(d) {
+    return first_line(d "/sys/kernel/msg_next_id") " " first_line(d "/sys/kernel/sem_next_id") " " first_line(d "/sys/kernel/shm_next_id")
+}
 # comm: bytes outside printable ASCII, the space and the backslash become \xHH (printf %b undoes it).
 function enc(s,    i, c, out) {
     if (s == "") return "\\x00"
@@ -64,12 +70,10 @@ function enc(s,    i, c, out) {
     }
     return out
 }
-# objects(DIR, NAME, SORTKEY): the image lines of the sysvipc tables under DIR; returns the
-# tables text (to compare namespaces with the top-level files).
-function objects(d, name, g,    k, kind, txt, tables, m, q, rl, nf, ff, o, line) {
-    tables = ""
+# objects(DIR, NAME, SORTKEY): the image lines of the sysvipc tables under DIR.
+function objects(d, name, g,    k, kind, txt, m, q, rl, nf, ff, o, line) {
     for (k = 1; k <= 3; k++) {
-        kind = kinds[k]; txt = slurp(d "/sysvipc/" kind); tables = tables txt
+        kind = kinds[k]; txt = slurp(d "/sysvipc/" kind)
         m = split(txt, rl, "\n")
         for (q = 2; q <= m; q++) {
             if (rl[q] == "") continue
@@ -84,7 +88,6 @@ function objects(d, name, g,    k, kind, txt, tables, m, q, rl, nf, ff, o, line)
             out[++no] = sprintf("5 %d %d %d 0|%s", g, k, ff[2], line)
         }
     }
-    return tables
 }
 $1 == "T" { g = $2; t = $3; tgid_of[t] = g; ntask[g]++; tasks[g, ntask[g]] = t
              if (!(g in seen_proc)) { seen_proc[g] = 1; procs[++np] = g }
@@ -166,29 +169,20 @@ END {
         g = procs[i]; target = ns[g, "ipc"]
         if (!(target in ipcname) || g + 0 < ipcmin[target]) { ipcname[target] = "i" g; ipcmin[target] = g + 0 }
     }
-    top = slurp(mnt "/sysvipc/msg") slurp(mnt "/sysvipc/sem") slurp(mnt "/sysvipc/shm")
-    topk = first_line(mnt "/sys/kernel/msg_next_id") " " first_line(mnt "/sys/kernel/sem_next_id") " " first_line(mnt "/sys/kernel/shm_next_id")
-    rootipc = ""
-    topempty = (split(top, tmp, "\n") <= 4 && topk == "-1 -1 -1")
     for (target in ipcname) {
-        g = ipcmin[target]; d = mnt "/" g
-        nid = first_line(d "/sys/kernel/msg_next_id") " " first_line(d "/sys/kernel/sem_next_id") " " first_line(d "/sys/kernel/shm_next_id")
-        sig = objects(d, ipcname[target], g) nid
-        # the root namespace is the one with its content; an empty one counts only as ipc(1)
-        if (sig == top topk && (g == 1 || !topempty) && (rootipc == "" || g == 1 || (rootg != 1 && g < rootg))) { rootipc = ipcname[target]; rootg = g }
-        split(nid, nv, " ")
-        ipcline[target] = sprintf("%s %s %s %s", ipcname[target], nv[1], nv[2], nv[3])
+        g = ipcmin[target]
+        objects(mnt "/" g, ipcname[target], g)
+        ipcline[target] = sprintf("%s %s", ipcname[target], next_ids(mnt "/" g))
     }
-    if (rootipc == "") {
+    if (!(rootipc in ipcname)) {
         # the root IPC namespace outlives its last task (as init_ipc_ns does in Linux): it is
         # "root", read from the top-level files
         objects(mnt, "root", 0)
-        split(topk, nv, " ")
-        out[++no] = sprintf("2 0 0 0 0|ipcns root %s %s %s 1", nv[1], nv[2], nv[3])
+        out[++no] = sprintf("2 0 0 0 0|ipcns root %s 1", next_ids(mnt))
     }
     for (target in ipcname) {
         g = ipcmin[target]
-        line = sprintf("ipcns %s %d", ipcline[target], ipcname[target] == rootipc ? 1 : 0)
+        line = sprintf("ipcns %s %d", ipcline[target], target == rootipc ? 1 : 0)
         # fields: name msg_next_id sem_next_id shm_next_id root
         out[++no] = sprintf("2 %d 0 0 0|%s", g, line)
     }

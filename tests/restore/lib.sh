@@ -88,12 +88,24 @@ round_trip() {
         || { why="restore: $(tail -1 "${p}restore.log")"; return 1; }
     dump_image "$B" "${p}b.img" || return 1
     compare_files "${p}a.img" "${p}b.img" "images differ" || return 1
+    root_ipc_members "$A" > "${p}root-ipc-a" && root_ipc_members "$B" > "${p}root-ipc-b" \
+        && compare_files "${p}root-ipc-a" "${p}root-ipc-b" "other processes are in the root IPC namespace" || return 1
     fork_all "$A" "${p}a.img" > "${p}fork-a" && fork_all "$B" "${p}a.img" > "${p}fork-b" \
         || { why="a fork after the restore gave no result"; return 1; }
     [ -s "${p}fork-a" ] || { why="no pid namespace to fork in"; return 1; }
     compare_files "${p}fork-a" "${p}fork-b" "forks after the restore differ" || return 1
     dump_image "$A" "${p}a2.img" && dump_image "$B" "${p}b2.img" || return 1
     compare_files "${p}a2.img" "${p}b2.img" "images after the forks differ"
+}
+
+# root_ipc_members MNT: the processes in the root IPC namespace (its inode is the same in every
+# mount: docs/interface.md §6.4), one per line.
+root_ipc_members() {
+    local d
+    for d in "$1"/[0-9]*; do
+        [ "$(readlink "$d/ns/ipc")" = "ipc:[4026531839]" ] && echo "${d##*/}"
+    done
+    return 0
 }
 
 compare_files() {   # compare_files A B WHY: the difference on stderr and why set when they differ
