@@ -169,6 +169,28 @@ import Testing
         #expect(fs.flush(file).error == nil)
     }
 
+    @Test func directoryOffsetsOfAnyValueListNothingPastTheEnd() {
+        _ = write(inode("1", "task", "1", "ctl"), "fork\n")
+        for dir in [1, inode("task"), inode("1", "task")] {
+            for offset: Int64 in [-1, .min, 1 << 31 + 64, Int64(Int32.max), Filesystem.dynamicBase + Int64(Limits.pidMaxLimit), .max] {
+                var names: [[UInt8]] = []
+                #expect(fs.readdir(dir, from: offset) { names.append($0.name); return true } == nil)
+                #expect(names.isEmpty, "offset \(offset)")
+            }
+        }
+        var last: [UInt8] = []
+        _ = fs.readdir(1, from: Filesystem.dynamicBase + 1) { last = $0.name; return false }
+        #expect(last == Array("2".utf8), "the offset after pid 1 resumes at pid 2")
+    }
+
+    @Test func readsOfAnyOffsetAndSize() {
+        let file = try! fs.open(inode("1", "status")).get()
+        for (offset, size) in [(Int64.max, 10), (Int64.min, 10), (0, Int.max), (3, -1), (1 << 40, Int.max)] {
+            #expect((try? fs.read(file, offset: offset, size: size).get()) != nil)
+        }
+        #expect(CtlLanguage.renderResult(.min + 1) == Array("-9223372036854775807\n".utf8))
+    }
+
     @Test func largeListingsResumeByOffset() {
         let ctl = inode("1", "task", "1", "ctl")
         _ = write(ctl, String(repeating: "fork\n", count: 700))

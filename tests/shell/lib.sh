@@ -59,6 +59,14 @@ status_field() {
     done < "$MNT/$1/status"
 }
 
+# need_test_user: the unprivileged user the tests act as, in TEST_USER (a system user, created
+# when missing and left for the next test).
+TEST_USER=nextidfs-test
+need_test_user() {
+    id "$TEST_USER" > /dev/null 2>&1 && return 0
+    useradd --system --no-create-home --shell /bin/bash "$TEST_USER" || { fail "cannot create $TEST_USER"; exit 1; }
+}
+
 # start_daemon [OPTIONS...]: mounts a fresh nextidfs on $MNT (foreground daemon in the
 # background, pid in DAEMON_PID).
 start_daemon() {

@@ -34,7 +34,7 @@ public final class OpenFile: Sendable {
             }
             let bytes = cached!
             let start = Int(min(max(offset, 0), Int64(bytes.count)))
-            return .success(Array(bytes[start..<min(bytes.count, start + size)]))
+            return .success(Array(bytes[start...].prefix(max(size, 0))))
         }
     }
 }
@@ -118,7 +118,9 @@ public final class Filesystem: Sendable {
         public var next: Int64
     }
 
-    /// Lists `inode` from `offset`; `emit` returns false when the reply buffer is full.
+    /// Lists `inode` from `offset`; `emit` returns false when the reply buffer is full. The
+    /// offset is whatever a user gave seekdir: one that this listing never handed out (negative,
+    /// or past the highest pid) lists nothing.
     public func readdir(_ inode: UInt64, from offset: Int64, _ emit: (DirectoryEntry) -> Bool) -> Errno? {
         let dir: NodeRef
         switch resolve(inode) {
@@ -126,6 +128,7 @@ public final class Filesystem: Sendable {
         case .success(let r): dir = r.0
         }
         guard dir.kind.type == .directory else { return .ENOTDIR }
+        guard offset >= 0, offset < Filesystem.dynamicBase + Int64(Limits.pidMaxLimit) else { return nil }
         let fixed: [(name: String, kind: NodeKind)] = [(".", dir.kind), ("..", dir.kind)] + dir.kind.fixedEntries
         var position = offset
         while position < Int64(fixed.count) {
@@ -152,7 +155,7 @@ public final class Filesystem: Sendable {
         default:
             return nil
         }
-        var from = Int32(max(position - Filesystem.dynamicBase + 1, 0))
+        var from = Int32(max(position - Filesystem.dynamicBase + 1, 0))  // at most pidMaxLimit (checked above)
         while true {
             let batch = list(from)
             guard !batch.isEmpty else { return nil }
