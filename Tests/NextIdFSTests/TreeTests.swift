@@ -191,6 +191,21 @@ import Testing
         #expect(CtlLanguage.renderResult(.min + 1) == Array("-9223372036854775807\n".utf8))
     }
 
+    @Test func namesCannotBeMadeRemovedOrMoved() {
+        let new = Array("new".utf8), status = Array("status".utf8)
+        let dir = inode("1")
+        #expect(fs.makeName(in: dir, new) == .ENOENT)
+        #expect(fs.makeName(in: dir, status) == .EEXIST)
+        #expect(fs.makeName(in: inode("1", "status"), new) == .ENOTDIR)
+        #expect(fs.removeName(in: dir, status) == .EPERM)
+        #expect(fs.removeName(in: 1, Array("1".utf8)) == .EPERM)
+        #expect(fs.removeName(in: dir, new) == .ENOENT)
+        #expect(fs.rename(in: dir, status, to: dir, new) == .ENOENT)
+        #expect(fs.rename(in: dir, status, to: dir, Array("stat".utf8)) == .EPERM)
+        #expect(fs.rename(in: dir, new, to: dir, status) == .ENOENT)
+        #expect(list(dir).count == 10)
+    }
+
     @Test func largeListingsResumeByOffset() {
         let ctl = inode("1", "task", "1", "ctl")
         _ = write(ctl, String(repeating: "fork\n", count: 700))

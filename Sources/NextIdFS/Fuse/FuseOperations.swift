@@ -88,16 +88,31 @@ private func replyAttr(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttribut
     fuse_reply_attr(req, &st, FuseContext.cacheSeconds)
 }
 
+private func bytes(_ name: UnsafePointer<CChar>?) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self), count: strlen(name!)))
+}
+
 func makeOperations() -> fuse_lowlevel_ops {
     var ops = fuse_lowlevel_ops()
 
     ops.lookup = { req, parent, name in
         let ctx = context(req)
-        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self), count: strlen(name!)))
-        switch ctx.filesystem.lookup(parent: parent, name: bytes) {
+        switch ctx.filesystem.lookup(parent: parent, name: bytes(name)) {
         case .success(let a): replyEntry(req, ctx, a)
         case .failure(let e): replyError(req, e)
         }
+    }
+
+    // Names: none can be made, removed or moved (procfs's errnos; never ENOSYS).
+    ops.mkdir = { req, parent, name, _ in replyError(req, context(req).filesystem.makeName(in: parent, bytes(name))) }
+    ops.mknod = { req, parent, name, _, _ in replyError(req, context(req).filesystem.makeName(in: parent, bytes(name))) }
+    ops.create = { req, parent, name, _, _ in replyError(req, context(req).filesystem.makeName(in: parent, bytes(name))) }
+    ops.symlink = { req, _, parent, name in replyError(req, context(req).filesystem.makeName(in: parent, bytes(name))) }
+    ops.link = { req, _, parent, name in replyError(req, context(req).filesystem.makeName(in: parent, bytes(name))) }
+    ops.unlink = { req, parent, name in replyError(req, context(req).filesystem.removeName(in: parent, bytes(name))) }
+    ops.rmdir = { req, parent, name in replyError(req, context(req).filesystem.removeName(in: parent, bytes(name))) }
+    ops.rename = { req, parent, name, newParent, newName, _ in
+        replyError(req, context(req).filesystem.rename(in: parent, bytes(name), to: newParent, bytes(newName)))
     }
 
     ops.forget = { req, _, _ in fuse_reply_none(req) }

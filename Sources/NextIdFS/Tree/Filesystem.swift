@@ -108,6 +108,35 @@ public final class Filesystem: Sendable {
         return Int32(n)
     }
 
+    // MARK: names
+
+    // Names are made and removed only by the simulation, as in procfs. The kernel answers for
+    // existing and missing names where it can (EEXIST, ENOENT, EISDIR, ENOTDIR); what reaches
+    // the filesystem gets procfs's answer: a new name cannot be looked up, an existing one
+    // cannot be removed or replaced.
+
+    /// mkdir, mknod, creat, symlink, link: a new name is ENOENT (procfs finds no such entry).
+    public func makeName(in parent: UInt64, _ name: [UInt8]) -> Errno {
+        switch lookup(parent: parent, name: name) {
+        case .success: .EEXIST
+        case .failure(let e): e
+        }
+    }
+
+    /// unlink, rmdir: EPERM for a name that exists.
+    public func removeName(in parent: UInt64, _ name: [UInt8]) -> Errno {
+        switch lookup(parent: parent, name: name) {
+        case .success: .EPERM
+        case .failure(let e): e
+        }
+    }
+
+    /// rename: onto an existing name EPERM, onto a new one ENOENT.
+    public func rename(in parent: UInt64, _ name: [UInt8], to newParent: UInt64, _ newName: [UInt8]) -> Errno {
+        if case .failure(let e) = lookup(parent: parent, name: name) { return e }
+        return removeName(in: newParent, newName)
+    }
+
     // MARK: directories
 
     public struct DirectoryEntry: Sendable {
