@@ -13,7 +13,7 @@ func machine(live: Int) -> Kernel {
     var made = 1
     while made < live {
         let n = min(chunk, live - made)
-        _ = kernel.run(Array(forks.prefix(n)), by: 1)
+        _ = kernel.run(Array(forks.prefix(n)), by: kernel.handle(ofPid: 1))
         made += n
     }
     return kernel
@@ -47,9 +47,10 @@ let benchmarks: @Sendable () -> Void = {
             configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo,
                                  maxDuration: .seconds(5), maxIterations: 1_000)
         ) { benchmark, kernel in
+            let initTask = kernel.handle(ofPid: 1)
             for _ in benchmark.scaledIterations {
-                guard case .success(let pid) = kernel.call(.fork, by: 1) else { fatalError("fork failed") }
-                _ = kernel.call(.exit, by: Int32(pid))
+                guard case .success(let pid) = kernel.call(.fork, by: initTask) else { fatalError("fork failed") }
+                _ = kernel.call(.exit, by: kernel.handle(ofPid: Int32(pid)))
             }
         } setup: {
             machine(live: live)

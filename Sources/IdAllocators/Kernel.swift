@@ -1,8 +1,10 @@
 import Synchronization
 
-/// The one way into the simulated kernel: every operation, addressed by the acting thread's
-/// pid in the root namespace, returns a value or an errno. Thread-safe: each call (and each
-/// ctl batch) runs alone, so concurrent writers never see each other's intermediate state.
+/// The one way into the simulated kernel: every operation on a task is addressed by a
+/// `TaskHandle` (the task itself, not its pid) and returns a value or an errno: ESRCH (or nil)
+/// once that task has ended, checked under the same lock as the operation. Only `identity(ofPid:)`
+/// goes by number, for path lookups. Thread-safe: each call (and each ctl batch) runs alone, so
+/// concurrent writers never see each other's intermediate state.
 public final class Kernel: Sendable {
     private let machine: Mutex<Machine>
     private let now: @Sendable () -> Int64
@@ -20,24 +22,24 @@ public final class Kernel: Sendable {
 
     // MARK: calls
 
-    /// One call by thread `tid`; ESRCH when there is no such thread.
-    public func call(_ syscall: Syscall, by tid: Int32) -> Result<Int64, Errno> {
+    /// One call by the thread `task`; ESRCH once it has ended.
+    public func call(_ syscall: Syscall, by task: TaskHandle) -> Result<Int64, Errno> {
         machine.withLock { m in
-            guard let t = m.task(rootTid: tid) else { return .failure(.ESRCH) }
+            guard let t = m.task(task) else { return .failure(.ESRCH) }
             return m.perform(syscall, actor: t)
         }
     }
 
     /// A ctl write: the lines run in order until the first failure, as one atomic step, and the
     /// thread's last result records the last line that ran.
-    public func run(_ batch: [Result<Syscall, Errno>], by tid: Int32) -> BatchOutcome {
-        machine.withLock { $0.perform(batch: batch, actorTid: tid) }
+    public func run(_ batch: [Result<Syscall, Errno>], by task: TaskHandle) -> BatchOutcome {
+        machine.withLock { $0.perform(batch: batch, by: task) }
     }
 
-    /// The ctl read-back: the last result of thread `tid` (value, or -errno), nil before any.
-    public func lastResult(of tid: Int32) -> Result<Int64?, Errno> {
+    /// The ctl read-back: the last result of thread `task` (value, or -errno), nil before any.
+    public func lastResult(of task: TaskHandle) -> Result<Int64?, Errno> {
         machine.withLock { m in
-            guard let t = m.task(rootTid: tid) else { return .failure(.ESRCH) }
+            guard let t = m.task(task) else { return .failure(.ESRCH) }
             let result = m.tasks[Int(t)].lastResult
             return .success(result == Task.noResult ? nil : result)
         }
@@ -45,15 +47,15 @@ public final class Kernel: Sendable {
 
     // MARK: next_id
 
-    public func pendingIds(of tid: Int32) -> Result<PendingIds?, Errno> {
+    public func pendingIds(of task: TaskHandle) -> Result<PendingIds?, Errno> {
         machine.withLock { m in
-            guard let t = m.task(rootTid: tid) else { return .failure(.ESRCH) }
+            guard let t = m.task(task) else { return .failure(.ESRCH) }
             return .success(m.pendingIds(of: t).flatMap(PendingIds.init))
         }
     }
 
-    public func setPendingIds(of tid: Int32, _ ids: PendingIds?) -> Result<Int64, Errno> {
-        call(.setNextId(ids), by: tid)
+    public func setPendingIds(of task: TaskHandle, _ ids: PendingIds?) -> Result<Int64, Errno> {
+        call(.setNextId(ids), by: task)
     }
 
     // MARK: sysctl files
@@ -75,18 +77,29 @@ public final class Kernel: Sendable {
 
     // MARK: views
 
-    public func status(of tid: Int32) -> TaskStatus? {
-        machine.withLock { m in m.task(rootTid: tid).map { m.status(of: $0) } }
+    /// The live task whose pid in the root namespace is `pid`: how a path lookup finds one.
+    public func identity(ofPid pid: Int32) -> TaskIdentity? {
+        machine.withLock { m in m.task(rootTid: pid).map { m.identity(of: $0) } }
     }
 
-    public func identity(of tid: Int32) -> TaskIdentity? {
-        machine.withLock { m in m.task(rootTid: tid).map { m.identity(of: $0) } }
+    /// The task that has `pid` now, for callers that name tasks by number (operation scripts,
+    /// tests); when there is none, a handle that names no task (every call on it is ESRCH).
+    public func handle(ofPid pid: Int32) -> TaskHandle {
+        identity(ofPid: pid)?.handle ?? TaskHandle(tid: pid, serial: 0)
     }
 
-    /// The children of thread `tid` as root-namespace pids, in the kernel's order.
-    public func children(of tid: Int32) -> [Int32]? {
+    public func identity(of task: TaskHandle) -> TaskIdentity? {
+        machine.withLock { m in m.task(task).map { m.identity(of: $0) } }
+    }
+
+    public func status(of task: TaskHandle) -> TaskStatus? {
+        machine.withLock { m in m.task(task).map { m.status(of: $0) } }
+    }
+
+    /// The children of thread `task` as root-namespace pids, in the kernel's order.
+    public func children(of task: TaskHandle) -> [Int32]? {
         machine.withLock { m in
-            m.task(rootTid: tid).map { t in m.children(ofThread: t).map { m.tasks[Int($0)].numbers.root } }
+            m.task(task).map { t in m.children(ofThread: t).map { m.tasks[Int($0)].numbers.root } }
         }
     }
 
@@ -100,17 +113,17 @@ public final class Kernel: Sendable {
         machine.withLock { m in m.taskEntries(from: from, limit: limit) { _ in true } }
     }
 
-    /// The threads of the process `tgid` (leader first); nil unless `tgid` is a thread-group
-    /// leader.
-    public func threads(ofGroup tgid: Int32) -> [TaskEntry]? {
+    /// The threads of the process whose leader is `leader` (leader first); nil unless it is a
+    /// live thread-group leader.
+    public func threads(ofGroup leader: TaskHandle) -> [TaskEntry]? {
         machine.withLock { m in
-            guard let t = m.task(rootTid: tgid), m.tasks[Int(t)].isLeader else { return nil }
+            guard let t = m.task(leader), m.tasks[Int(t)].isLeader else { return nil }
             return m.threads(ofLeader: t).map { m.entry($0) }
         }
     }
 
-    public func namespaceInodes(of tid: Int32) -> NamespaceInodes? {
-        machine.withLock { m in m.task(rootTid: tid).map { m.namespaceInodes(of: $0) } }
+    public func namespaceInodes(of task: TaskHandle) -> NamespaceInodes? {
+        machine.withLock { m in m.task(task).map { m.namespaceInodes(of: $0) } }
     }
 
     public func ipcTable(_ kind: IpcKind, as actor: Actor) -> [IpcObjectView]? {

@@ -72,7 +72,9 @@ public final class Machine {
         freeTaskSlots.append(slot)
     }
 
+    /// A new task's serial. None is 0 in its handle's bits: a handle with serial 0 names no task.
     func takeSerial() -> UInt64 {
+        if nextSerial & TaskHandle.serialMask == 0 { nextSerial += 1 }
         defer { nextSerial += 1 }
         return nextSerial
     }
@@ -82,6 +84,14 @@ public final class Machine {
     /// The live task whose pid in the root namespace is `tid`.
     func task(rootTid tid: Int32) -> TaskIndex? {
         pidNamespaces[0].idr.value(at: Int(tid))
+    }
+
+    /// The task `handle` was taken for, if it is still alive: the same pid and the same serial.
+    func task(_ handle: TaskHandle) -> TaskIndex? {
+        guard let t = task(rootTid: handle.tid), TaskHandle(tid: handle.tid, serial: tasks[Int(t)].serial) == handle else {
+            return nil
+        }
+        return t
     }
 
     func groupLeader(_ t: TaskIndex) -> TaskIndex {

@@ -16,8 +16,8 @@ public enum Syscall: Sendable, Equatable {
 
 /// Who acts on a sysctl file or IPC table.
 public enum Actor: Sendable, Equatable {
-    /// A task, by its pid in the root namespace: its namespaces and its uid.
-    case task(Int32)
+    /// A task: its namespaces and its uid.
+    case task(TaskHandle)
     /// The machine's root namespaces, with the rights of the real caller's uid (the files at
     /// the top of the mount).
     case host(uid: UInt32)
@@ -53,18 +53,17 @@ extension Machine {
     /// Lines in order, stopping at the first failure; a line that did not parse fails with its
     /// errno. The thread's last result is the last line that ran. A thread that exited mid-batch
     /// makes the rest fail with ESRCH (nothing is recorded: the thread is gone).
-    func perform(batch: [Result<Syscall, Errno>], actorTid: Int32) -> BatchOutcome {
-        guard let actor = task(rootTid: actorTid) else { return BatchOutcome(completed: 0, failure: .ESRCH) }
-        let serial = tasks[Int(actor)].serial
+    func perform(batch: [Result<Syscall, Errno>], by handle: TaskHandle) -> BatchOutcome {
+        guard let actor = task(handle) else { return BatchOutcome(completed: 0, failure: .ESRCH) }
         var completed = 0
         endedTasks = []
         defer { endedTasks = nil }
         for line in batch {
-            guard tasks[Int(actor)].serial == serial, task(rootTid: actorTid) == actor else {
+            guard task(handle) == actor else {
                 return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [])
             }
             let result = line.flatMap { perform($0, actor: actor) }
-            if tasks[Int(actor)].serial == serial {
+            if task(handle) == actor {
                 switch result {
                 case .success(let value): tasks[Int(actor)].lastResult = value
                 case .failure(let e): tasks[Int(actor)].lastResult = -Int64(e.rawValue)
@@ -81,8 +80,8 @@ extension Machine {
         switch actor {
         case .host(let uid):
             return (rootPidNamespace, rootIpcNamespace, uid)
-        case .task(let tid):
-            guard let t = task(rootTid: tid) else { return nil }
+        case .task(let handle):
+            guard let t = task(handle) else { return nil }
             let leader = groupLeader(t)
             return (tasks[Int(t)].pidNamespace, tasks[Int(leader)].ipcNamespace, tasks[Int(leader)].uid)
         }

@@ -16,13 +16,36 @@ public struct TaskStatus: Sendable, Equatable {
     public var startTime: UInt64
 }
 
+/// A task by identity, not by number: its pid in the root namespace and its serial, which no
+/// later task with the same pid has (procfs pins a struct pid for the same reason). Every call
+/// on a task takes one; once that task has ended, the call is ESRCH even if the pid was reused.
+///
+/// The serial is kept to its low `serialBits` bits, what an inode number has room for beside
+/// the pid: a handle could only be taken for a task with the same pid made 2^33 (8.6 billion)
+/// task creations later.
+public struct TaskHandle: Hashable, Sendable {
+    public var tid: Int32
+    public var serial: UInt64
+
+    public static let serialBits = 33
+    public static let serialMask: UInt64 = (1 << serialBits) - 1
+
+    public init(tid: Int32, serial: UInt64) {
+        self.tid = tid
+        self.serial = serial & TaskHandle.serialMask
+    }
+}
+
 /// What the filesystem needs to give a task's files stable inode numbers and owners.
 public struct TaskIdentity: Sendable, Equatable {
+    public var tid: Int32
     /// Unique over the machine's life: a reused pid gets a new serial.
     public var serial: UInt64
     public var tgid: Int32
     public var uid: UInt32
     public var gid: UInt32
+
+    public var handle: TaskHandle { TaskHandle(tid: tid, serial: serial) }
 }
 
 /// A task as directory listings show it.
@@ -30,6 +53,8 @@ public struct TaskEntry: Sendable, Equatable {
     public var tid: Int32
     public var tgid: Int32
     public var serial: UInt64
+
+    public var handle: TaskHandle { TaskHandle(tid: tid, serial: serial) }
 }
 
 /// The namespace inode numbers behind a process's ns/ links.
@@ -74,7 +99,8 @@ extension Machine {
 
     func identity(of t: TaskIndex) -> TaskIdentity {
         let leader = tasks[Int(groupLeader(t))]
-        return TaskIdentity(serial: tasks[Int(t)].serial, tgid: leader.numbers.root, uid: leader.uid, gid: leader.gid)
+        return TaskIdentity(tid: tasks[Int(t)].numbers.root, serial: tasks[Int(t)].serial, tgid: leader.numbers.root,
+                            uid: leader.uid, gid: leader.gid)
     }
 
     func entry(_ t: TaskIndex) -> TaskEntry {

@@ -12,45 +12,46 @@ struct SimulatedTarget: Target {
 
     func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
         let call = CtlLanguage.parse(ArraySlice(line.utf8))
-        let outcome = kernel.run([call], by: task.tid)
+        let handle = kernel.handle(ofPid: task.tid)
+        let outcome = kernel.run([call], by: handle)
         if let failure = outcome.failure { return .failure(ErrnoCode(failure.rawValue)) }
-        switch kernel.lastResult(of: task.tid) {
+        switch kernel.lastResult(of: handle) {
         case .success(let value): return .success(value ?? 0)
         case .failure: return .success(0)  // the thread exited
         }
     }
 
     func newestChild(of task: TaskRef) -> Int32? {
-        kernel.children(of: task.tid)?.last
+        kernel.children(of: kernel.handle(ofPid: task.tid))?.last
     }
 
     func thread(ofGroup tgid: Int32, innermostPid: Int64) -> Int32? {
-        kernel.threads(ofGroup: tgid)?.first { kernel.status(of: $0.tid)?.nsPid.last.map(Int64.init) == innermostPid }?.tid
+        kernel.threads(ofGroup: kernel.handle(ofPid: tgid))?.first { kernel.status(of: $0.handle)?.nsPid.last.map(Int64.init) == innermostPid }?.tid
     }
 
     func serial(of tid: Int32) -> UInt64? {
-        kernel.identity(of: tid)?.serial
+        kernel.identity(ofPid: tid)?.serial
     }
 
     func nspid(of task: TaskRef) -> [Int32]? {
-        kernel.status(of: task.tid)?.nsPid
+        kernel.status(of: kernel.handle(ofPid: task.tid))?.nsPid
     }
 
     func ppid(of task: TaskRef) -> Int32? {
-        kernel.status(of: task.tid)?.ppid
+        kernel.status(of: kernel.handle(ofPid: task.tid))?.ppid
     }
 
     func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode> {
-        kernel.readSysctl(name, as: .task(task.tid)).mapError { ErrnoCode($0.rawValue) }
+        kernel.readSysctl(name, as: .task(kernel.handle(ofPid: task.tid))).mapError { ErrnoCode($0.rawValue) }
     }
 
     func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
         let value = KernelInteger.parse(Array((text + "\n").utf8))
-        return kernel.writeSysctl(name, value: value, as: .task(task.tid)).mapError { ErrnoCode($0.rawValue) }
+        return kernel.writeSysctl(name, value: value, as: .task(kernel.handle(ofPid: task.tid))).mapError { ErrnoCode($0.rawValue) }
     }
 
     func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode> {
-        guard let views = kernel.ipcTable(kind, as: .task(task.tid)) else { return .failure(ErrnoCode(Errno.ESRCH.rawValue)) }
+        guard let views = kernel.ipcTable(kind, as: .task(kernel.handle(ofPid: task.tid))) else { return .failure(ErrnoCode(Errno.ESRCH.rawValue)) }
         return .success(views.map { v in
             IpcRow(kind: kind, id: v.id, key: v.key, mode: v.mode, uid: v.uid, gid: v.gid, cuid: v.cuid, cgid: v.cgid,
                    extra: kind == .sem ? UInt64(v.nsems) : v.size)

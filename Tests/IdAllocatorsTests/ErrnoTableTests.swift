@@ -112,13 +112,13 @@ import Testing
         ErrnoTableTests.base(w)
         let before = w.snapshot(excludingPendingOf: 0)
         for name in SysctlName.allCases {
-            #expect(w.kernel.writeSysctl(name, value: 5000, as: .task(3)) == .failure(.EPERM))
-            #expect(w.kernel.writeSysctl(name, value: nil, as: .task(2)) == .failure(.EINVAL))
-            #expect(w.kernel.writeSysctl(name, value: -2, as: .task(2)) == .failure(.EINVAL))
-            #expect(w.kernel.writeSysctl(name, value: 1 << 40, as: .task(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, value: 5000, as: w.actor(3)) == .failure(.EPERM))
+            #expect(w.kernel.writeSysctl(name, value: nil, as: w.actor(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, value: -2, as: w.actor(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, value: 1 << 40, as: w.actor(2)) == .failure(.EINVAL))
         }
-        #expect(w.kernel.writeSysctl(.pidMax, value: 300, as: .task(2)) == .failure(.EINVAL))
-        #expect(w.kernel.writeSysctl(.nsLastPid, value: 32769, as: .task(2)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.pidMax, value: 300, as: w.actor(2)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.nsLastPid, value: 32769, as: w.actor(2)) == .failure(.EINVAL))
         #expect(w.snapshot(excludingPendingOf: 0) == before)
     }
 }
@@ -132,9 +132,9 @@ extension World {
             let s = kernel.status(of: task.tid)!
             lines.append("task \(task.tid) \(s) children \(kernel.children(of: task.tid)!)")
             if task.tid != excluded { lines.append("pending \(task.tid) \(String(describing: pendingIds(task.tid)))") }
-            let values = SysctlName.allCases.map { (try? kernel.readSysctl($0, as: .task(task.tid)).get()) ?? -999 }
+            let values = SysctlName.allCases.map { (try? kernel.readSysctl($0, as: .task(task.handle)).get()) ?? -999 }
             lines.append("sysctl \(task.tid) \(values) ns \(kernel.namespaceInodes(of: task.tid)!)")
-            for kind in IpcKind.allCases { lines.append("ipc \(task.tid) \(kind) \(kernel.ipcTable(kind, as: .task(task.tid))!)") }
+            for kind in IpcKind.allCases { lines.append("ipc \(task.tid) \(kind) \(kernel.ipcTable(kind, as: .task(task.handle))!)") }
         }
         return lines
     }

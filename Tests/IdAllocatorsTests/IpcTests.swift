@@ -114,7 +114,7 @@ import Testing
         #expect(w.errno(user, .ipcSet(.msg, id: q, uid: 1000, gid: 50, mode: 0o600)) == .EPERM)
         // Root hands the queue to the user: owner (not creator) may then change and remove it.
         #expect(w.value(1, .ipcSet(.msg, id: q, uid: 1000, gid: 0, mode: 0o600)) == 0)
-        let row = w.kernel.ipcTable(.msg, as: .task(1))!.first!
+        let row = w.kernel.ipcTable(.msg, as: w.actor(1))!.first!
         #expect(row.uid == 1000 && row.cuid == 0 && row.mode == 0o600)
         #expect(w.value(user, w.msgget(5, 0o600)) == Int64(q))
         #expect(w.value(user, .ipcSet(.msg, id: q, uid: 1000, gid: 50, mode: 0o644)) == 0)
@@ -148,9 +148,9 @@ import Testing
         #expect(w.value(1, shm(10, 8192)) == 0)
         #expect(w.value(1, shm(10, 0, 0o600)) == 0)
         #expect(w.errno(1, shm(10, 8193, 0o600)) == .EINVAL)
-        let row = w.kernel.ipcTable(.shm, as: .task(1))!.first!
+        let row = w.kernel.ipcTable(.shm, as: w.actor(1))!.first!
         #expect(row.size == 8192 && row.creatorPid == 1)
-        #expect(w.kernel.ipcTable(.sem, as: .task(1))!.first!.nsems == 4)
+        #expect(w.kernel.ipcTable(.sem, as: w.actor(1))!.first!.nsems == 4)
     }
 
     @Test func messageQueueLimit() {
@@ -190,15 +190,15 @@ import Testing
         #expect(w.setSysctl(.shmNextId, -1, by: 1) == .failure(.EINVAL))
         #expect(w.setSysctl(.shmNextId, Int64(Int32.max), by: 1) == .success(0))
         #expect(w.setSysctl(.shmNextId, Int64(Int32.max) + 1, by: 1) == .failure(.EINVAL))
-        #expect(w.kernel.writeSysctl(.nsLastPid, value: nil, as: .task(1)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.nsLastPid, value: nil, as: w.actor(1)) == .failure(.EINVAL))
         let user = w.spawn(1)
         _ = w.call(user, .setuid(7))
         for name in SysctlName.allCases {
-            #expect(w.kernel.writeSysctl(name, value: nil, as: .task(user)) == .failure(.EPERM))
+            #expect(w.kernel.writeSysctl(name, value: nil, as: w.actor(user)) == .failure(.EPERM))
             #expect(w.kernel.writeSysctl(name, value: 1000, as: .host(uid: 7)) == .failure(.EPERM))
         }
         #expect(w.kernel.writeSysctl(.nsLastPid, value: 1000, as: .host(uid: 0)) == .success(0))
         #expect(w.sysctl(.nsLastPid, of: user) == 1000)
-        #expect(w.kernel.readSysctl(.nsLastPid, as: .task(99999)) == .failure(.ESRCH))
+        #expect(w.kernel.readSysctl(.nsLastPid, as: w.actor(99999)) == .failure(.ESRCH))
     }
 }

@@ -11,7 +11,7 @@ struct World {
 
     @discardableResult
     func call(_ tid: Int32, _ syscall: Syscall) -> Result<Int64, Errno> {
-        kernel.call(syscall, by: tid)
+        kernel.call(syscall, by: kernel.handle(ofPid: tid))
     }
 
     /// fork/clone that must succeed; returns the child's root tid.
@@ -46,23 +46,35 @@ struct World {
     func nspid(_ tid: Int32) -> [Int32] { kernel.status(of: tid)?.nsPid ?? [] }
 
     func sysctl(_ name: SysctlName, of tid: Int32) -> Int64 {
-        (try? kernel.readSysctl(name, as: .task(tid)).get()) ?? -999
+        (try? kernel.readSysctl(name, as: actor(tid)).get()) ?? -999
     }
 
     @discardableResult
     func setSysctl(_ name: SysctlName, _ value: Int64, by tid: Int32) -> Result<Int64, Errno> {
-        kernel.writeSysctl(name, value: value, as: .task(tid))
+        kernel.writeSysctl(name, value: value, as: actor(tid))
     }
+
+    /// The task that has pid `tid` now, as the actor on a sysctl file or IPC table.
+    func actor(_ tid: Int32) -> Actor { .task(kernel.handle(ofPid: tid)) }
 
     func pending(_ ids: Int32...) -> Syscall { .setNextId(PendingIds(ids)!) }
 
-    func pendingIds(_ tid: Int32) -> [Int32]? { (try? kernel.pendingIds(of: tid).get())??.ids }
+    func pendingIds(_ tid: Int32) -> [Int32]? { (try? kernel.pendingIds(of: kernel.handle(ofPid: tid)).get())??.ids }
 
     func msgget(_ key: Int32 = IpcFlags.privateKey, _ flags: Int32 = IpcFlags.create | 0o600) -> Syscall {
         .ipcGet(IpcGetRequest(kind: .msg, key: key, flags: flags))
     }
 
     func ids(_ kind: IpcKind, of tid: Int32) -> [Int32] {
-        kernel.ipcTable(kind, as: .task(tid))?.map(\.id) ?? []
+        kernel.ipcTable(kind, as: actor(tid))?.map(\.id) ?? []
     }
+}
+
+/// The tests name tasks by their pid in the root namespace: these views take the task that has
+/// that pid now (the filesystem keeps handles instead).
+extension Kernel {
+    func status(of tid: Int32) -> TaskStatus? { status(of: handle(ofPid: tid)) }
+    func children(of tid: Int32) -> [Int32]? { children(of: handle(ofPid: tid)) }
+    func threads(ofGroup tgid: Int32) -> [TaskEntry]? { threads(ofGroup: handle(ofPid: tgid)) }
+    func namespaceInodes(of tid: Int32) -> NamespaceInodes? { namespaceInodes(of: handle(ofPid: tid)) }
 }

@@ -123,11 +123,13 @@ import Testing
         _ = write(ctl, "fork\n")
         let status2 = inode("2", "status")
         let open2 = try! fs.open(status2).get()
+        #expect((try? fs.read(open2, offset: 0, size: 5).get())?.count == 5)
         let exitWrite = fs.write(try! fs.open(inode("2", "task", "2", "ctl")).get(), WriteRequest(data: ArraySlice(Array("exit\n".utf8)), offset: 0, caller: root))
         #expect(exitWrite.invalidate.names.map(\.parent) == [1, NodeRef(kind: .taskLinksDir).inode])
         #expect(exitWrite.invalidate.names.allSatisfy { $0.name == Array("2".utf8) })
         #expect(fs.getattr(status2) == .failure(.ESTALE))
         #expect(fs.read(open2, offset: 0, size: 100) == .failure(.ESRCH))
+        #expect(fs.read(open2, offset: 5, size: 100) == .failure(.ESRCH), "not from the snapshot either")
         #expect(path("2") == .failure(.ENOENT))
         // The same pid again: a new inode, the old one stays stale.
         _ = write(inode("1", "task", "1", "next_id"), "LONG 2")

@@ -23,7 +23,7 @@ struct CtlFile: TreeFile {
     static let maxLine = 64 * 1024
 
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        kernel.lastResult(of: node.tid).map(CtlLanguage.renderResult)
+        kernel.lastResult(of: node.task).map(CtlLanguage.renderResult)
     }
 
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
@@ -82,7 +82,7 @@ struct CtlFile: TreeFile {
             return WriteOutcome(result: .failure(remembered.errno))
         }
         let batch = lines.map { CtlLanguage.parse($0.line) }
-        let outcome = kernel.run(batch, by: node.tid)
+        let outcome = kernel.run(batch, by: node.task)
         let ownersChanged = batch.prefix(outcome.completed + 1).contains { call in
             switch call {
             case .success(.setuid), .success(.setgid): true

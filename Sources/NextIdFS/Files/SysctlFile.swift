@@ -8,7 +8,7 @@ struct SysctlFile: TreeFile {
     let top: Bool
 
     func actor(_ node: NodeRef, _ caller: Caller?) -> Actor {
-        top ? .host(uid: caller?.uid ?? 0) : .task(node.tid)
+        top ? .host(uid: caller?.uid ?? 0) : .task(node.task)
     }
 
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
@@ -29,7 +29,7 @@ struct SysvipcFile: TreeFile {
     let top: Bool
 
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let rows = kernel.ipcTable(kind, as: top ? .host(uid: 0) : .task(node.tid)) else { return .failure(.ESRCH) }
+        guard let rows = kernel.ipcTable(kind, as: top ? .host(uid: 0) : .task(node.task)) else { return .failure(.ESRCH) }
         return .success(SysvipcFormat.table(kind, rows))
     }
 }

@@ -5,7 +5,7 @@ struct TaskTextFile: TreeFile {
     let render: @Sendable (TaskStatus) -> [UInt8]
 
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let s = kernel.status(of: node.tid) else { return .failure(.ESRCH) }
+        guard let s = kernel.status(of: node.task) else { return .failure(.ESRCH) }
         return .success(render(s))
     }
 
@@ -18,7 +18,7 @@ struct TaskTextFile: TreeFile {
 /// task/<tid>/children: the processes this thread forked or adopted.
 struct ChildrenFile: TreeFile {
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let pids = kernel.children(of: node.tid) else { return .failure(.ESRCH) }
+        guard let pids = kernel.children(of: node.task) else { return .failure(.ESRCH) }
         return .success(ProcFormats.children(pids))
     }
 }
@@ -26,7 +26,7 @@ struct ChildrenFile: TreeFile {
 /// ns/pid, ns/pid_for_children, ns/ipc: `pid:[N]`, `ipc:[N]`.
 struct NamespaceLink: TreeLink {
     func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let ns = kernel.namespaceInodes(of: node.tid) else { return .failure(.ESRCH) }
+        guard let ns = kernel.namespaceInodes(of: node.task) else { return .failure(.ESRCH) }
         switch node.kind {
         case .nsPid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
         case .nsPidForChildren:
@@ -40,7 +40,7 @@ struct NamespaceLink: TreeLink {
 /// task/<tid> at the top: `../<tgid>/task/<tid>`.
 struct TaskLink: TreeLink {
     func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        guard let id = kernel.identity(of: node.tid) else { return .failure(.ESRCH) }
+        guard let id = kernel.identity(of: node.task) else { return .failure(.ESRCH) }
         return .success(Array("../\(id.tgid)/task/\(node.tid)".utf8))
     }
 }

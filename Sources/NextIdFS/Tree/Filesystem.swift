@@ -23,7 +23,8 @@ public final class OpenFile: Sendable {
         self.file = file
     }
 
-    /// Content is built afresh by a read at offset 0 and served from there for later offsets.
+    /// Content is built afresh by a read at offset 0 and served from there for later offsets,
+    /// while the file's task lives.
     func read(offset: Int64, size: Int, kernel: Kernel) -> Result<[UInt8], Errno> {
         snapshot.withLock { cached in
             if offset == 0 || cached == nil {
@@ -31,6 +32,8 @@ public final class OpenFile: Sendable {
                 case .success(let bytes): cached = bytes
                 case .failure(let e): return .failure(e)
                 }
+            } else if node.kind.scope != .machine, kernel.identity(of: node.task) == nil {
+                return .failure(.ESRCH)
             }
             let bytes = cached!
             let start = Int(min(max(offset, 0), Int64(bytes.count)))
@@ -61,8 +64,7 @@ public final class Filesystem: Sendable {
         case .machine:
             return .success((node, 0, 0))
         case .process, .thread:
-            guard let id = kernel.identity(of: node.tid), id.serial & NodeRef.serialMask == node.serial,
-                  node.kind.scope == .thread || id.tgid == node.tid else {
+            guard let id = kernel.identity(of: node.task), node.kind.scope == .thread || id.tgid == node.tid else {
                 return .failure(.ESTALE)
             }
             return .success((node, id.uid, id.gid))
@@ -86,13 +88,13 @@ public final class Filesystem: Sendable {
             guard let pid = Filesystem.pidName(name) else { return .failure(.ENOENT) }
             switch dir.kind {
             case .root:
-                guard let id = kernel.identity(of: pid), id.tgid == pid else { return .failure(.ENOENT) }
+                guard let id = kernel.identity(ofPid: pid), id.tgid == pid else { return .failure(.ENOENT) }
                 return .success(attributes(NodeRef(kind: .processDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
             case .taskLinksDir:
-                guard let id = kernel.identity(of: pid) else { return .failure(.ENOENT) }
+                guard let id = kernel.identity(ofPid: pid) else { return .failure(.ENOENT) }
                 return .success(attributes(NodeRef(kind: .taskLink, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
             case .threadsDir:
-                guard let id = kernel.identity(of: pid), id.tgid == dir.tid else { return .failure(.ENOENT) }
+                guard let id = kernel.identity(ofPid: pid), id.tgid == dir.tid else { return .failure(.ENOENT) }
                 return .success(attributes(NodeRef(kind: .threadDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
             default:
                 return .failure(.ENOENT)
@@ -179,7 +181,7 @@ public final class Filesystem: Sendable {
             list = { self.kernel.allThreads(from: $0, limit: Filesystem.listingBatch) }
         case .threadsDir:
             childKind = .threadDir
-            let group = (kernel.threads(ofGroup: dir.tid) ?? []).sorted { $0.tid < $1.tid }
+            let group = (kernel.threads(ofGroup: dir.task) ?? []).sorted { $0.tid < $1.tid }
             list = { from in group.filter { $0.tid >= from } }
         default:
             return nil
@@ -248,14 +250,14 @@ public final class Filesystem: Sendable {
 
     func invalidation(after outcome: WriteOutcome, on file: OpenFile) -> Invalidation {
         var invalidation = Invalidation()
-        if outcome.ownersChanged, let id = kernel.identity(of: file.node.tid) {
-            invalidation.inodes = inodes(ofProcess: id.tgid)
+        if outcome.ownersChanged, let id = kernel.identity(of: file.node.task), let leader = kernel.identity(ofPid: id.tgid) {
+            invalidation.inodes = inodes(ofProcess: leader.handle)
         }
         for task in outcome.ended {
             let name = Array(String(task.tid).utf8)
             if task.tid == task.tgid { invalidation.names.append(.init(parent: NodeRef(kind: .root).inode, name: name)) }
             invalidation.names.append(.init(parent: NodeRef(kind: .taskLinksDir).inode, name: name))
-            if task.tid != task.tgid, let leader = kernel.identity(of: task.tgid) {
+            if task.tid != task.tgid, let leader = kernel.identity(ofPid: task.tgid) {
                 let threadsDir = NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)
                 invalidation.names.append(.init(parent: threadsDir.inode, name: name))
             }
@@ -271,10 +273,10 @@ public final class Filesystem: Sendable {
     }
 
     /// Every inode of a process and its threads.
-    public func inodes(ofProcess tgid: Int32) -> [UInt64] {
-        guard let threads = kernel.threads(ofGroup: tgid), let leader = threads.first else { return [] }
+    public func inodes(ofProcess leader: TaskHandle) -> [UInt64] {
+        guard let threads = kernel.threads(ofGroup: leader) else { return [] }
         var out = NodeKind.allCases.filter { $0.scope == .process }.map {
-            NodeRef(kind: $0, tid: tgid, serial: leader.serial).inode
+            NodeRef(kind: $0, tid: leader.tid, serial: leader.serial).inode
         }
         for thread in threads {
             out += NodeKind.allCases.filter { $0.scope == .thread }.map {

@@ -1,3 +1,5 @@
+public import IdAllocators
+
 /// A node: its kind and, below the top, the task it belongs to (pid in the root namespace and
 /// the task's serial, so that a reused pid never revives an old node).
 ///
@@ -8,13 +10,10 @@ public struct NodeRef: Hashable, Sendable {
     public var tid: Int32
     public var serial: UInt64
 
-    static let serialBits: UInt64 = 33
-    static let serialMask: UInt64 = (1 << serialBits) - 1
-
     public init(kind: NodeKind, tid: Int32 = 0, serial: UInt64 = 0) {
         self.kind = kind
         self.tid = tid
-        self.serial = serial & NodeRef.serialMask
+        self.serial = serial & TaskHandle.serialMask
     }
 
     public init?(inode: UInt64) {
@@ -28,6 +27,10 @@ public struct NodeRef: Hashable, Sendable {
     public var inode: UInt64 {
         UInt64(kind.rawValue) | UInt64(tid) << 8 | serial << 31
     }
+
+    /// The task the node belongs to (below the top): every file of it reads and writes that
+    /// task, or answers ESRCH once it has ended.
+    public var task: TaskHandle { TaskHandle(tid: tid, serial: serial) }
 
     /// The same task's node of another kind.
     func sibling(_ kind: NodeKind) -> NodeRef { NodeRef(kind: kind, tid: tid, serial: serial) }

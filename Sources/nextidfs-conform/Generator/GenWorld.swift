@@ -46,20 +46,20 @@ final class GenWorld {
     func pids(_ h: Int) -> [Int32] { runner.handles[h].pids }
     func isThread(_ h: Int) -> Bool { runner.handles[h].isThread }
     func leader(_ h: Int) -> Int { runner.handles[h].leader }
-    func uid(_ h: Int) -> UInt32 { kernel.identity(of: task(h).tid)?.uid ?? 0 }
-    func gid(_ h: Int) -> UInt32 { kernel.identity(of: task(h).tid)?.gid ?? 0 }
+    func uid(_ h: Int) -> UInt32 { kernel.identity(of: kernel.handle(ofPid: task(h).tid))?.uid ?? 0 }
+    func gid(_ h: Int) -> UInt32 { kernel.identity(of: kernel.handle(ofPid: task(h).tid))?.gid ?? 0 }
     func isRoot(_ h: Int) -> Bool { uid(h) == 0 }
     func active(_ h: Int) -> UInt32 { activeNamespace[h]! }
-    func pidForChildren(_ h: Int) -> UInt32 { kernel.namespaceInodes(of: task(h).tid)?.pidForChildren ?? active(h) }
-    func ipcNamespace(_ h: Int) -> UInt32 { kernel.namespaceInodes(of: task(h).tid)?.ipc ?? 0 }
+    func pidForChildren(_ h: Int) -> UInt32 { kernel.namespaceInodes(of: kernel.handle(ofPid: task(h).tid))?.pidForChildren ?? active(h) }
+    func ipcNamespace(_ h: Int) -> UInt32 { kernel.namespaceInodes(of: kernel.handle(ofPid: task(h).tid))?.ipc ?? 0 }
     func level(_ h: Int) -> Int { pids(h).count - 1 }
     /// The live handles of the process `h` belongs to.
     func threads(ofProcessOf h: Int) -> [Int] { live.filter { leader($0) == leader(h) } }
-    func pending(_ h: Int) -> [Int32]? { (try? kernel.pendingIds(of: task(h).tid).get())??.ids }
+    func pending(_ h: Int) -> [Int32]? { (try? kernel.pendingIds(of: kernel.handle(ofPid: task(h).tid)).get())??.ids }
     func unsharer(ofProcessOf h: Int) -> Int? { unsharers[leader(h)] }
     /// Processes forked by (or reparented to) any thread of `h`'s process.
     func childCount(ofProcessOf h: Int) -> Int {
-        threads(ofProcessOf: h).reduce(0) { $0 + (kernel.children(of: task($1).tid)?.count ?? 0) }
+        threads(ofProcessOf: h).reduce(0) { $0 + (kernel.children(of: kernel.handle(ofPid: task($1).tid))?.count ?? 0) }
     }
 
     // MARK: pid namespaces
@@ -96,7 +96,7 @@ final class GenWorld {
     /// ns_last_pid of `ns`, read through one of its tasks.
     func lastPid(_ ns: UInt32) -> Int? {
         guard let h = members(ns).first else { return nil }
-        return (try? kernel.readSysctl(.nsLastPid, as: .task(task(h).tid)).get()).map(Int.init)
+        return (try? kernel.readSysctl(.nsLastPid, as: .task(kernel.handle(ofPid: task(h).tid))).get()).map(Int.init)
     }
 
     // MARK: IPC
@@ -106,7 +106,7 @@ final class GenWorld {
     }
 
     func nextId(_ h: Int, _ kind: IpcKind) -> Int64 {
-        (try? kernel.readSysctl(kind.nextIdName, as: .task(task(h).tid)).get()) ?? -1
+        (try? kernel.readSysctl(kind.nextIdName, as: .task(kernel.handle(ofPid: task(h).tid))).get()) ?? -1
     }
 
     // MARK: running
@@ -132,7 +132,7 @@ final class GenWorld {
     }
 
     func record(child: Int, pids: [Int32], creatorPidForChildren pfc: UInt32, thread: Bool, creator: Int) {
-        let ns = thread ? active(creator) : (kernel.namespaceInodes(of: task(child).tid)?.pid ?? pfc)
+        let ns = thread ? active(creator) : (kernel.namespaceInodes(of: kernel.handle(ofPid: task(child).tid))?.pid ?? pfc)
         activeNamespace[child] = ns
         if namespaces[ns] == nil {
             // clone newpid: a namespace below the creator's pid_for_children
