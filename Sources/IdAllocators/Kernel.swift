@@ -20,6 +20,10 @@ public final class Kernel: Sendable {
     /// Seconds since the machine started.
     public var uptime: Int64 { now() - bootTime }
 
+    /// How many calls and sysctl writes the machine has performed, whatever their outcome: equal
+    /// counts mean nothing ran in between.
+    public var operations: UInt64 { machine.withLock { $0.operations } }
+
     // MARK: calls
 
     /// One call by the thread `task`; ESRCH once it has ended.

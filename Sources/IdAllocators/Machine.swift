@@ -19,6 +19,8 @@ public final class Machine {
     /// Tasks ended by the batch being performed (for the filesystem's caches), when recording.
     @exclusivity(unchecked) var endedTasks: [TaskEntry]? = nil
     @exclusivity(unchecked) var nextSerial: UInt64 = 1
+    /// How many calls and sysctl writes the machine has performed (whatever their outcome).
+    @exclusivity(unchecked) var operations: UInt64 = 0
     var nextNamespaceInode = Limits.firstDynamicInode
     /// A monotonically increasing count of task creations, reported as start time.
     @exclusivity(unchecked) var clockTicks: UInt64 = 0

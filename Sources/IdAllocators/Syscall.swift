@@ -29,12 +29,15 @@ public struct BatchOutcome: Sendable, Equatable {
     public var failure: Errno?
     /// Tasks that ended during the batch (an exit, or a namespace's init taking its tasks).
     public var ended: [TaskEntry] = []
+    /// The machine's operation count after the batch (`Kernel.operations`).
+    public var operation: UInt64 = 0
 }
 
 extension Machine {
     /// One call by thread `actor`.
     func perform(_ call: Syscall, actor: TaskIndex) -> Result<Int64, Errno> {
-        switch call {
+        operations += 1
+        return switch call {
         case .fork: copyProcess(actor: actor, flags: [])
         case .clone(let flags): copyProcess(actor: actor, flags: flags)
         case .unshare(let flags): unshare(actor: actor, flags: flags)
@@ -54,13 +57,13 @@ extension Machine {
     /// errno. The thread's last result is the last line that ran. A thread that exited mid-batch
     /// makes the rest fail with ESRCH (nothing is recorded: the thread is gone).
     func perform(batch: [Result<Syscall, Errno>], by handle: TaskHandle) -> BatchOutcome {
-        guard let actor = task(handle) else { return BatchOutcome(completed: 0, failure: .ESRCH) }
+        guard let actor = task(handle) else { return BatchOutcome(completed: 0, failure: .ESRCH, operation: operations) }
         var completed = 0
         endedTasks = []
         defer { endedTasks = nil }
         for line in batch {
             guard task(handle) == actor else {
-                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [])
+                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [], operation: operations)
             }
             let result = line.flatMap { perform($0, actor: actor) }
             if task(handle) == actor {
@@ -69,10 +72,10 @@ extension Machine {
                 case .failure(let e): tasks[Int(actor)].lastResult = -Int64(e.rawValue)
                 }
             }
-            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks ?? []) }
+            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks ?? [], operation: operations) }
             completed += 1
         }
-        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks ?? [])
+        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks ?? [], operation: operations)
     }
 
     /// The namespaces and uid an actor acts with.

@@ -33,6 +33,7 @@ extension Machine {
     }
 
     func writeSysctl(_ name: SysctlName, value: Int64?, uid: UInt32, pidNamespace: Int32, ipcNamespace: Int32) -> Result<Int64, Errno> {
+        operations += 1
         guard uid == 0 else { return .failure(.EPERM) }
         guard let value else { return .failure(.EINVAL) }
         switch name {

@@ -170,4 +170,18 @@ import Testing
         let c = w.spawn(p)
         #expect(w.kernel.status(of: c)!.uid == 1000, "children inherit credentials")
     }
+
+    @Test func operationsCountEveryCallAndSysctlWrite() {
+        let w = World()
+        #expect(w.kernel.operations == 0)
+        w.call(1, .fork)
+        w.call(1, .setuid(5000))
+        w.call(2, .exit)
+        w.setSysctl(.pidMax, 5000, by: 1)
+        _ = w.sysctl(.pidMax, of: 1)
+        _ = w.kernel.status(of: 1)
+        #expect(w.kernel.operations == 4, "reads are not operations")
+        let outcome = w.kernel.run([.success(.fork), .failure(.EINVAL), .success(.fork)], by: w.kernel.handle(ofPid: 1))
+        #expect(outcome.operation == 5 && w.kernel.operations == 5, "a line that did not parse did not run")
+    }
 }
