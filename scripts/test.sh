@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NEXTIDFS_ROOT"
 
-ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3
+ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3 strace
 
 step() { printf '\n=== %s\n' "$*"; }
 

@@ -86,7 +86,7 @@ import Testing
         #expect(read(ctl) == "-17 EEXIST\n")
         #expect(write(ctl, "fork\n", file: file) == .failure(.EEXIST))
         #expect(list(1).last == "3")
-        #expect(write(ctl, "bogus") == .failure(.EINVAL), "a first line that fails fails the write")
+        #expect(write(ctl, "bogus\n") == .failure(.EINVAL), "a first line that fails fails the write")
     }
 
     @Test func nextIdWritesAreAllOrNothing() {
@@ -150,25 +150,31 @@ import Testing
         #expect(attrs.uid == 1000 && attrs.gid == 100)
     }
 
-    @Test func aLargeRequestCutInsideALineKeepsItForTheNextRequest() {
+    @Test func aLineWithoutNewlineWaitsForTheRestOrTheClose() {
         let ctl = inode("1", "task", "1", "ctl")
+        let nextId = inode("1", "task", "1", "next_id")
         let file = try! fs.open(ctl).get()
         let forks = String(repeating: "fork\n", count: 8000)
         // The kernel cuts "...fork\nnext_id LONG 9999\nfork\n" after "LONG 99".
         let first = forks + "next_id LONG 99"
-        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array(first.utf8)), offset: 0, caller: root)).result == .success(first.utf8.count))
-        #expect(read(inode("1", "task", "1", "next_id")) == "", "the cut line has not run")
+        #expect(write(ctl, first, file: file) == .success(first.utf8.count))
+        #expect(read(nextId) == "", "the cut line has not run")
         #expect(write(ctl, "99\nfork\n", file: file) == .success(8))
         #expect(read(ctl) == "9999\n")
         #expect(list(1).count == 6 + 1 + 8000 + 1)
-        // A small write's last line counts as whole at once; a large one's when the file closes.
+        // Small or large, a last line without newline runs when the writer closes the file.
         #expect(write(ctl, "next_id LONG 77", file: file) == .success(15))
-        #expect(read(inode("1", "task", "1", "next_id")) == "LONG 77\n")
-        #expect(write(ctl, "next_id clear\n", file: file) == .success(14))
-        let tail = forks + "bogus"
-        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array(tail.utf8)), offset: 0, caller: root)).result == .success(tail.utf8.count))
-        #expect(fs.flush(file).error == .EINVAL, "close reports the last line's errno")
-        #expect(fs.flush(file).error == nil)
+        #expect(read(nextId) == "")
+        #expect(fs.flush(file, by: root) { false }.error == nil)
+        #expect(read(nextId) == "LONG 77\n")
+        #expect(write(ctl, "next_id clear\nbogus", file: file) == .success(19))
+        #expect(fs.flush(file, by: root) { false }.error == .EINVAL, "close reports the last line's errno")
+        #expect(fs.flush(file, by: root) { false }.error == nil)
+        // One writer's close runs only its own line; an exiting writer's line never runs.
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("fork".utf8)), offset: 0, caller: Caller(uid: 0, gid: 0, lockOwner: 7))).result == .success(4))
+        #expect(fs.flush(file, by: root) { false }.error == nil)
+        #expect(fs.flush(file, by: Caller(uid: 0, gid: 0, lockOwner: 7)) { true }.error == .EINVAL)
+        #expect(list(1).count == 6 + 1 + 8000 + 1, "nothing forked")
     }
 
     @Test func directoryOffsetsOfAnyValueListNothingPastTheEnd() {

@@ -34,7 +34,9 @@ put() {
 expect_put() {
     local got
     got=$(put "$2" "$3")
-    expect_eq "$1 (write '${3//$'\n'/\\n}' to ${2#$MNT/})" "$4" "$got"
+    local shown=${3:0:60}
+    [ ${#3} -le 60 ] || shown+="... (${#3} bytes)"
+    expect_eq "$1 (write '${shown//$'\n'/\\n}' to ${2#$MNT/})" "$4" "$got"
 }
 
 # get FILE: the file's content (with a trailing newline kept visible as \n).

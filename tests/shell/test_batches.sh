@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Many ctl lines per write, as a restore sends them: bash's printf of half a megabyte (stdio
-# and the kernel cut it into pieces that end inside lines), one 2 MB write(2), a failing line
-# in a batch, and a last line without a newline.
+# Many ctl lines per write, as a restore sends them, under the README's rule (a line runs only
+# when it is known to be whole): bash's printf of half a megabyte (stdio and the kernel cut it
+# into pieces that end inside lines), one 2 MB write(2), a writev of 300 segments, a failing line
+# in a batch and the writer's retry, a writer killed between blocks, writers sharing an fd after
+# fork, a last line without a newline, a line too long.
 . "$(dirname "$0")/lib.sh"
 start_daemon --pid-max 4194304
 C=$MNT/1/task/1/ctl
@@ -15,7 +17,7 @@ expect_eq "children in order" "$(seq -s ' ' 100003 3 160000) " "$(cat "$MNT/1/ta
 
 batch=
 for i in $(seq 1 20000); do batch+=fork$'\n'; done
-expect_put "a bad last line after 20000 forks" "$C" "${batch}bogus" EINVAL
+expect_put "a bad last line after 20000 forks" "$C" "${batch}bogus"$'\n' EINVAL
 expect_eq "the forks before it ran" 40001 "$(ls "$MNT" | grep -c '^[0-9]*$')"
 expect_eq "read-back names the failure" '-22 EINVAL' "$(cat "$C")"
 
@@ -56,11 +58,84 @@ expect_eq "cut at a line boundary: first request taken, retry fails, nothing for
 expect_eq "cut inside the failing line: the same" "1048576 File exists $before" "$(split_write fo)"
 expect_eq "read-back names the failure" '-17 EEXIST' "$(cat "$C")"
 
-expect_put "a last line without newline counts as whole" "$C" "next_id LONG x" EINVAL
-expect_put "and a small one" "$C" "next_id LONG 4000000" OK
+# A last line without a newline waits for the rest; closing the file runs it, and close(2)
+# returns its errno (bash's redirections drop that errno: the read-back shows it).
+expect_put "a last line without newline" "$C" "next_id LONG x" OK
+expect_eq "ran when bash closed the file" '-22 EINVAL' "$(cat "$C")"
+expect_eq "close(2) returns its errno" "Invalid argument" \
+    "$(python3 -c "import os; fd = os.open('$C', os.O_WRONLY); os.write(fd, b'next_id LONG x')
+try: os.close(fd)
+except OSError as e: print(os.strerror(e.errno))")"
+expect_put "and a good one" "$C" "next_id LONG 4000000" OK
 expect_eq "pending ids set" 'LONG 4000000\n' "$(get "$MNT/1/task/1/next_id")"
-expect_put "fork without newline" "$C" fork OK
+expect_put "echo -n fork > ctl" "$C" fork OK
 expect_eq "forced pid" 4000000 "$(cat "$C")"
+exec 3> "$C"
+echo -n comm first >&3
+echo comm second >&3
+exec 3>&-
+expect_eq "echo -n on a kept fd: a line of its own" second "$(cat "$MNT/1/task/1/comm")"
+
+# The issue's writev of 300 segments, cut by the kernel after 256 ("setgid 2" | "001").
+P=$(ctl 1 1 fork)
+expect_eq "writev of 300 segments is taken whole" 1200 \
+    "$(python3 -c "import os; fd = os.open('$MNT/$P/task/$P/ctl', 1); print(os.writev(fd, [b'setgid 2', b'00', b'1\\n'] * 100))")"
+expect_eq "no line ran cut: Gid" "2001 2001 2001 2001" "$(status_field "$P" Gid)"
+
+# A writer that dies between two blocks: its cut line never runs. Queue 3 and queue 32770 exist;
+# the first write(2) of bash's printf (4096 bytes) ends in "msgrm 3", the rest of "msgrm 32770".
+echo "LONG 3" > "$MNT/1/task/1/next_id"; ctl 1 1 'msgget 0x3 IPC_CREAT|0600' > /dev/null
+echo "LONG 32770" > "$MNT/1/task/1/next_id"; ctl 1 1 'msgget 0x32770 IPC_CREAT|0600' > /dev/null
+queues=$(cut -c1-30 "$MNT/sysvipc/msg")
+pad=
+while [ $(( ${#pad} + 14 )) -le $((4096 - 7 - 16)) ]; do pad+=$'next_id clear\n'; done
+pad+="comm $(printf '%*s' $((4096 - 7 - ${#pad} - 6)) '' | tr ' ' x)"$'\n'
+batch="${pad}msgrm 32770"$'\n'
+expect_eq "the cut falls after 'msgrm 3'" "4101 msgrm 3" "${#batch} ${batch:4089:7}"
+( strace -f -o /dev/null -e trace=write -e inject=write:signal=SIGKILL:when=2 \
+    bash -c 'printf "%s" "$1" > "$2"' _ "$batch" "$C"; true ) 2> /dev/null
+expect_eq "bash printf killed between blocks removed nothing" "$queues" "$(cut -c1-30 "$MNT/sysvipc/msg")"
+expect_eq "the block before it ran" "0" "$(cat "$C")"
+( python3 -c "import os, signal, sys; fd = os.open(sys.argv[1], os.O_WRONLY); os.write(fd, sys.argv[2].encode()[:4096]); os.kill(os.getpid(), signal.SIGKILL)" "$C" "$batch"; true ) 2> /dev/null
+expect_eq "a killed python removed nothing" "$queues" "$(cut -c1-30 "$MNT/sysvipc/msg")"
+before=$(ls "$MNT" | grep -c '^[0-9]*$')
+python3 -c "import os; fd = os.open('$C', os.O_WRONLY); os.write(fd, b'fork\\nfork'); os._exit(0)"
+expect_eq "a writer that exits without closing: its last line never runs" $((before + 1)) "$(ls "$MNT" | grep -c '^[0-9]*$')"
+
+# After fork(2) each process writes its own lines on the shared fd; one's close never runs the other's.
+before=$(ls "$MNT" | grep -c '^[0-9]*$')
+expect_eq "writers sharing an fd" "child: Invalid argument" "$(python3 -c "
+import os
+fd = os.open('$C', os.O_WRONLY)
+os.write(fd, b'fo')
+if os.fork() == 0:
+    try: os.write(fd, b'rk\\n')
+    except OSError as e: print('child:', os.strerror(e.errno))
+    os._exit(0)
+os.wait()
+os.write(fd, b'rk\\n')
+os.close(fd)")"
+expect_eq "the parent's line ran once" $((before + 1)) "$(ls "$MNT" | grep -c '^[0-9]*$')"
+
+# The writer's retry of a failed line answers its errno only when nothing ran in between.
+exec 3> "$C"
+expect_eq "a short write; bash's retry fails" ENOENT "$(errno_of_message "$( { printf 'next_id clear\nmsgget 0x77 0600\n' >&3; } 2>&1 )")"
+exec 3>&-
+result=$(python3 -c "
+import os
+fd = os.open('$C', os.O_WRONLY)
+print(os.write(fd, b'next_id clear\\nmsgget 0x77 0600\\n'), end=' ')
+other = os.open('$MNT/$P/task/$P/ctl', os.O_WRONLY)
+os.write(other, b'msgget 0x77 IPC_CREAT|0600\\n')
+print('made', end=' ')
+os.write(fd, b'msgget 0x77 0600\\n')
+print(open('$C').read().strip())")
+expect_eq "a short write, the key made elsewhere, the same line again: it runs" "14 made $(cat "$MNT/$P/task/$P/ctl")" "$result"
+
+long=$(printf '%*s' 5000 '' | tr ' ' x)
+expect_put "a line longer than 4096 bytes" "$C" "comm $long"$'\n' EINVAL
+expect_put "also cut" "$C" "fork"$'\n'"${long}" EINVAL
+expect_eq "the line before it ran" $((before + 2)) "$(ls "$MNT" | grep -c '^[0-9]*$')"
 
 stop_daemon
 finish

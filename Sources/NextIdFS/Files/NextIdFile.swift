@@ -7,7 +7,7 @@ struct NextIdFile: TreeFile {
         kernel.pendingIds(of: node.task).map(NextIdGrammar.render)
     }
 
-    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         guard request.offset == 0 else { return WriteOutcome(result: .failure(.EINVAL)) }
         let result = NextIdGrammar.parse(request.data).flatMap { kernel.setPendingIds(of: node.task, $0) }
         return WriteOutcome(result: result.map { _ in request.data.count })

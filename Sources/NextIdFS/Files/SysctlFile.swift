@@ -15,7 +15,7 @@ struct SysctlFile: TreeFile {
         kernel.readSysctl(name, as: actor(node, nil)).map(ProcFormats.number)
     }
 
-    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         // Like the kernel's sysctl_writes_strict: a write past the start is ignored.
         guard request.offset == 0 else { return WriteOutcome(result: .success(request.data.count)) }
         let result = kernel.writeSysctl(name, value: KernelInteger.parse(request.data), as: actor(node, request.caller))

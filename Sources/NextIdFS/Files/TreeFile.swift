@@ -1,13 +1,15 @@
 public import IdAllocators
-import Synchronization
 
-/// The real process behind a request (fuse_req_ctx).
+/// The real process behind a request (fuse_req_ctx), and the file descriptor table it uses
+/// (the kernel's lock owner: one per process, shared by its threads, copied by fork).
 public struct Caller: Sendable {
     public var uid: UInt32
     public var gid: UInt32
-    public init(uid: UInt32, gid: UInt32) {
+    public var lockOwner: UInt64
+    public init(uid: UInt32, gid: UInt32, lockOwner: UInt64 = 0) {
         self.uid = uid
         self.gid = gid
+        self.lockOwner = lockOwner
     }
 }
 
@@ -32,36 +34,25 @@ public struct WriteOutcome: Sendable {
     public var ended: [TaskEntry] = []
 }
 
-/// Per-open state a file may keep between writes: the ctl file's view of a write(2) that the
-/// kernel may have cut into several requests.
-public final class WriteMemory: Sendable {
-    struct State {
-        /// A failed line the writer will send again (its retry gets the errno, and nothing runs).
-        var failedLine: (line: [UInt8], errno: Errno)?
-        /// The start of a line cut at the end of the last request.
-        var unfinishedLine: [UInt8] = []
-        /// The last request may have been cut from a larger write(2): the next one may be its rest.
-        var mayContinue = false
-    }
-    let state = Mutex(State())
-}
-
 /// One kind of regular file: how it renders and how it takes writes.
 protocol TreeFile: Sendable {
     /// What a read at offset 0 shows.
     func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
     /// A write; files without one answer EINVAL, as procfs does.
-    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome
-    /// The writer closes the file (FLUSH); nil when there is nothing left to do.
-    func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome?
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome
+    /// A writer (`owner`) closes the file (FLUSH); nil when there is nothing left to do.
+    /// `exiting`: whether the closing process is exiting (asked only when it matters).
+    func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome?
 }
 
 extension TreeFile {
-    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome {
+    func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         WriteOutcome(result: .failure(.EINVAL))
     }
 
-    func flush(_ node: NodeRef, in kernel: Kernel, memory: WriteMemory) -> WriteOutcome? { nil }
+    func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome? {
+        nil
+    }
 }
 
 /// A symbolic link: its target.

@@ -71,6 +71,30 @@ private func openFile(_ fi: UnsafeMutablePointer<fuse_file_info>?) -> OpenFile {
     Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).takeUnretainedValue()
 }
 
+/// Who sent a request, with the lock owner the kernel names its file descriptor table by.
+private func caller(_ req: fuse_req_t?, _ fi: UnsafeMutablePointer<fuse_file_info>?) -> Caller {
+    let fctx = fuse_req_ctx(req)!.pointee
+    return Caller(uid: fctx.uid, gid: fctx.gid, lockOwner: fi!.pointee.lock_owner)
+}
+
+/// Whether the process behind a request is exiting: PF_EXITING (0x4) in the flags field of
+/// /proc/PID/stat, which do_exit sets before it closes the process's files. A process this
+/// daemon cannot see (pid 0: another pid namespace) counts as exiting.
+func isExiting(pid: pid_t) -> Bool {
+    guard pid > 0 else { return true }
+    let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return true }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1024)
+    let n = read(fd, &buffer, buffer.count)
+    guard n > 0 else { return true }
+    // After "pid (comm) ": state ppid pgrp session tty_nr tpgid flags.
+    guard let commEnd = buffer[..<n].lastIndex(of: UInt8(ascii: ")")) else { return true }
+    let fields = buffer[(commEnd + 1)..<n].split(separator: UInt8(ascii: " "))
+    guard fields.count > 6, let flags = UInt64(String(decoding: fields[6], as: UTF8.self)) else { return true }
+    return flags & 0x4 != 0
+}
+
 @discardableResult
 private func replyError(_ req: fuse_req_t?, _ e: Errno) -> Int32 { fuse_reply_err(req, e.rawValue) }
 
@@ -207,8 +231,7 @@ func makeOperations() -> fuse_lowlevel_ops {
     ops.write = { req, _, buf, size, offset, fi in
         let ctx = context(req)
         let data = UnsafeRawBufferPointer(start: buf, count: size)
-        let fctx = fuse_req_ctx(req)!.pointee
-        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), caller: Caller(uid: fctx.uid, gid: fctx.gid))
+        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), caller: caller(req, fi))
         let (result, invalidation) = ctx.filesystem.write(openFile(fi), request)
         // Before the writer sees success: the next permission check uses the new owner, the
         // next lookup of an ended task misses.
@@ -222,13 +245,14 @@ func makeOperations() -> fuse_lowlevel_ops {
     // close(2) of a descriptor: the file may still have work to do (a ctl line without newline).
     ops.flush = { req, _, fi in
         let ctx = context(req)
-        let (error, invalidation) = ctx.filesystem.flush(openFile(fi))
+        let pid = fuse_req_ctx(req)!.pointee.pid
+        let (error, invalidation) = ctx.filesystem.flush(openFile(fi), by: caller(req, fi)) { isExiting(pid: pid) }
         ctx.invalidate(invalidation)
         fuse_reply_err(req, error?.rawValue ?? 0)
     }
 
     ops.release = { req, _, fi in
-        // (a line held at the last write already ran at FLUSH: every close(2) sends one first)
+        // (every close(2) sent a FLUSH first, where each writer's waiting ctl line ran or was dropped)
         Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!).release()
         fuse_reply_err(req, 0)
     }

@@ -10,12 +10,12 @@ public struct NodeAttributes: Sendable, Equatable {
     public var gid: UInt32
 }
 
-/// One open(2) of a regular file: the content built at its last read at offset 0, and what its
-/// writes need to remember.
+/// One open(2) of a regular file: the content built at its last read at offset 0, and the ctl
+/// lines its writers have not finished.
 public final class OpenFile: Sendable {
     let node: NodeRef
     let file: any TreeFile
-    let memory = WriteMemory()
+    let writers = CtlWriters()
     private let snapshot = Mutex<[UInt8]?>(nil)
 
     init(node: NodeRef, file: any TreeFile) {
@@ -237,13 +237,16 @@ public final class Filesystem: Sendable {
     }
 
     public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
-        let outcome = file.file.write(request, to: file.node, in: kernel, memory: file.memory)
+        let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers)
         return (outcome.result, invalidation(after: outcome, on: file))
     }
 
-    /// close(2) of an fd (FLUSH): what the file still had to do, and its errno for close.
-    public func flush(_ file: OpenFile) -> (error: Errno?, invalidate: Invalidation) {
-        guard let outcome = file.file.flush(file.node, in: kernel, memory: file.memory) else { return (nil, Invalidation()) }
+    /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
+    /// close. `exiting`: whether the closing process is exiting (asked only when it matters).
+    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation) {
+        guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
+            return (nil, Invalidation())
+        }
         if case .failure(let e) = outcome.result { return (e, invalidation(after: outcome, on: file)) }
         return (nil, invalidation(after: outcome, on: file))
     }
