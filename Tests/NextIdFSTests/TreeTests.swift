@@ -118,6 +118,25 @@ import Testing
         #expect(read(inode("1", "sys", "kernel", "pid_max")) == "4000\n")
     }
 
+    @Test func appendingWritesAtTheFilePosition() {
+        let nextId = inode("1", "task", "1", "next_id")
+        let lastPid = inode("sys", "kernel", "ns_last_pid")
+        func append(_ file: OpenFile, _ text: String, offset: Int64) -> Result<Int, Errno> {
+            fs.write(file, WriteRequest(data: ArraySlice(Array(text.utf8)), offset: offset, append: true, caller: root)).result
+        }
+        // The kernel's offset for O_APPEND is its cached size (here: what earlier writes left).
+        let sysctl = try! fs.open(lastPid).get()
+        #expect(append(sysctl, "200\n", offset: 3) == .success(4), "a fresh open's append is at 0")
+        #expect(read(lastPid) == "200\n")
+        #expect(append(sysctl, "300\n", offset: 7) == .success(4), "the next one at 4: ignored, as sysctl_writes_strict")
+        #expect(read(lastPid) == "200\n")
+        let file = try! fs.open(nextId).get()
+        #expect(append(file, "LONG 6\n", offset: 12) == .success(7))
+        #expect(read(nextId) == "LONG 6\n")
+        #expect(append(file, "LONG 7\n", offset: 0) == .failure(.EINVAL), "at 7: the grammar's offset > 0")
+        #expect(read(nextId) == "LONG 6\n")
+    }
+
     @Test func staleInodesAndVanishedTasks() {
         let ctl = inode("1", "task", "1", "ctl")
         _ = write(ctl, "fork\n")

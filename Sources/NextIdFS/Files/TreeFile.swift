@@ -17,11 +17,14 @@ public struct Caller: Sendable {
 public struct WriteRequest: Sendable {
     public var data: ArraySlice<UInt8>
     public var offset: Int64
+    /// The file is open with O_APPEND: `offset` is not the file position (see `Filesystem.write`).
+    public var append: Bool
     public var caller: Caller
 
-    public init(data: ArraySlice<UInt8>, offset: Int64, caller: Caller) {
+    public init(data: ArraySlice<UInt8>, offset: Int64, append: Bool = false, caller: Caller) {
         self.data = data
         self.offset = offset
+        self.append = append
         self.caller = caller
     }
 }

@@ -231,7 +231,8 @@ func makeOperations() -> fuse_lowlevel_ops {
     ops.write = { req, _, buf, size, offset, fi in
         let ctx = context(req)
         let data = UnsafeRawBufferPointer(start: buf, count: size)
-        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), caller: caller(req, fi))
+        let append = nextidfs_fi_flags(fi) & O_APPEND != 0
+        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), append: append, caller: caller(req, fi))
         let (result, invalidation) = ctx.filesystem.write(openFile(fi), request)
         // Before the writer sees success: the next permission check uses the new owner, the
         // next lookup of an ended task misses.

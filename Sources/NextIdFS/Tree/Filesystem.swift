@@ -17,6 +17,8 @@ public final class OpenFile: Sendable {
     let file: any TreeFile
     let writers = CtlWriters()
     private let snapshot = Mutex<[UInt8]?>(nil)
+    /// Where the last write through this open file ended: the file position procfs would have.
+    let position = Mutex<Int64>(0)
 
     init(node: NodeRef, file: any TreeFile) {
         self.node = node
@@ -236,8 +238,19 @@ public final class Filesystem: Sendable {
         public var isEmpty: Bool { inodes.isEmpty && names.isEmpty }
     }
 
+    /// A write at the request's offset, or for O_APPEND at this open file's position. procfs
+    /// files have size 0, so appending there writes at the file position; the kernel's FUSE
+    /// client instead puts an O_APPEND write at the size it caches for the inode, which every
+    /// direct_io write raises to the end of that write (fuse_write_update_attr) and only a
+    /// lookup, getattr or O_TRUNC open brings back to 0.
     public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
-        let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers)
+        let outcome = file.position.withLock { position in
+            var request = request
+            if request.append { request.offset = position }
+            let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers)
+            if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
+            return outcome
+        }
         return (outcome.result, invalidation(after: outcome, on: file))
     }
 
