@@ -30,6 +30,9 @@ final class Idr {
 
     private var pageCount: Int { capacity / IdPage.size }
 
+    /// Pages in memory (a page with no id in use is not).
+    var residentPages: Int { pages.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
     // MARK: lookup
 
     func contains(_ id: Int) -> Bool {
@@ -129,7 +132,12 @@ final class Idr {
         count -= 1
         let bit: UInt64 = 1 << UInt64(p & 63)
         pagesWithFree[p >> 6] |= bit
-        if page.count == 0 { pagesWithUsed[p >> 6] &= ~bit }
+        if page.count == 0 {
+            // An empty page goes (a missing page is all free): cyclic allocation walks the whole
+            // range, and the pages it left behind would stay for good.
+            pagesWithUsed[p >> 6] &= ~bit
+            pages[p] = nil
+        }
     }
 
     private func insert(_ id: Int, value: Int32) {

@@ -22,6 +22,18 @@ import Testing
         #expect(idr.allocCyclic(start: 0, end: 5, value: 0) == 2)
     }
 
+    @Test func aPageThatEmptiesGoes() {
+        let idr = Idr(capacity: 4 * IdPage.size)
+        for _ in 0..<(3 * IdPage.size) { _ = idr.allocCyclic(start: 0, end: idr.capacity, value: 0) }
+        #expect(idr.residentPages == 3)
+        for id in 1..<(2 * IdPage.size) { idr.remove(id) }
+        #expect(idr.residentPages == 2, "page 0 keeps id 0; page 1 is gone")
+        #expect(idr.firstUsed(from: 1) == 2 * IdPage.size)
+        #expect(idr.firstFree(from: IdPage.size, through: idr.capacity - 1) == IdPage.size)
+        #expect(idr.allocExact(IdPage.size + 5, value: 9) && idr.value(at: IdPage.size + 5) == 9)
+        #expect(idr.residentPages == 3)
+    }
+
     @Test func exactAndLowest() {
         let idr = Idr(capacity: 8192)
         #expect(idr.allocExact(4100, value: 7))
