@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <malloc.h>
 
 /* FUSE_ARGS_INIT is a macro. */
 static inline struct fuse_args nextidfs_args_init(int argc, char **argv) {

@@ -161,7 +161,7 @@ import Testing
     @Test func setuidChangesOwnersAndAsksForInvalidation() {
         _ = write(inode("1", "task", "1", "ctl"), "fork\n")
         let file = try! fs.open(inode("2", "task", "2", "ctl")).get()
-        let (result, invalidate) = fs.write(file, WriteRequest(data: ArraySlice(Array("setgid 100\nsetuid 1000\n".utf8)), offset: 0, caller: root))
+        let (result, invalidate, _) = fs.write(file, WriteRequest(data: ArraySlice(Array("setgid 100\nsetuid 1000\n".utf8)), offset: 0, caller: root))
         #expect(result == .success(23))
         #expect(invalidate.inodes.contains(inode("2", "task", "2", "ctl")))
         #expect(invalidate.inodes.contains(inode("2")))

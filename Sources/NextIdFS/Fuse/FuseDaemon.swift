@@ -37,6 +37,10 @@ public enum FuseDaemon {
         // Blocked from here on (and in every thread started later): a stop request that comes
         // while mounting waits for the stopper instead of killing a half-started daemon.
         Stopper.blockSignals()
+        // A fixed trim threshold (glibc's default value) turns off glibc's dynamic thresholds,
+        // which after one large free keep up to twice its size unreturned at the top of every
+        // worker thread's arena.
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024)
         let context = FuseContext(filesystem: Filesystem(kernel: Kernel(pidMax: options.pidMax, now: { Int64(time(nil)) })))
         let userdata = Unmanaged.passRetained(context).toOpaque()
 

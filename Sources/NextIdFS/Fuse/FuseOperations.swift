@@ -17,28 +17,57 @@ final class FuseContext: Sendable {
     /// Cache invalidations run here, off the worker threads: a notice about a directory
     /// entry takes that directory's lock, which a lookup waiting for a worker may hold.
     let notifier = DispatchQueue(label: "nextidfs.invalidate")
+    /// What the kernel holds: notices go only to that.
+    let lookups = LookupCounts()
+    /// Name notices queued and not yet sent. Past `maxPendingNames` more are dropped: a name the
+    /// kernel keeps for a task that ended answers ESTALE, so it looks the name up again anyway.
+    let pendingNames = Atomic<Int>(0)
+    static let maxPendingNames = 65_536
 
     init(filesystem: Filesystem) { self.filesystem = filesystem }
 
-    /// Tells the kernel to forget what `invalidation` names, waiting a little for it so that the
-    /// writer's next path lookup sees the change; never long enough to block a lookup that
-    /// this very worker would have to answer (-s, or every worker busy).
+    /// Tells the kernel to forget what it holds of `invalidation`, waiting a little for it so
+    /// that the writer's next path lookup sees the change; never long enough to block a lookup
+    /// that this very worker would have to answer (-s, or every worker busy).
     func invalidate(_ invalidation: Filesystem.Invalidation) {
         let bits = session.load(ordering: .acquiring)
-        guard !invalidation.isEmpty, bits != 0 else { return }
+        guard bits != 0 else { return }
+        var notices = lookups.held(invalidation)
+        if !notices.names.isEmpty,
+           pendingNames.wrappingAdd(notices.names.count, ordering: .relaxed).newValue > FuseContext.maxPendingNames {
+            pendingNames.wrappingSubtract(notices.names.count, ordering: .relaxed)
+            notices.names = []
+        }
+        guard !notices.isEmpty else { return }
         let done = DispatchSemaphore(value: 0)
-        notifier.async {
+        notifier.async { [notices] in
             let se = OpaquePointer(bitPattern: bits)
-            for inode in invalidation.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
-            for entry in invalidation.names {
+            for inode in notices.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
+            for entry in notices.names {
                 _ = entry.name.withUnsafeBufferPointer { name in
                     fuse_lowlevel_notify_inval_entry(se, entry.parent, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), name.count)
                 }
             }
+            self.pendingNames.wrappingSubtract(notices.names.count, ordering: .relaxed)
             done.signal()
         }
         _ = done.wait(timeout: .now() + .milliseconds(50))
     }
+
+    /// The result of a write or flush, once the kernel was told what to forget and, after many
+    /// tasks ended at once (a pid namespace's init took its namespace with it), once their memory
+    /// went back to the system: glibc keeps freed memory in the arena of the thread that freed
+    /// it (each worker has its own) until malloc_trim.
+    func settle<R>(_ body: () -> (R, invalidate: Filesystem.Invalidation, ended: Int)) -> R {
+        let (result, ended) = { () -> (R, Int) in
+            let (result, invalidation, ended) = body()
+            invalidate(invalidation)
+            return (result, ended)
+        }()
+        if ended >= FuseContext.trimAfterEnded { malloc_trim(0) }
+        return result
+    }
+    static let trimAfterEnded = 10_000
 
     func stat(_ a: NodeAttributes) -> stat {
         var st = Glibc.stat()
@@ -104,7 +133,7 @@ private func replyEntry(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttribu
     e.attr = ctx.stat(a)
     e.attr_timeout = FuseContext.cacheSeconds
     e.entry_timeout = FuseContext.cacheSeconds
-    fuse_reply_entry(req, &e)
+    if fuse_reply_entry(req, &e) == 0 { ctx.lookups.lookedUp(a.inode) }
 }
 
 private func replyAttr(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttributes) {
@@ -114,6 +143,28 @@ private func replyAttr(_ req: fuse_req_t?, _ ctx: FuseContext, _ a: NodeAttribut
 
 private func bytes(_ name: UnsafePointer<CChar>?) -> [UInt8] {
     Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self), count: strlen(name!)))
+}
+
+/// WRITE. Before the writer sees the result, the kernel forgets what the write changed (the next
+/// permission check uses the new owner, the next lookup of an ended task misses) and the memory
+/// of tasks that ended goes back to the system.
+private func write(_ ctx: FuseContext, _ req: fuse_req_t?, _ data: UnsafeRawBufferPointer, _ offset: Int64,
+                   _ fi: UnsafeMutablePointer<fuse_file_info>?) {
+    let append = nextidfs_fi_flags(fi) & O_APPEND != 0
+    let request = WriteRequest(data: ArraySlice(data), offset: offset, append: append, caller: caller(req, fi))
+    let result = ctx.settle { ctx.filesystem.write(openFile(fi), request) }
+    switch result {
+    case .success(let n): fuse_reply_write(req, n)
+    case .failure(let e): replyError(req, e)
+    }
+}
+
+/// FLUSH (close(2) of a descriptor): the file may still have work to do (a ctl line without
+/// newline); settled as a write is.
+private func flush(_ ctx: FuseContext, _ req: fuse_req_t?, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
+    let pid = fuse_req_ctx(req)!.pointee.pid
+    let error = ctx.settle { ctx.filesystem.flush(openFile(fi), by: caller(req, fi)) { isExiting(pid: pid) } }
+    fuse_reply_err(req, error?.rawValue ?? 0)
 }
 
 func makeOperations() -> fuse_lowlevel_ops {
@@ -139,8 +190,15 @@ func makeOperations() -> fuse_lowlevel_ops {
         replyError(req, context(req).filesystem.rename(in: parent, bytes(name), to: newParent, bytes(newName)))
     }
 
-    ops.forget = { req, _, _ in fuse_reply_none(req) }
-    ops.forget_multi = { req, _, _ in fuse_reply_none(req) }
+    ops.forget = { req, ino, lookups in
+        context(req).lookups.forget(ino, lookups)
+        fuse_reply_none(req)
+    }
+    ops.forget_multi = { req, count, forgets in
+        let ctx = context(req)
+        for f in UnsafeBufferPointer(start: forgets, count: count) { ctx.lookups.forget(f.ino, f.nlookup) }
+        fuse_reply_none(req)
+    }
 
     ops.getattr = { req, ino, _ in
         let ctx = context(req)
@@ -229,28 +287,10 @@ func makeOperations() -> fuse_lowlevel_ops {
     }
 
     ops.write = { req, _, buf, size, offset, fi in
-        let ctx = context(req)
-        let data = UnsafeRawBufferPointer(start: buf, count: size)
-        let append = nextidfs_fi_flags(fi) & O_APPEND != 0
-        let request = WriteRequest(data: ArraySlice(data), offset: Int64(offset), append: append, caller: caller(req, fi))
-        let (result, invalidation) = ctx.filesystem.write(openFile(fi), request)
-        // Before the writer sees success: the next permission check uses the new owner, the
-        // next lookup of an ended task misses.
-        ctx.invalidate(invalidation)
-        switch result {
-        case .success(let n): fuse_reply_write(req, n)
-        case .failure(let e): replyError(req, e)
-        }
+        write(context(req), req, UnsafeRawBufferPointer(start: buf, count: size), Int64(offset), fi)
     }
 
-    // close(2) of a descriptor: the file may still have work to do (a ctl line without newline).
-    ops.flush = { req, _, fi in
-        let ctx = context(req)
-        let pid = fuse_req_ctx(req)!.pointee.pid
-        let (error, invalidation) = ctx.filesystem.flush(openFile(fi), by: caller(req, fi)) { isExiting(pid: pid) }
-        ctx.invalidate(invalidation)
-        fuse_reply_err(req, error?.rawValue ?? 0)
-    }
+    ops.flush = { req, _, fi in flush(context(req), req, fi) }
 
     ops.release = { req, _, fi in
         // (every close(2) sent a FLUSH first, where each writer's waiting ctl line ran or was dropped)

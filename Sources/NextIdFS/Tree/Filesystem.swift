@@ -229,9 +229,12 @@ public final class Filesystem: Sendable {
     /// What the kernel's caches must forget after a write: attributes of nodes whose owner
     /// changed, and names of tasks that ended.
     public struct Invalidation: Sendable, Equatable {
+        /// The name `pid` in directory `parent`, which led to `child`.
         public struct Name: Sendable, Equatable {
             public var parent: UInt64
-            public var name: [UInt8]
+            public var child: UInt64
+            public var pid: Int32
+            public var name: [UInt8] { Array(String(pid).utf8) }
         }
         public var inodes: [UInt64] = []
         public var names: [Name] = []
@@ -243,7 +246,7 @@ public final class Filesystem: Sendable {
     /// client instead puts an O_APPEND write at the size it caches for the inode, which every
     /// direct_io write raises to the end of that write (fuse_write_update_attr) and only a
     /// lookup, getattr or O_TRUNC open brings back to 0.
-    public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation) {
+    public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation, ended: Int) {
         let outcome = file.position.withLock { position in
             var request = request
             if request.append { request.offset = position }
@@ -251,17 +254,17 @@ public final class Filesystem: Sendable {
             if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
             return outcome
         }
-        return (outcome.result, invalidation(after: outcome, on: file))
+        return (outcome.result, invalidation(after: outcome, on: file), outcome.ended.count)
     }
 
     /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
     /// close. `exiting`: whether the closing process is exiting (asked only when it matters).
-    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation) {
+    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
         guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
-            return (nil, Invalidation())
+            return (nil, Invalidation(), 0)
         }
-        if case .failure(let e) = outcome.result { return (e, invalidation(after: outcome, on: file)) }
-        return (nil, invalidation(after: outcome, on: file))
+        let error: Errno? = if case .failure(let e) = outcome.result { e } else { nil }
+        return (error, invalidation(after: outcome, on: file), outcome.ended.count)
     }
 
     func invalidation(after outcome: WriteOutcome, on file: OpenFile) -> Invalidation {
@@ -270,12 +273,13 @@ public final class Filesystem: Sendable {
             invalidation.inodes = inodes(ofProcess: leader.handle)
         }
         for task in outcome.ended {
-            let name = Array(String(task.tid).utf8)
-            if task.tid == task.tgid { invalidation.names.append(.init(parent: NodeRef(kind: .root).inode, name: name)) }
-            invalidation.names.append(.init(parent: NodeRef(kind: .taskLinksDir).inode, name: name))
+            func name(_ kind: NodeKind, in parent: NodeRef) -> Invalidation.Name {
+                Invalidation.Name(parent: parent.inode, child: NodeRef(kind: kind, tid: task.tid, serial: task.serial).inode, pid: task.tid)
+            }
+            if task.tid == task.tgid { invalidation.names.append(name(.processDir, in: NodeRef(kind: .root))) }
+            invalidation.names.append(name(.taskLink, in: NodeRef(kind: .taskLinksDir)))
             if task.tid != task.tgid, let leader = kernel.identity(ofPid: task.tgid) {
-                let threadsDir = NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)
-                invalidation.names.append(.init(parent: threadsDir.inode, name: name))
+                invalidation.names.append(name(.threadDir, in: NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)))
             }
         }
         return invalidation
