@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
-# The daemon's life: SIGTERM and SIGINT unmount and exit 0, SIGKILL leaves no dead mount, a
-# second daemon on the same mount point fails clearly, the mount point is reusable, and the
-# usual mount errors are one clear line with exit status 1.
+# The daemon's life: SIGTERM and SIGINT unmount and exit 0 (also with cache invalidation notices
+# still queued), SIGKILL leaves no dead mount, a second daemon on the same mount point fails
+# clearly, the mount point is reusable, and the usual mount errors are one clear line with exit
+# status 1.
 . "$(dirname "$0")/lib.sh"
 USER_NAME=nextidfs-test
+
+# SIGTERM right after 200,000 tasks ended, 20,000 of them looked up: the notices that the kernel
+# should forget their names are still being sent; the session goes only after the last one.
+start_daemon --pid-max 4194304
+echo 'clone newpid' > "$MNT/1/task/1/ctl"
+init=$(cat "$MNT/1/task/1/ctl")
+python3 -c "import os; fd = os.open('$MNT/$init/task/$init/ctl', os.O_WRONLY); [os.write(fd, b'fork\n' * 20000) for _ in range(10)]"
+python3 -c "import os; [os.stat(f'$MNT/{p}') for p in sorted(os.listdir('$MNT'), key=lambda p: -int(p) if p.isdigit() else 0)[:20000]]"
+echo exit > "$MNT/$init/task/$init/ctl"
+kill -TERM "$DAEMON_PID"; status=0; wait "$DAEMON_PID" || status=$?
+expect_eq "SIGTERM with notices queued: exit status" 0 "$status"
+expect_eq "and nothing on stderr" "" "$(head -c 300 "$MNT.log")"
+DAEMON_PID=
+fusermount3 -u "$MNT" 2> /dev/null; rmdir "$MNT"; rm -f "$MNT.log"
 
 start_daemon
 expect_put "the mount answers" "$MNT/1/task/1/ctl" $'fork\n' OK

@@ -63,7 +63,7 @@ public enum FuseDaemon {
 
         fuse_daemonize(options.foreground || options.debug ? 1 : 0)
 
-        let stopper = Stopper(session: session)
+        let stopper = Stopper(session: session) { context.detachSession() }
         stopper.start()
         let status: Int32
         if options.singleThreaded {
@@ -75,6 +75,9 @@ public enum FuseDaemon {
             status = fuse_session_loop_mt(session, config)
             fuse_loop_cfg_destroy(config)
         }
+        // Teardown in the reverse order of setup: no more invalidation notices and the queued ones
+        // sent while the mount is there (they use the session and its device), then unmounted
+        // (finish, if no signal did it), then the session, then the context.
         let signalled = stopper.finish()
         fuse_session_destroy(session)
         Unmanaged<FuseContext>.fromOpaque(userdata).release()
@@ -181,13 +184,17 @@ public enum FuseDaemon {
 
 /// Waits for SIGTERM, SIGINT and SIGHUP on its own thread; the first one ends the session and
 /// unmounts, which makes the loop return. Unmounting happens exactly once, here or after the
-/// loop ended for another reason (an outside unmount).
+/// loop ended for another reason (an outside unmount), after `beforeUnmount`.
 final class Stopper: Sendable {
     let sessionBits: Int
+    let beforeUnmount: @Sendable () -> Void
     /// nil while serving; then whether a signal stopped it.
     let state = Mutex<Bool?>(nil)
 
-    init(session: OpaquePointer) { sessionBits = Int(bitPattern: UnsafeRawPointer(session)) }
+    init(session: OpaquePointer, beforeUnmount: @escaping @Sendable () -> Void) {
+        sessionBits = Int(bitPattern: UnsafeRawPointer(session))
+        self.beforeUnmount = beforeUnmount
+    }
 
     var session: OpaquePointer { OpaquePointer(bitPattern: sessionBits)! }
 
@@ -227,6 +234,7 @@ final class Stopper: Sendable {
         state.withLock { state in
             guard state == nil else { return }
             state = signalled
+            beforeUnmount()
             fuse_session_exit(session)
             fuse_session_unmount(session)
         }

@@ -26,6 +26,13 @@ final class FuseContext: Sendable {
 
     init(filesystem: Filesystem) { self.filesystem = filesystem }
 
+    /// Before the unmount: no more notices, and every queued one sent (the unmount closes the
+    /// device they are written to, and the session goes after it).
+    func detachSession() {
+        session.store(0, ordering: .releasing)
+        notifier.sync {}
+    }
+
     /// Tells the kernel to forget what it holds of `invalidation`, waiting a little for it so
     /// that the writer's next path lookup sees the change; never long enough to block a lookup
     /// that this very worker would have to answer (-s, or every worker busy).
