@@ -17,6 +17,7 @@ LATENCY_RATIO = 1.15        # nextidfs / C reference, per operation
 BULK_RATE = 200_000         # processes per second
 BYTES_PER_TASK = 1024       # daemon resident bytes per task
 RESTORE_RATIO = 0.5         # restore.sh / the kernel building the same world
+CHURN_RATIO = 1.2           # resident memory after the last mass-exit cycle / after the second
 
 
 def fields(text):
@@ -25,6 +26,7 @@ def fields(text):
 
 header, latency, pairs, bulk, allocator = [], {}, [], None, {}
 restore, kernelworld = {}, []
+churn_cycles, churn = [], None
 for line in open(results_path):
     line = line.rstrip("\n")
     if line.startswith(("date:", "machine:")):
@@ -41,6 +43,10 @@ for line in open(results_path):
         restore.setdefault(f["placement"], []).append(f)
     elif line.startswith("kernelworld "):
         kernelworld.append(float(fields(line)["seconds"]))
+    elif line.startswith("churn cycle="):
+        churn_cycles.append(fields(line))
+    elif line.startswith("churn cycles="):
+        churn = fields(line)
     elif line.startswith("allocator "):
         f = fields(line)
         allocator[f["name"]] = float(f["p50"])
@@ -137,6 +143,18 @@ if sizes:
     per_task = allocator.get("memory_at_1000000_tasks")
     if per_task is not None:
         lines.append(f"\nMemory: **{per_task:.0f} bytes per simulated task** at 1,000,000 tasks (resident growth of the process).")
+
+# 6. memory after mass exits
+if churn and churn_cycles:
+    ratio = float(churn["ratio"])
+    verdicts.append(("memory after mass exits (cycle 20 / cycle 2)", ratio <= CHURN_RATIO, f"{ratio:.2f}x"))
+    shown = [c for c in churn_cycles if int(c["cycle"]) in (1, 2, 5, 10, 15, int(churn["cycles"]))]
+    lines += ["", "### 6. Memory after mass exits", "",
+              f"{churn['cycles']} cycles (bench/clients/churn.c): init clones a new pid namespace, its init forks "
+              f"{int(churn['forks']):,} processes (20,000 `fork` lines per write(2)) and exits, which ends them all. "
+              f"Daemon resident memory right after each cycle's exit returns (target: the last within {CHURN_RATIO}x of the second).", "",
+              "| cycle | resident MiB | seconds |", "| ---: | ---: | ---: |"]
+    lines += [f"| {c['cycle']} | {int(c['rss_kib']) / 1024:.1f} | {c['seconds']} |" for c in shown]
 
 lines += ["", "### Targets", "", "| target | result | |", "| --- | --- | --- |"]
 lines += [f"| {what} | {value} | {'met' if ok else '**missed**'} |" for what, ok, value in verdicts]

@@ -7,27 +7,33 @@
 #   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
 #      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget).
 #   5. The allocator: fork+exit cost at 1e3 ... 4e6 live pids (ordo-one/benchmark), bytes per task.
-# Writes bench/out/ (raw results, plots) and the tables of BENCHMARKS.md.
-# Usage: scripts/bench.sh [--rounds N] [--skip-allocator]
+#   6. Memory after mass exits: twenty cycles of a new pid namespace whose init forks 200,000
+#      processes and exits; the daemon's resident memory after each cycle.
+# Writes bench/out/ (raw results, plots) and the tables of BENCHMARKS.md; --only N runs part N
+# alone and prints its results (BENCHMARKS.md is left as it is).
+# Usage: scripts/bench.sh [--rounds N] [--skip-allocator] [--only N]
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NEXTIDFS_ROOT"
 
 rounds=5
 allocator=yes
+only=
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=$2; shift 2 ;;
         --skip-allocator) allocator=no; shift ;;
-        *) echo "usage: scripts/bench.sh [--rounds N] [--skip-allocator]" >&2; exit 2 ;;
+        --only) only=$2; shift 2 ;;
+        *) echo "usage: scripts/bench.sh [--rounds N] [--skip-allocator] [--only N]" >&2; exit 2 ;;
     esac
 done
+part() { [ -z "$only" ] || [ "$only" = "$1" ]; }   # part N: whether this run measures part N
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh needs root (FUSE mounts, namespaces)" >&2; exit 1; }
 ensure_packages libfuse3-dev fuse3 pkg-config gcc gnuplot-nox python3
 
 out=bench/out
 mkdir -p "$out"
-results=$out/results.txt
+results=$out/results${only:+-part$only}.txt
 : > "$results"
 note() { echo "$*" | tee -a "$results"; }
 
@@ -40,6 +46,7 @@ gcc $cc_flags -o bench/cref/fsbench bench/cref/fsbench.c
 gcc $cc_flags -pthread -o bench/clients/pairs bench/clients/pairs.c
 gcc $cc_flags -o bench/clients/bulk bench/clients/bulk.c
 gcc $cc_flags -o bench/clients/kernelworld bench/clients/kernelworld.c
+gcc $cc_flags -o bench/clients/churn bench/clients/churn.c
 
 mnt=$(mktemp -d /tmp/nextidfs-bench.XXXXXX)
 daemon=
@@ -74,36 +81,42 @@ unmount_fs() {
 } | tee -a "$results"
 
 # 1. FUSE operation latency, interleaved rounds; daemon and client pinned to one CPU, and free.
-echo "== 1. FUSE operation latency ($rounds rounds)" >&2
-for placement in pinned free; do
-    for round in $(seq "$rounds"); do
-        for fs in cref nextidfs; do
-            if [ $placement = pinned ]; then mount_fs $fs 1; client=(-c 1); else mount_fs $fs any; client=(); fi
-            if [ $fs = cref ]; then paths=("$mnt/next_id" "$mnt/status"); else paths=("$mnt/1/task/1/next_id" "$mnt/1/status"); fi
-            bench/cref/fsbench "${client[@]}" -n 20000 -w 2000 "${paths[@]}" | sed "s/^/latency placement=$placement fs=$fs round=$round /" >> "$results"
-            unmount_fs
+if part 1; then
+    echo "== 1. FUSE operation latency ($rounds rounds)" >&2
+    for placement in pinned free; do
+        for round in $(seq "$rounds"); do
+            for fs in cref nextidfs; do
+                if [ $placement = pinned ]; then mount_fs $fs 1; client=(-c 1); else mount_fs $fs any; client=(); fi
+                if [ $fs = cref ]; then paths=("$mnt/next_id" "$mnt/status"); else paths=("$mnt/1/task/1/next_id" "$mnt/1/status"); fi
+                bench/cref/fsbench "${client[@]}" -n 20000 -w 2000 "${paths[@]}" | sed "s/^/latency placement=$placement fs=$fs round=$round /" >> "$results"
+                unmount_fs
+            done
         done
     done
-done
+fi
 
 # 2. Concurrent next_id + fork pairs.
-echo "== 2. concurrent clients" >&2
-for clients in 1 2 4 8; do
-    mount_fs nextidfs any --pid-max 4194304
-    bench/clients/pairs "$mnt" "$clients" 5 | sed 's/^/pairs /' >> "$results"
-    unmount_fs
-done
+if part 2; then
+    echo "== 2. concurrent clients" >&2
+    for clients in 1 2 4 8; do
+        mount_fs nextidfs any --pid-max 4194304
+        bench/clients/pairs "$mnt" "$clients" 5 | sed 's/^/pairs /' >> "$results"
+        unmount_fs
+    done
+fi
 
 # 3. Bulk creation of a million tasks.
-echo "== 3. bulk creation" >&2
-mount_fs nextidfs any --pid-max 4194304
-bench/clients/bulk "$mnt" "$daemon" 1000000 20000 | sed 's/^/bulk /' >> "$results"
-unmount_fs
+if part 3; then
+    echo "== 3. bulk creation" >&2
+    mount_fs nextidfs any --pid-max 4194304
+    bench/clients/bulk "$mnt" "$daemon" 1000000 20000 | sed 's/^/bulk /' >> "$results"
+    unmount_fs
+fi
 
 # 4. Restore of a 10,000 + 10,000 world against the kernel building it, three rounds of each,
 #    interleaved: restore.sh with the daemon free, and with the daemon and restore.sh pinned to
 #    one CPU (no cross-CPU wakeup per FUSE round trip); kernelworld free.
-if [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
+if part 4 && [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
     echo "== 4. restore" >&2
     python3 bench/clients/world.py 10000 10000 1 > "$out/world.lst"
     mount_fs nextidfs any --pid-max 4194304
@@ -126,7 +139,7 @@ if [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
 fi
 
 # 5. The allocator (ordo-one/benchmark).
-if [ $allocator = yes ]; then
+if part 5 && [ $allocator = yes ]; then
     echo "== 5. allocator" >&2
     NEXTIDFS_BENCHMARKS=1 swift package benchmark --format markdown --path stdout --no-progress \
         2> "$out/allocator.log" > "$out/allocator.md"
@@ -142,5 +155,18 @@ for line in open(sys.argv[1]):
 PY
 fi
 
+# 6. Memory after mass exits: 20 cycles of 200,000 forks (20,000 per write) in a new pid
+#    namespace whose init then exits.
+if part 6; then
+    echo "== 6. memory after mass exits" >&2
+    mount_fs nextidfs any --pid-max 4194304
+    bench/clients/churn "$mnt" "$daemon" 20 200000 20000 | sed 's/^/churn /' | tee -a "$results" >&2
+    unmount_fs
+fi
+
+if [ -n "$only" ]; then
+    echo "results: $results (part $only alone; BENCHMARKS.md left as it is)" >&2
+    exit 0
+fi
 python3 bench/report.py "$results" "$out" BENCHMARKS.md
 echo "results: $results; BENCHMARKS.md updated" >&2
