@@ -6,15 +6,32 @@
 /// automatic allocation moves that level's cursor even when an outer level then fails, and a
 /// namespace whose init has died fails with ENOMEM only after every level was allocated.
 extension Machine {
-    func allocPid(in ns: Int32, setTid: [Int32], uid: UInt32, for task: TaskIndex) -> Result<PidNumbers, Errno> {
+    /// A new struct pid, with nothing attached yet.
+    func allocPid(in ns: Int32, setTid: [Int32], uid: UInt32) -> Result<PidIndex, Errno> {
         let level = pidNamespaces[Int(ns)].level
         guard setTid.count <= level + 1 else { return .failure(.EINVAL) }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: level + 1) { numbers in
-            allocPidLevels(in: ns, level: level, setTid: setTid, uid: uid, for: task, into: numbers)
+        let slot: PidIndex
+        if let free = freePidSlots.popLast() {
+            slot = free
+        } else {
+            slot = PidIndex(pids.count)
+            pids.append(Pid(numbers: PidNumbers(root: 0, deeper: []), namespace: -1))
+        }
+        let allocation = withUnsafeTemporaryAllocation(of: Int32.self, capacity: level + 1) { numbers in
+            allocPidLevels(in: ns, level: level, setTid: setTid, uid: uid, for: slot, into: numbers)
+        }
+        switch allocation {
+        case .success(let numbers):
+            pids[Int(slot)] = Pid(numbers: numbers, namespace: ns)
+            getPidNamespace(ns)
+            return .success(slot)
+        case .failure(let e):
+            freePidSlots.append(slot)
+            return .failure(e)
         }
     }
 
-    private func allocPidLevels(in ns: Int32, level: Int, setTid: [Int32], uid: UInt32, for task: TaskIndex,
+    private func allocPidLevels(in ns: Int32, level: Int, setTid: [Int32], uid: UInt32, for pid: PidIndex,
                                 into numbers: UnsafeMutableBufferPointer<Int32>) -> Result<PidNumbers, Errno> {
         var forcedLeft = setTid.count
         var current = ns
@@ -45,10 +62,10 @@ extension Machine {
                 guard tid == 1 || pidNamespaces[Int(current)].childReaper != noTask else { return fail(.EINVAL) }
                 guard uid == 0 else { return fail(.EPERM) }
                 forcedLeft -= 1
-                guard idr.allocExact(tid, value: task) else { return fail(.EEXIST) }
+                guard idr.allocExact(tid, value: pid) else { return fail(.EEXIST) }
                 nr = tid
             } else {
-                guard let auto = idr.allocCyclic(start: pidMin(current), end: pidMax, value: task) else {
+                guard let auto = idr.allocCyclic(start: pidMin(current), end: pidMax, value: pid) else {
                     return fail(.EAGAIN)
                 }
                 nr = auto
@@ -71,15 +88,5 @@ extension Machine {
     /// allocation wraps back to RESERVED_PIDS.
     func pidMin(_ ns: Int32) -> Int {
         pidNamespaces[Int(ns)].idr.cursor > Limits.reservedPids ? Limits.reservedPids : 1
-    }
-
-    /// free_pid: release the task's number at every level.
-    func freePid(_ numbers: PidNumbers, innermost ns: Int32) {
-        var current = ns
-        for i in stride(from: numbers.level, through: 0, by: -1) {
-            pidNamespaces[Int(current)].idr.remove(Int(numbers[i]))
-            pidNamespaces[Int(current)].allocated -= 1
-            current = pidNamespaces[Int(current)].parent
-        }
     }
 }

@@ -4,6 +4,7 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
     case EPERM = 1
     case ENOENT = 2
     case ESRCH = 3
+    case ECHILD = 10
     case EAGAIN = 11
     case ENOMEM = 12
     case EACCES = 13
@@ -21,6 +22,7 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
         case .EPERM: "EPERM"
         case .ENOENT: "ENOENT"
         case .ESRCH: "ESRCH"
+        case .ECHILD: "ECHILD"
         case .EAGAIN: "EAGAIN"
         case .ENOMEM: "ENOMEM"
         case .EACCES: "EACCES"

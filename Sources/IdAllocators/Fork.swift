@@ -14,7 +14,7 @@ extension Machine {
     /// namespace (what fork/clone return).
     func copyProcess(actor: TaskIndex, flags: CloneFlags) -> Result<Int64, Errno> {
         let process = groupLeader(actor)
-        let active = tasks[Int(actor)].pidNamespace
+        let active = activeNamespace(of: actor)
         let forChildren = tasks[Int(process)].pidForChildren
         let uid = tasks[Int(process)].uid
 
@@ -45,23 +45,23 @@ extension Machine {
             }
         }
 
-        let slot = newTaskSlot()
-        let allocation = allocPid(in: childNamespace, setTid: setTid, uid: uid, for: slot)
-        guard case .success(let numbers) = allocation else {
-            releaseTaskSlot(slot)
-            if let created = createdNamespace { putPidNamespace(created) }
-            if case .failure(let e) = allocation { return .failure(e) }
-            return .failure(.EINVAL)
+        let allocation = allocPid(in: childNamespace, setTid: setTid, uid: uid)
+        // The creator's hold on a namespace it made passes to nobody: the pid holds its own.
+        if let created = createdNamespace { putPidNamespace(created) }
+        let pid: PidIndex
+        switch allocation {
+        case .failure(let e): return .failure(e)
+        case .success(let p): pid = p
         }
 
+        let slot = newTaskSlot()
         clockTicks += 1
         var child = Task(
-            serial: takeSerial(), numbers: numbers, pidNamespace: childNamespace, leader: noTask,
+            serial: takeSerial(), pid: pid, leader: noTask,
             comm: tasks[Int(actor)].comm, startTime: clockTicks,
             pidForChildren: childNamespace, ipcNamespace: tasks[Int(process)].ipcNamespace,
             uid: uid, gid: tasks[Int(process)].gid)
-        // The task's hold on its namespace (a created one comes with its creator's hold).
-        if createdNamespace == nil { getPidNamespace(childNamespace) }
+        pids[Int(pid)].task = slot
 
         if flags.contains(.thread) {
             child.leader = process
@@ -73,10 +73,15 @@ extension Machine {
             ipcNamespaces[Int(child.ipcNamespace)].references += 1
             getPidNamespace(childNamespace)  // as pid_for_children
             child.lastThread = slot
+            // The signal disposition is copied; session leadership is not inherited.
+            child.ignoresSigchld = tasks[Int(process)].ignoresSigchld
             tasks[Int(slot)] = child
+            changeSession(of: slot, to: tasks[Int(process)].session)
+            changeGroup(of: slot, to: tasks[Int(process)].pgrp)
             linkChild(slot, toParent: actor)
         }
         // is_child_reaper: the task that takes pid 1 becomes its namespace's init.
+        let numbers = pids[Int(pid)].numbers
         if numbers.innermost == 1 { pidNamespaces[Int(childNamespace)].childReaper = slot }
 
         return .success(Int64(numbers[pidNamespaces[Int(active)].level]))

@@ -94,7 +94,7 @@ extension Machine {
         let object = IpcObject(
             key: request.key, idx: slot.idx, seq: slot.seq, mode: UInt32(request.flags & IpcFlags.modeMask),
             uid: leader.uid, gid: leader.gid, cuid: leader.uid, cgid: leader.gid,
-            creatorPid: leader.numbers.root, ctime: now(),
+            creatorPid: numbers(of: process).root, ctime: now(),
             nsems: kind == .sem ? Int(request.nsems) : 0, size: kind == .shm ? request.size : 0)
         ids.objects[slot.idx] = object
         if request.key != IpcFlags.privateKey { ids.byKey[request.key] = slot.idx }

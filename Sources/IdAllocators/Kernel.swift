@@ -30,7 +30,7 @@ public final class Kernel: Sendable {
     public func call(_ syscall: Syscall, by task: TaskHandle) -> Result<Int64, Errno> {
         machine.withLock { m in
             guard let t = m.task(task) else { return .failure(.ESRCH) }
-            return m.perform(syscall, actor: t)
+            return m.performCall(syscall, actor: t)
         }
     }
 
@@ -103,7 +103,7 @@ public final class Kernel: Sendable {
     /// The children of thread `task` as root-namespace pids, in the kernel's order.
     public func children(of task: TaskHandle) -> [Int32]? {
         machine.withLock { m in
-            m.task(task).map { t in m.children(ofThread: t).map { m.tasks[Int($0)].numbers.root } }
+            m.task(task).map { t in m.children(ofThread: t).map { m.numbers(of: $0).root } }
         }
     }
 

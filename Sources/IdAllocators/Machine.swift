@@ -10,6 +10,11 @@ public final class Machine {
     // exclusivity checks on these properties cost as much as the allocation itself.
     @exclusivity(unchecked) var tasks: [Task] = []
     @exclusivity(unchecked) var freeTaskSlots: [TaskIndex] = []
+    /// Every struct pid in use (the idrs map numbers to these).
+    @exclusivity(unchecked) var pids: [Pid] = []
+    @exclusivity(unchecked) var freePidSlots: [PidIndex] = []
+    /// Dying inits to wake once the call has done its work (free_pid's wake_up_process).
+    @exclusivity(unchecked) var reaperWakeups: [(task: TaskIndex, serial: UInt64)] = []
     @exclusivity(unchecked) var pidNamespaces: [PidNamespace] = []
     @exclusivity(unchecked) var freePidNamespaces: [Int32] = []
     @exclusivity(unchecked) var ipcNamespaces: [IpcNamespace] = []
@@ -46,16 +51,20 @@ public final class Machine {
 
         let slot = newTaskSlot()
         precondition(slot == rootInit)
-        guard case .success(let numbers) = allocPid(in: rootPidNamespace, setTid: [], uid: 0, for: slot) else {
+        guard case .success(let pid) = allocPid(in: rootPidNamespace, setTid: [], uid: 0) else {
             preconditionFailure("the root init always gets pid 1")
         }
         tasks[Int(slot)] = Task(
-            serial: takeSerial(), numbers: numbers, pidNamespace: rootPidNamespace, leader: noTask,
+            serial: takeSerial(), pid: pid, leader: noTask,
             comm: Comm(Array("init".utf8)), startTime: 0,
             pidForChildren: rootPidNamespace, ipcNamespace: rootIpcNamespace, uid: 0, gid: 0)
         tasks[Int(slot)].lastThread = slot
+        pids[Int(pid)].task = slot
+        // pgid 1 and sid 1: the root init leads its own session and group.
+        tasks[Int(slot)].isSessionLeader = true
+        changeSession(of: slot, to: pid)
+        changeGroup(of: slot, to: pid)
         pidNamespaces[0].childReaper = slot
-        getPidNamespace(rootPidNamespace)
         getPidNamespace(rootPidNamespace)
         ipcNamespaces[0].references += 1
     }
@@ -83,9 +92,14 @@ public final class Machine {
 
     // MARK: lookups
 
-    /// The live task whose pid in the root namespace is `tid`.
+    /// The task (running or not yet reaped) whose pid in the root namespace is `tid`.
     func task(rootTid tid: Int32) -> TaskIndex? {
-        pidNamespaces[0].idr.value(at: Int(tid))
+        findTask(tid, in: rootPidNamespace)
+    }
+
+    /// Whether thread `t` can still make calls: its process has not begun to exit.
+    func isRunning(_ t: TaskIndex) -> Bool {
+        tasks[Int(groupLeader(t))].exitState == .running
     }
 
     /// The task `handle` was taken for, if it is still alive: the same pid and the same serial.
@@ -134,6 +148,6 @@ public final class Machine {
 
 extension Task {
     static let placeholder = Task(
-        serial: 0, numbers: PidNumbers(root: 0, deeper: []), pidNamespace: -1, leader: noTask,
+        serial: 0, pid: noPid, leader: noTask,
         comm: Comm([]), startTime: 0, pidForChildren: -1, ipcNamespace: -1, uid: 0, gid: 0)
 }

@@ -3,7 +3,8 @@ public enum Syscall: Sendable, Equatable {
     case fork
     case clone(CloneFlags)
     case unshare(UnshareFlags)
-    case exit
+    /// exit_group (a leader) or exit (another thread), with status 0...255.
+    case exit(code: UInt8)
     case comm([UInt8])
     case setuid(UInt32)
     case setgid(UInt32)
@@ -12,6 +13,13 @@ public enum Syscall: Sendable, Equatable {
     case ipcSet(IpcKind, id: Int32, uid: UInt32, gid: UInt32, mode: UInt32)
     /// The ctl form of a next_id write (nil: `clear`).
     case setNextId(PendingIds?)
+    case setsid
+    /// Pids in the calling thread's namespace; 0 is the caller's process, pgid 0 the pid.
+    case setpgid(pid: Int32, pgid: Int32)
+    /// waitid(WEXITED | WNOHANG) for any child (nil) or one pid.
+    case wait(pid: Int32?)
+    /// SIGCHLD to SIG_IGN (true) or SIG_DFL (false).
+    case sigchld(ignore: Bool)
 }
 
 /// Who acts on a sysctl file or IPC table.
@@ -41,7 +49,7 @@ extension Machine {
         case .fork: copyProcess(actor: actor, flags: [])
         case .clone(let flags): copyProcess(actor: actor, flags: flags)
         case .unshare(let flags): unshare(actor: actor, flags: flags)
-        case .exit: exitTask(actor)
+        case .exit(let code): exitTask(actor, code: code)
         case .comm(let name): setComm(actor: actor, name: name)
         case .setuid(let uid): setUID(actor: actor, uid: uid)
         case .setgid(let gid): setGID(actor: actor, gid: gid)
@@ -50,7 +58,20 @@ extension Machine {
         case .ipcSet(let kind, let id, let uid, let gid, let mode):
             ipcSet(actor: actor, kind: kind, id: id, uid: uid, gid: gid, mode: mode)
         case .setNextId(let ids): setPendingIds(of: actor, ids)
+        case .setsid: setsid(actor: actor)
+        case .setpgid(let pid, let pgid): setpgid(actor: actor, pid: pid, pgid: pgid)
+        case .wait(let pid): wait(actor: actor, pid: pid)
+        case .sigchld(let ignore): setSigchld(actor: actor, ignore: ignore)
         }
+    }
+
+    /// A call by a thread that can still make one (ESRCH once its process has begun to exit),
+    /// then the inits it woke finish their exit.
+    func performCall(_ call: Syscall, actor: TaskIndex) -> Result<Int64, Errno> {
+        guard isRunning(actor) else { return .failure(.ESRCH) }
+        let result = perform(call, actor: actor)
+        runReaperWakeups()
+        return result
     }
 
     /// Lines in order, stopping at the first failure; a line that did not parse fails with its
@@ -62,10 +83,10 @@ extension Machine {
         endedTasks = []
         defer { endedTasks = nil }
         for line in batch {
-            guard task(handle) == actor else {
+            guard task(handle) == actor, isRunning(actor) else {
                 return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [], operation: operations)
             }
-            let result = line.flatMap { perform($0, actor: actor) }
+            let result = line.flatMap { performCall($0, actor: actor) }
             if task(handle) == actor {
                 switch result {
                 case .success(let value): tasks[Int(actor)].lastResult = value
@@ -84,9 +105,9 @@ extension Machine {
         case .host(let uid):
             return (rootPidNamespace, rootIpcNamespace, uid)
         case .task(let handle):
-            guard let t = task(handle) else { return nil }
+            guard let t = task(handle), isRunning(t) else { return nil }
             let leader = groupLeader(t)
-            return (tasks[Int(t)].pidNamespace, tasks[Int(leader)].ipcNamespace, tasks[Int(leader)].uid)
+            return (activeNamespace(of: t), tasks[Int(leader)].ipcNamespace, tasks[Int(leader)].uid)
         }
     }
 }

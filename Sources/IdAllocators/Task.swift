@@ -49,9 +49,8 @@ public struct Comm: Equatable, Sendable {
 struct Task {
     /// Never reused: identifies this task across slot reuse (the filesystem's inode numbers).
     var serial: UInt64
-    var numbers: PidNumbers
-    /// The pid namespace the task lives in (task_active_pid_ns).
-    var pidNamespace: Int32
+    /// Its struct pid: the numbers at every level, and the namespace it lives in.
+    var pid: PidIndex
     var leader: TaskIndex
     /// Thread list of the group, leader first, then threads in creation order.
     var nextThread: TaskIndex = noTask
@@ -79,8 +78,29 @@ struct Task {
     var ipcNamespace: Int32
     var uid: UInt32
     var gid: UInt32
+    /// Process group and session (signal->pids[PIDTYPE_PGID], [PIDTYPE_SID]).
+    var pgrp: PidIndex = noPid
+    var session: PidIndex = noPid
+    /// signal->leader: it made its session (setsid); such a process never changes group.
+    var isSessionLeader = false
+    /// SIGCHLD set to SIG_IGN: its children are released when they exit, never zombies.
+    var ignoresSigchld = false
+    var exitState = ExitState.running
+    /// exit_code as the kernel keeps it: (status & 0xff) << 8, or the killing signal.
+    var exitCode: Int32 = 0
 
     var isLeader: Bool { leader == noTask }
 
     static let noResult = Int64.min
+}
+
+/// How far a process is through do_exit (the leader carries it; threads are released when
+/// they exit).
+enum ExitState: Equatable {
+    case running
+    /// PF_EXITING and still attached: a namespace's init that waits in zap_pid_ns_processes
+    /// until the last other pid of its namespace is gone.
+    case dying
+    /// EXIT_ZOMBIE: it has exited and waits for its parent to reap it.
+    case zombie
 }

@@ -17,7 +17,7 @@ extension Machine {
         var newPidNamespace: Int32? = nil
         if flags.contains(.pid) {
             // copy_pid_ns: a second unshare before any child was made is refused.
-            let active = tasks[Int(actor)].pidNamespace
+            let active = activeNamespace(of: actor)
             guard tasks[Int(process)].pidForChildren == active else { return .failure(.EINVAL) }
             switch createPidNamespace(parent: active) {
             case .failure(let e): return .failure(e)

@@ -1,3 +1,11 @@
+/// A task's state letter in /proc: S (sleeping: every running simulated task waits for its
+/// next call), Z (zombie); a dying init sleeps too, with PF_EXITING set.
+public enum TaskState: Sendable, Equatable {
+    case sleeping
+    case dying
+    case zombie
+}
+
 /// What /proc shows of a task, with pids as seen from the root namespace.
 public struct TaskStatus: Sendable, Equatable {
     public var name: [UInt8]
@@ -12,8 +20,25 @@ public struct TaskStatus: Sendable, Equatable {
     public var nsTgid: [Int32]
     /// The task's pid at every level, root namespace first (NSpid).
     public var nsPid: [Int32]
+    /// Its process group's and session's ids in the namespace of each of those levels, 0
+    /// where they have none (NSpgid, NSsid); the first is what the root namespace shows.
+    public var nsPgid: [Int32]
+    public var nsSid: [Int32]
+    public var state: TaskState
+    /// exit_code: (status & 0xff) << 8 after an exit, the signal after a kill, else 0.
+    public var exitCode: Int32
+    /// The PF_* flags of the kernel the simulation has: PF_EXITING, PF_FORKNOEXEC.
+    public var flags: UInt32
     /// Task creations before this one (procfs starttime stands in clock ticks since boot).
     public var startTime: UInt64
+
+    public var pgid: Int32 { nsPgid[0] }
+    public var sid: Int32 { nsSid[0] }
+
+    /// PF_EXITING: the task has begun do_exit (a zombie, or a dying init).
+    public static let exitingFlag: UInt32 = 0x4
+    /// PF_FORKNOEXEC: forked and never exec'd (every task but the root init).
+    public static let forkNoExecFlag: UInt32 = 0x40
 }
 
 /// A task by identity, not by number: its pid in the root namespace and its serial, which no
@@ -67,6 +92,9 @@ public struct NamespaceInodes: Sendable, Equatable {
     /// that was never used and one whose init died look different.
     public var pidForChildrenHadInit: Bool
     public var ipc: UInt32
+    /// An exited process (zombie, dying init) has left its namespaces: only ns/pid has a
+    /// target (pidForChildren and ipc are 0).
+    public var hasExited = false
 }
 
 /// One row of /proc/sysvipc/{msg,sem,shm}.
@@ -90,21 +118,32 @@ extension Machine {
         let task = tasks[Int(t)]
         let leaderIndex = groupLeader(t)
         let leader = tasks[Int(leaderIndex)]
-        let ppid = leader.parent == noTask ? 0 : tasks[Int(groupLeader(leader.parent))].numbers.root
+        let ppid = leader.parent == noTask ? 0 : numbers(of: groupLeader(leader.parent)).root
+        let chain = pidNamespaceChain(from: activeNamespace(of: t)).reversed()
+        let state: TaskState = switch leader.exitState {
+        case .running: .sleeping
+        case .dying: .dying
+        case .zombie: .zombie
+        }
+        var flags: UInt32 = t == rootInit ? 0 : TaskStatus.forkNoExecFlag
+        if leader.exitState != .running { flags |= TaskStatus.exitingFlag }
         return TaskStatus(
-            name: task.comm.bytes, tgid: leader.numbers.root, pid: task.numbers.root, ppid: ppid,
+            name: task.comm.bytes, tgid: numbers(of: leaderIndex).root, pid: numbers(of: t).root, ppid: ppid,
             uid: leader.uid, gid: leader.gid, threads: Int(leader.threadCount),
-            nsTgid: leader.numbers.all, nsPid: task.numbers.all, startTime: task.startTime)
+            nsTgid: numbers(of: leaderIndex).all, nsPid: numbers(of: t).all,
+            nsPgid: chain.map { number(of: leader.pgrp, in: $0) }, nsSid: chain.map { number(of: leader.session, in: $0) },
+            state: state, exitCode: leader.exitState == .running ? 0 : leader.exitCode, flags: flags,
+            startTime: task.startTime)
     }
 
     func identity(of t: TaskIndex) -> TaskIdentity {
         let leader = tasks[Int(groupLeader(t))]
-        return TaskIdentity(tid: tasks[Int(t)].numbers.root, serial: tasks[Int(t)].serial, tgid: leader.numbers.root,
+        return TaskIdentity(tid: numbers(of: t).root, serial: tasks[Int(t)].serial, tgid: numbers(of: groupLeader(t)).root,
                             uid: leader.uid, gid: leader.gid)
     }
 
     func entry(_ t: TaskIndex) -> TaskEntry {
-        TaskEntry(tid: tasks[Int(t)].numbers.root, tgid: tasks[Int(groupLeader(t))].numbers.root, serial: tasks[Int(t)].serial)
+        TaskEntry(tid: numbers(of: t).root, tgid: numbers(of: groupLeader(t)).root, serial: tasks[Int(t)].serial)
     }
 
     /// Tasks by ascending root pid from `from`, those that pass `include`, at most `limit`.
@@ -113,7 +152,8 @@ extension Machine {
         var out: [TaskEntry] = []
         var next = idr.firstUsed(from: Int(max(from, 0)))
         while let nr = next, out.count < limit {
-            if let t = idr.value(at: nr), include(t) { out.append(entry(t)) }
+            // A pid only a process group or session holds has no task.
+            if let p = idr.value(at: nr), case let t = pids[Int(p)].task, t != noTask, include(t) { out.append(entry(t)) }
             next = idr.firstUsed(from: nr + 1)
         }
         return out
@@ -121,8 +161,12 @@ extension Machine {
 
     func namespaceInodes(of t: TaskIndex) -> NamespaceInodes {
         let leader = tasks[Int(groupLeader(t))]
+        let pid = pidNamespaces[Int(activeNamespace(of: t))].inode
+        guard leader.exitState == .running else {
+            return NamespaceInodes(pid: pid, pidForChildren: 0, pidForChildrenHadInit: false, ipc: 0, hasExited: true)
+        }
         return NamespaceInodes(
-            pid: pidNamespaces[Int(tasks[Int(t)].pidNamespace)].inode,
+            pid: pid,
             pidForChildren: pidNamespaces[Int(leader.pidForChildren)].inode,
             pidForChildrenHadInit: pidNamespaces[Int(leader.pidForChildren)].childReaper != noTask,
             ipc: ipcNamespaces[Int(leader.ipcNamespace)].inode)

@@ -1,4 +1,5 @@
 import IdAllocators
+import NextIdFS
 
 /// What a script's COMMAND asks for (docs/ops-format.md). Everything that is not a `sysctl` or
 /// `read` line is a ctl line and goes to the simulated kernel's own ctl parser as written, so
@@ -7,8 +8,11 @@ enum Command: Equatable {
     case ctl(String)
     case sysctl(SysctlName, value: String)
     case readSysctl(SysctlName)
-    case readNspid
+    /// `read nspid`, `read nspgid`, `read nssid`: the acting task's status list.
+    case readNsList(NsList)
     case readPpid
+    /// `read stat H`: state, ppid, pgrp, session and exit code of handle H's task.
+    case readStat(handle: Int)
     case readIpc(IpcKind)
     /// Malformed sysctl/read line, or a line kernelrun cannot tokenize: EINVAL.
     case invalid
@@ -42,9 +46,12 @@ enum Command: Equatable {
 
     static func read(_ args: [String]) -> Command {
         if args.count == 1 {
-            if args[0] == "nspid" { return .readNspid }
+            if let list = NsList.allCases.first(where: { $0.rawValue.lowercased() == args[0] }) { return .readNsList(list) }
             if args[0] == "ppid" { return .readPpid }
             if let name = SysctlName(rawValue: args[0]) { return .readSysctl(name) }
+        }
+        if args.count == 2, args[0] == "stat", let h = Tokens.unsignedDecimal(args[1].utf8, max: UInt64(Int32.max)) {
+            return .readStat(handle: Int(h))
         }
         if args.count == 2, args[0] == "ipc", let kind = IpcKind.allCases.first(where: { $0.name == args[1] }) {
             return .readIpc(kind)

@@ -10,6 +10,7 @@ struct Handles {
         var isThread: Bool
         /// The handle of its process's leader (itself for a process).
         var leader: Int
+        /// Not yet exited: it can still act (a zombie or a dying init cannot).
         var alive = true
     }
 
@@ -31,11 +32,15 @@ struct Handles {
         return entries.count - 1
     }
 
-    /// After an exit: every task whose pid is gone or names another task has ended. Tasks end
-    /// only by exits, and no pid is handed out between an exit and this sweep.
+    /// After an exit: every task whose pid is gone or names another task, or that is a zombie
+    /// or dying, has ended. Tasks end only by exits, and no pid is handed out between an exit
+    /// and this sweep.
     mutating func sweep(_ target: some Target) -> [Int] {
         var ended: [Int] = []
-        for h in entries.indices where entries[h].alive && target.serial(of: entries[h].task.tid) != entries[h].serial {
+        for h in entries.indices where entries[h].alive {
+            if target.serial(of: entries[h].task.tid) == entries[h].serial, target.stat(of: entries[h].task)?.isRunning == true {
+                continue
+            }
             entries[h].alive = false
             ended.append(h)
         }

@@ -41,9 +41,14 @@ struct MountTarget: Target {
         return NodeRef(inode: inode)?.serial
     }
 
-    func nspid(of task: TaskRef) -> [Int32]? {
+    func nsList(_ list: NsList, of task: TaskRef) -> [Int32]? {
         guard case .success(let status) = text(taskPath(task, "status")) else { return nil }
-        return ProcText.statusField(status, "NSpid")?.map { Int32($0) }
+        return ProcText.statusField(status, list.rawValue)?.map { Int32($0) }
+    }
+
+    func stat(of task: TaskRef) -> StatFields? {
+        guard case .success(let line) = text(taskPath(task, "stat")) else { return nil }
+        return ProcText.stat(line)
     }
 
     func ppid(of task: TaskRef) -> Int32? {

@@ -6,8 +6,10 @@ enum OpResult: Equatable {
     /// A task creation: the child's pid in the actor's namespace, its handle, its pids from the
     /// root namespace down.
     case created(value: Int64, handle: Int, pids: [Int32])
-    /// `read nspid`: the pids, root namespace first.
+    /// `read nspid` (nspgid, nssid): the ids, root namespace first.
     case pids([Int32])
+    /// `read stat`: its fields.
+    case text(String)
     /// `read ipc`: one row per object in idx order.
     case table([IpcRow])
     case failure(Int32)
@@ -17,6 +19,7 @@ enum OpResult: Equatable {
         case .value(let v): "\(number) = \(v)"
         case .created(let v, let h, let pids): "\(number) = \(v) h\(h)" + pids.map { " \($0)" }.joined()
         case .pids(let pids): "\(number) =" + pids.map { " \($0)" }.joined()
+        case .text(let text): "\(number) = \(text)"
         case .table(let rows): "\(number) = " + (rows.isEmpty ? "-" : rows.map(\.token).joined(separator: " "))
         case .failure(let e): "\(number) ! \(ErrnoName.of(e))"
         }

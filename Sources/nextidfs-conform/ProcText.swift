@@ -11,6 +11,17 @@ enum ProcText {
         return nil
     }
 
+    /// state ppid pgrp session flags (fields 3 to 6 and 9) and exit_code (52) of a stat line;
+    /// the name in parentheses may hold anything, so the fields count from its last `)`.
+    static func stat(_ line: String) -> StatFields? {
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let f = line[line.index(after: close)...].split(separator: " ").map { String($0.trimmingNewline) }
+        // f[0] is field 3; field n is f[n - 3].
+        guard f.count == 50, let state = f[0].first, let ppid = Int32(f[1]), let pgrp = Int32(f[2]),
+              let session = Int32(f[3]), let flags = UInt32(f[6]), let exitCode = Int32(f[49]) else { return nil }
+        return StatFields(state: state, ppid: ppid, pgrp: pgrp, session: session, flags: flags, exitCode: exitCode)
+    }
+
     /// One row per line after the header:
     /// msg `key msqid perms cbytes qnum lspid lrpid uid gid cuid cgid ...`,
     /// sem `key semid perms nsems uid gid cuid cgid ...`,

@@ -29,11 +29,16 @@ final class ScriptRunner<T: Target> {
             return result(target.writeSysctl(name, text: value, by: actor.task))
         case .readSysctl(let name):
             return result(target.readSysctl(name, by: actor.task))
-        case .readNspid:
-            guard let pids = target.nspid(of: actor.task) else { return .failure(Errno.ESRCH.rawValue) }
-            return .pids(pids)
+        case .readNsList(let list):
+            guard let ids = target.nsList(list, of: actor.task) else { return .failure(Errno.ESRCH.rawValue) }
+            return .pids(ids)
         case .readPpid:
             return .value(Int64(parentPid(of: actor)))
+        case .readStat(let h):
+            // Any handle whose task is still there, zombies included.
+            guard h < handles.count, target.serial(of: handles[h].task.tid) == handles[h].serial,
+                  let fields = target.stat(of: handles[h].task) else { return .failure(Errno.ESRCH.rawValue) }
+            return .text(fields.text)
         case .readIpc(let kind):
             switch target.ipcTable(kind, by: actor.task) {
             case .success(let rows): return .table(rows)
@@ -59,7 +64,8 @@ final class ScriptRunner<T: Target> {
         switch call {
         case .fork: return registerChild(value: value, actor: actor, thread: false)
         case .clone(let flags): return registerChild(value: value, actor: actor, thread: flags.contains(.thread))
-        case .exit:
+        case .exit, .wait, .setpgid, .setsid:
+            // Exits end tasks; reaping or leaving a group can let a dying init finish.
             lastEnded = handles.sweep(target)
             return .value(value)
         default: return .value(value)

@@ -33,8 +33,20 @@ struct SimulatedTarget: Target {
         kernel.identity(ofPid: tid)?.serial
     }
 
-    func nspid(of task: TaskRef) -> [Int32]? {
-        kernel.status(of: kernel.handle(ofPid: task.tid))?.nsPid
+    func nsList(_ list: NsList, of task: TaskRef) -> [Int32]? {
+        guard let s = kernel.status(of: kernel.handle(ofPid: task.tid)) else { return nil }
+        switch list {
+        case .pid: return s.nsPid
+        case .pgid: return s.nsPgid
+        case .sid: return s.nsSid
+        }
+    }
+
+    func stat(of task: TaskRef) -> StatFields? {
+        kernel.status(of: kernel.handle(ofPid: task.tid)).map { s in
+            StatFields(state: s.state == .zombie ? "Z" : "S", ppid: s.ppid, pgrp: s.pgid, session: s.sid,
+                       flags: s.flags, exitCode: s.exitCode)
+        }
     }
 
     func ppid(of task: TaskRef) -> Int32? {

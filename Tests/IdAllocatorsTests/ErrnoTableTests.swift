@@ -41,7 +41,7 @@ import Testing
         // Section 4: ctl calls.
         Case(name: "setuid from uid != 0", setup: { w in base(w); return 3 }, call: .setuid(0), errno: .EPERM),
         Case(name: "setgid from uid != 0", setup: { w in base(w); return 3 }, call: .setgid(0), errno: .EPERM),
-        Case(name: "root init exit", setup: { w in base(w); return 1 }, call: .exit, errno: .EBUSY),
+        Case(name: "root init exit", setup: { w in base(w); return 1 }, call: .exit(code: 0), errno: .EBUSY),
         Case(name: "clone newpid from uid != 0", setup: { w in base(w); return 3 }, call: .clone(.newPid), errno: .EPERM),
         Case(name: "clone newipc from uid != 0", setup: { w in base(w); return 3 }, call: .clone(.newIpc), errno: .EPERM),
         Case(name: "unshare from uid != 0", setup: { w in base(w); return 3 }, call: .unshare(.pid), errno: .EPERM),
@@ -93,7 +93,7 @@ import Testing
         // ENOMEM: the outer level's cursor moved.
         let d = World()
         _ = d.call(1, .unshare(.pid))
-        _ = d.call(d.spawn(1), .exit)
+        _ = d.call(d.spawn(1), .exit(code: 0))
         let root = d.sysctl(.nsLastPid, of: 1)
         #expect(d.errno(1, .fork) == .ENOMEM)
         #expect(d.sysctl(.nsLastPid, of: 1) == root + 1)

@@ -169,9 +169,9 @@ import Testing
         _ = m.copyProcess(actor: c, flags: [])
         let g = m.children(ofThread: c).last!
         _ = m.ipcGet(actor: c, IpcGetRequest(kind: .msg, key: 1, flags: IpcFlags.create | 0o600))
-        _ = m.exitTask(c)
+        _ = m.exitTask(c, code: 0)
         #expect(m.ipcNamespaces[Int(ns)].live && m.ipcTable(.msg, namespace: ns).count == 1)
-        _ = m.exitTask(g)
+        _ = m.exitTask(g, code: 0)
         #expect(!m.ipcNamespaces[Int(ns)].live)
     }
 }

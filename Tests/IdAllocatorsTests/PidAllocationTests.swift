@@ -59,7 +59,7 @@ import Testing
         var tids: [Int32] = []
         while case .success(let pid) = w.call(1, .fork) { tids.append(Int32(pid)) }
         #expect(tids == Array(2...300))
-        _ = w.call(5, .exit)
+        _ = w.call(5, .exit(code: 0))
         // cursor 251: 251...300 are taken, the wrap goes to pid_min 1 and finds 5.
         w.setSysctl(.nsLastPid, 250, by: 1)
         #expect(w.value(1, .fork) == 5)
@@ -173,7 +173,7 @@ import Testing
         let w = World()
         _ = w.call(1, .unshare(.pid))
         let nsInit = w.spawn(1)  // [2, 1]
-        #expect(w.value(nsInit, .exit) == 0)
+        #expect(w.value(nsInit, .exit(code: 0)) == 0)
         #expect(w.kernel.status(of: nsInit) == nil)
         let before = w.sysctl(.nsLastPid, of: 1)
         #expect(w.errno(1, .fork) == .ENOMEM)

@@ -31,7 +31,7 @@ import Testing
         #expect(w.kernel.children(of: p) == [])
         #expect(w.kernel.status(of: c)!.ppid == p, "PPid is the parent's tgid")
         // The thread ends: its child goes to the group leader.
-        #expect(w.value(t, .exit) == 0)
+        #expect(w.value(t, .exit(code: 0)) == 0)
         #expect(w.kernel.status(of: t) == nil)
         #expect(w.kernel.children(of: p) == [c])
         #expect(w.kernel.status(of: p)!.threads == 1)
@@ -41,7 +41,7 @@ import Testing
         let w = World(pidMax: 301)
         let p = w.spawn(1)
         let t = w.spawn(p, .thread)
-        _ = w.call(t, .exit)
+        _ = w.call(t, .exit(code: 0))
         _ = w.call(p, w.pending(t))
         #expect(w.value(p, .clone(.thread)) == Int64(t))
     }
@@ -53,7 +53,7 @@ import Testing
         let c = w.spawn(a)
         let t = w.spawn(a, .thread)
         let d = w.spawn(t)
-        #expect(w.value(a, .exit) == 0)
+        #expect(w.value(a, .exit(code: 0)) == 0)
         #expect(w.kernel.status(of: t) == nil, "the whole group ended")
         #expect(w.kernel.children(of: 1) == [b, c, d])
         #expect(w.kernel.status(of: d)!.ppid == 1)
@@ -64,7 +64,7 @@ import Testing
         let nsInit = w.spawn(1, .newPid)
         let a = w.spawn(nsInit)
         let b = w.spawn(a)
-        _ = w.call(a, .exit)
+        _ = w.call(a, .exit(code: 0))
         #expect(w.kernel.children(of: nsInit) == [b])
         #expect(w.kernel.status(of: b)!.ppid == nsInit)
     }
@@ -76,7 +76,7 @@ import Testing
         let nsInit = w.spawn(p)
         let second = w.spawn(p)
         #expect(w.nspid(second) == [w.nspid(second)[0], 2])
-        _ = w.call(p, .exit)
+        _ = w.call(p, .exit(code: 0))
         // Reaper is the init of p's own (root) namespace.
         #expect(w.kernel.children(of: 1) == [nsInit, second])
     }
@@ -84,6 +84,7 @@ import Testing
     @Test func namespaceInitExitEndsEveryTaskInItAndBelow() {
         let w = World()
         let p = w.spawn(1)
+        _ = w.call(p, .sigchld(ignore: true))  // its killed children are reaped at once
         _ = w.call(p, .unshare(.pid))
         let nsInit = w.spawn(p)
         let sibling = w.spawn(p)  // in the namespace, parent outside
@@ -93,7 +94,7 @@ import Testing
         let deepest = w.spawn(deeperInit)
         let outsideChild = w.spawn(p, [])  // fork after unshare goes into the namespace too
         #expect(w.nspid(outsideChild).count == 2)
-        #expect(w.value(nsInit, .exit) == 0)
+        #expect(w.value(nsInit, .exit(code: 0)) == 0)
         for gone in [nsInit, sibling, inner, innerThread, deeperInit, deepest, outsideChild] {
             #expect(w.kernel.status(of: gone) == nil)
         }
@@ -102,11 +103,44 @@ import Testing
         #expect(w.errno(p, .fork) == .ENOMEM)
     }
 
+    /// zap_pid_ns_processes: the processes whose parent is outside the namespace become that
+    /// parent's zombies, and the init waits (dying, still holding its pids) until they are
+    /// reaped; then it finishes its own exit and is a zombie of its own parent.
+    @Test func namespaceInitWaitsForZombiesOutside() {
+        let w = World()
+        let p = w.spawn(1)
+        _ = w.call(p, .unshare(.pid))
+        let nsInit = w.spawn(p)
+        let sibling = w.spawn(p)
+        let inner = w.spawn(nsInit)
+        let deeperInit = w.spawn(inner, .newPid)
+        let outsideChild = w.spawn(p)
+        #expect(w.value(nsInit, .exit(code: 4)) == 0)
+        for gone in [inner, deeperInit] { #expect(w.kernel.status(of: gone) == nil) }
+        #expect(w.kernel.status(of: nsInit)!.state == .dying)
+        #expect(w.kernel.status(of: nsInit)!.exitCode == 4 << 8)
+        for zombie in [sibling, outsideChild] {
+            #expect(w.kernel.status(of: zombie)!.state == .zombie)
+            #expect(w.kernel.status(of: zombie)!.exitCode == 9, "killed by SIGKILL")
+        }
+        #expect(w.kernel.children(of: p) == [nsInit, sibling, outsideChild])
+        #expect(w.errno(nsInit, .fork) == .ESRCH, "a dying task makes no calls")
+        #expect(w.errno(p, .fork) == .ENOMEM)
+        #expect(w.value(p, .wait(pid: nil)) == Int64(sibling), "the first zombie; the dying init is no zombie yet")
+        #expect(w.kernel.status(of: nsInit)!.state == .dying)
+        #expect(w.value(p, .wait(pid: Int32(nsInit))) == 0, "still running its exit")
+        #expect(w.value(p, .wait(pid: Int32(outsideChild))) == Int64(outsideChild))
+        #expect(w.kernel.status(of: nsInit)!.state == .zombie, "its namespace is empty: it finished")
+        #expect(w.value(p, .wait(pid: nil)) == Int64(nsInit))
+        #expect(w.errno(p, .wait(pid: nil)) == .ECHILD)
+        #expect(w.kernel.threadGroups(from: 0, limit: 10).map(\.tid) == [1, p])
+    }
+
     @Test func rootInitCannotExitButItsThreadsCan() {
         let w = World()
-        #expect(w.errno(1, .exit) == .EBUSY)
+        #expect(w.errno(1, .exit(code: 0)) == .EBUSY)
         let t = w.spawn(1, .thread)
-        #expect(w.value(t, .exit) == 0)
+        #expect(w.value(t, .exit(code: 0)) == 0)
         #expect(w.kernel.status(of: 1)!.threads == 1)
     }
 
@@ -150,7 +184,7 @@ import Testing
         let qi = w.kernel.namespaceInodes(of: q)!
         #expect(Set([qi.pid, qi.ipc, ci.pid, after.ipc]).count == 4, "every namespace has its own number")
         // After the init died the link stays (the namespace is dead, not unused).
-        _ = w.call(c, .exit)
+        _ = w.call(c, .exit(code: 0))
         #expect(w.kernel.namespaceInodes(of: p)!.pidForChildren == ci.pid)
         #expect(w.nspid(q).last == 1)
     }
@@ -176,7 +210,7 @@ import Testing
         #expect(w.kernel.operations == 0)
         w.call(1, .fork)
         w.call(1, .setuid(5000))
-        w.call(2, .exit)
+        w.call(2, .exit(code: 0))
         w.setSysctl(.pidMax, 5000, by: 1)
         _ = w.sysctl(.pidMax, of: 1)
         _ = w.kernel.status(of: 1)

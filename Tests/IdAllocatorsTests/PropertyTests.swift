@@ -24,10 +24,11 @@ struct RandomOperation {
     func bits(_ shift: Int, _ count: Int) -> Int { (seed >> shift) % count }
 
     func apply(to m: Machine) {
-        let live = m.liveTasks()
+        let live = m.liveTasks().filter { m.isRunning($0) }
         let actor = live[bits(0, live.count)]
-        let level = m.pidNamespaces[Int(m.tasks[Int(actor)].pidNamespace)].level
-        switch bits(8, 16) {
+        let level = m.pidNamespaces[Int(m.activeNamespace(of: actor))].level
+        defer { m.runReaperWakeups() }
+        switch bits(8, 20) {
         case 0, 1, 2:
             let pending = m.pendingIds(of: actor)
             let before = m.snapshotUsedPids(for: actor)
@@ -43,19 +44,17 @@ struct RandomOperation {
             _ = m.setPendingIds(of: actor, PendingIds(ids))
         case 4, 5:
             if actor != m.rootInit || bits(12, 4) == 0 {
-                let ended = m.taskAndNumbers(actor)
-                _ = m.exitTask(actor)
-                m.checkFreed(ended)
+                _ = m.exitTask(actor, code: UInt8(bits(12, 256)))
             }
         case 6:
             _ = m.unshare(actor: actor, flags: [[.pid], [.ipc], [.pid, .ipc]][bits(12, 3)])
         case 7:
             _ = m.setUID(actor: actor, uid: bits(12, 4) == 0 ? 1000 : 0)
         case 8:
-            let ns = m.tasks[Int(actor)].pidNamespace
+            let ns = m.activeNamespace(of: actor)
             _ = m.writeSysctl(.nsLastPid, value: Int64(bits(12, 1300)), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
         case 9:
-            let ns = m.tasks[Int(actor)].pidNamespace
+            let ns = m.activeNamespace(of: actor)
             _ = m.writeSysctl(.pidMax, value: Int64(301 + bits(12, 1000)), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
         case 10, 11, 12:
             let kind = IpcKind(rawValue: bits(12, 3))!
@@ -72,6 +71,25 @@ struct RandomOperation {
             let ipcNS = m.tasks[Int(m.groupLeader(actor))].ipcNamespace
             _ = m.writeSysctl(kind == .msg ? .msgNextId : kind == .sem ? .semNextId : .shmNextId,
                               value: Int64(bits(14, 100)), uid: m.uid(of: actor), pidNamespace: 0, ipcNamespace: ipcNS)
+        case 15:
+            _ = m.setsid(actor: actor)
+        case 16:
+            // A pid and a group among the numbers in use in the actor's namespace (zombies,
+            // dead leaders' groups), 0, or anything.
+            let used = m.usedNumbers(in: m.activeNamespace(of: actor))
+            func pick(_ shift: Int) -> Int32 {
+                switch bits(shift, 4) {
+                case 0: 0
+                case 1: Int32(bits(shift + 2, 1300)) - 2
+                default: used.isEmpty ? 1 : used[bits(shift + 2, used.count)]
+                }
+            }
+            _ = m.setpgid(actor: actor, pid: pick(12), pgid: pick(18))
+        case 17:
+            let used = m.usedNumbers(in: m.activeNamespace(of: actor))
+            _ = m.wait(actor: actor, pid: bits(12, 2) == 0 || used.isEmpty ? nil : used[bits(14, used.count)])
+        case 18:
+            _ = m.setSigchld(actor: actor, ignore: bits(12, 3) == 0)
         default:
             _ = m.copyProcess(actor: actor, flags: [])
         }
@@ -79,27 +97,27 @@ struct RandomOperation {
 }
 
 extension Machine {
+    /// Every task not released: running, dying or zombie.
     func liveTasks() -> [TaskIndex] {
         tasks.indices.filter { tasks[$0].serial != 0 }.map { TaskIndex($0) }
     }
 
     func namespaceChain(of t: TaskIndex) -> [Int32] {
-        pidNamespaceChain(from: tasks[Int(t)].pidNamespace)
+        pidNamespaceChain(from: activeNamespace(of: t))
     }
 
-    func taskAndNumbers(_ t: TaskIndex) -> [(TaskIndex, UInt64, PidNumbers, [Int32])] {
-        let group = groupLeader(t)
-        let members = tasks[Int(t)].isLeader ? threads(ofLeader: group) : [t]
-        return members.map { ($0, tasks[Int($0)].serial, tasks[Int($0)].numbers, namespaceChain(of: $0)) }
+    /// The numbers taken in `ns`, whatever holds them.
+    func usedNumbers(in ns: Int32) -> [Int32] {
+        var out: [Int32] = []
+        pidNamespaces[Int(ns)].idr.forEach { nr, _ in out.append(Int32(nr)) }
+        return out
     }
 
     /// For each namespace on the chain of `actor`'s children, the pids in use.
     func snapshotUsedPids(for actor: TaskIndex) -> [Int32: Set<Int>] {
         var used: [Int32: Set<Int>] = [:]
         for ns in pidNamespaceChain(from: tasks[Int(groupLeader(actor))].pidForChildren) {
-            var s = Set<Int>()
-            pidNamespaces[Int(ns)].idr.forEach { nr, _ in s.insert(nr) }
-            used[ns] = s
+            used[ns] = Set(usedNumbers(in: ns).map(Int.init))
         }
         return used
     }
@@ -112,12 +130,12 @@ extension Machine {
         case .success:
             let process = groupLeader(actor)
             let child = flags.contains(.thread) ? tasks[Int(process)].lastThread : tasks[Int(actor)].lastChild
-            let numbers = tasks[Int(child)].numbers.all
+            let numbers = numbers(of: child).all
             #expect(Array(numbers.reversed().prefix(ids.count)) == ids)
         case .failure(.EEXIST):
             let chain = pidNamespaceChain(from: tasks[Int(groupLeader(actor))].pidForChildren)
             let collided = zip(ids, chain).contains { id, ns in usedBefore[ns]?.contains(Int(id)) ?? false }
-            #expect(collided, "EEXIST only when a forced pid was in use")
+            #expect(collided, "EEXIST only when a forced pid was in use (by a task, a zombie, a group or a session)")
         case .failure(.EPERM):
             #expect(uid(of: actor) != 0)
         case .failure(let e):
@@ -125,59 +143,83 @@ extension Machine {
         }
     }
 
-    /// After an exit, none of the ended tasks' pids points at them any more.
-    func checkFreed(_ ended: [(TaskIndex, UInt64, PidNumbers, [Int32])]) {
-        for (t, serial, numbers, chain) in ended where tasks[Int(t)].serial != serial {
-            for (level, ns) in chain.reversed().enumerated() where pidNamespaces[Int(ns)].live {
-                let holder = pidNamespaces[Int(ns)].idr.value(at: Int(numbers[level]))
-                #expect(holder == nil || tasks[Int(holder!)].serial != serial)
-            }
-        }
-    }
-
     func checkInvariants() {
         let live = liveTasks()
         var pidRefs: [Int32: Int] = [0: 1]
         var ipcRefs: [Int32: Int] = [0: 1]
+        var groupMembers: [PidIndex: Int32] = [:]
+        var sessionMembers: [PidIndex: Int32] = [:]
         for t in live {
             let task = tasks[Int(t)]
             let chain = namespaceChain(of: t)
-            #expect(chain.count == task.numbers.level + 1, "NSpid has one pid per level")
+            let numbers = numbers(of: t)
+            #expect(pids[Int(task.pid)].task == t, "its struct pid names it")
+            #expect(chain.count == numbers.level + 1, "NSpid has one pid per level")
             for (level, ns) in chain.reversed().enumerated() {
-                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(task.numbers[level])) == t, "each pid maps back to its task")
+                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(numbers[level])) == task.pid, "each pid maps back to its task")
             }
             #expect(task.hasPendingIds == (pendingIds[t] != nil), "pending-id flag and table agree")
-            pidRefs[task.pidNamespace, default: 0] += 1
             if task.isLeader {
-                pidRefs[task.pidForChildren, default: 0] += 1
-                ipcRefs[task.ipcNamespace, default: 0] += 1
+                groupMembers[task.pgrp, default: 0] += 1
+                sessionMembers[task.session, default: 0] += 1
+                #expect(pids[Int(task.pgrp)].groupSession == task.session, "a group lies in one session")
+                if task.isSessionLeader { #expect(task.pgrp == task.pid && task.session == task.pid, "a session leader leads its group") }
                 let members = threads(ofLeader: t)
                 #expect(members.count == Int(task.threadCount))
                 for member in members.dropFirst() {
                     #expect(tasks[Int(member)].leader == t)
-                    #expect(tasks[Int(member)].pidNamespace == task.pidNamespace)
+                    #expect(activeNamespace(of: member) == activeNamespace(of: t))
                 }
                 if t != rootInit {
                     #expect(children(ofThread: task.parent).filter { $0 == t }.count == 1, "listed once by its parent")
                 }
+                switch task.exitState {
+                case .running:
+                    pidRefs[task.pidForChildren, default: 0] += 1
+                    ipcRefs[task.ipcNamespace, default: 0] += 1
+                case .zombie:
+                    #expect(members.count == 1 && children(ofThread: t).isEmpty, "a zombie has no threads and no children")
+                    #expect(!task.hasPendingIds)
+                    let parent = groupLeader(task.parent)
+                    #expect(pidNamespaces[Int(activeNamespace(of: parent))].childReaper != parent, "an init reaps at once")
+                case .dying:
+                    let ns = activeNamespace(of: t)
+                    #expect(pidNamespaces[Int(ns)].childReaper == t && !pidNamespaces[Int(ns)].adding, "only an init waits")
+                    #expect(pidNamespaces[Int(ns)].allocated > 1, "it waits for other pids of its namespace")
+                    #expect(members.count == 1)
+                }
             }
             for child in children(ofThread: t) {
                 #expect(tasks[Int(child)].parent == t && tasks[Int(child)].isLeader && tasks[Int(child)].serial != 0)
+                #expect(isRunning(t) || tasks[Int(child)].exitState == .dying, "only a running task has children (a dying init may wait for a dying one)")
             }
             // NStgid, level by level, names the group leader in that level's namespace
             let nsTgid = status(of: t).nsTgid
             #expect(nsTgid.count == chain.count)
             for (level, ns) in chain.reversed().enumerated() where level < nsTgid.count {
-                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(nsTgid[level])) == groupLeader(t), "NStgid names the leader")
+                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(nsTgid[level])) == tasks[Int(groupLeader(t))].pid, "NStgid names the leader")
             }
         }
-        for ns in pidNamespaces where ns.live {
+        // struct pids: attached exactly as the processes say, in the idr exactly while attached
+        var inIdr: [PidIndex: Int] = [:]
+        for (i, ns) in pidNamespaces.enumerated() where ns.live {
             #expect(ns.allocated == ns.idr.count)
             if ns.parent >= 0 { pidRefs[ns.parent, default: 0] += 1 }
-            ns.idr.forEach { nr, t in
-                #expect(tasks[Int(t)].serial != 0, "no pid of an ended task stays allocated")
-                #expect(tasks[Int(t)].numbers[ns.level] == Int32(nr))
+            ns.idr.forEach { nr, p in
+                inIdr[p, default: 0] += 1
+                #expect(pids[Int(p)].isAttached, "no pid stays allocated with nothing attached")
+                #expect(pids[Int(p)].numbers[ns.level] == Int32(nr))
+                #expect(number(of: p, in: Int32(i)) == Int32(nr))
             }
+        }
+        let freeSlots = Set(freePidSlots)
+        for (i, pid) in pids.enumerated() where !freeSlots.contains(PidIndex(i)) {
+            let p = PidIndex(i)
+            #expect(pid.groupMembers == groupMembers[p, default: 0], "group members of pid \(i)")
+            #expect(pid.sessionMembers == sessionMembers[p, default: 0], "session members of pid \(i)")
+            #expect(pid.task == noTask || tasks[Int(pid.task)].pid == p)
+            #expect(inIdr[p, default: 0] == pid.numbers.level + 1, "a live pid has a number at every level")
+            pidRefs[pid.namespace, default: 0] += 1
         }
         for (i, ns) in pidNamespaces.enumerated() where ns.live {
             #expect(ns.references == pidRefs[Int32(i), default: 0], "pid namespace \(i) holders")

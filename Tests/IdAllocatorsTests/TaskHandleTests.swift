@@ -9,7 +9,7 @@ import Testing
         let child = w.spawn(1)
         let old = w.kernel.handle(ofPid: child)
         _ = w.call(1, .ipcGet(IpcGetRequest(kind: .msg, key: 0x77, flags: IpcFlags.create | 0o600)))
-        #expect(w.kernel.call(.exit, by: old) == .success(0))
+        #expect(w.kernel.call(.exit(code: 0), by: old) == .success(0))
         _ = w.call(1, w.pending(child))
         #expect(w.spawn(1) == child, "the pid is reused")
         let new = w.kernel.handle(ofPid: child)
@@ -17,7 +17,7 @@ import Testing
         #expect(new.tid == old.tid)
 
         let before = w.snapshot(excludingPendingOf: 0)
-        for call: Syscall in [.fork, .clone(.newPid), .comm(Array("HIJACKED".utf8)), .setuid(7), .exit,
+        for call: Syscall in [.fork, .clone(.newPid), .comm(Array("HIJACKED".utf8)), .setuid(7), .exit(code: 0),
                               .ipcRemove(.msg, id: 0), .setNextId(PendingIds([7777])), .unshare(.ipc)] {
             #expect(w.kernel.call(call, by: old) == .failure(.ESRCH), "\(call)")
         }
@@ -48,7 +48,7 @@ import Testing
         let w = World()
         let thread = w.spawn(1, .thread)
         let handle = w.kernel.handle(ofPid: thread)
-        let outcome = w.kernel.run([.success(.exit), .success(.fork)], by: handle)
+        let outcome = w.kernel.run([.success(.exit(code: 0)), .success(.fork)], by: handle)
         #expect(outcome.completed == 1 && outcome.failure == .ESRCH)
         #expect(w.kernel.children(of: 1) == [], "the line after the exit did not run")
     }

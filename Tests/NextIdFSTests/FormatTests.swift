@@ -4,7 +4,21 @@ import Testing
 
 @Suite struct FormatTests {
     let sample = TaskStatus(name: Array("worker".utf8), tgid: 500, pid: 501, ppid: 1, uid: 1000, gid: 100, threads: 2,
-                            nsTgid: [500, 1], nsPid: [501, 2], startTime: 7)
+                            nsTgid: [500, 1], nsPid: [501, 2], nsPgid: [400, 0], nsSid: [1, 0], state: .sleeping,
+                            exitCode: 0, flags: TaskStatus.forkNoExecFlag, startTime: 7)
+
+    /// A zombie leader that exited with status 3, its group its own.
+    var zombie: TaskStatus {
+        var z = sample
+        z.pid = 500
+        z.threads = 1
+        z.nsPid = [500, 1]
+        z.nsPgid = [500, 1]
+        z.state = .zombie
+        z.exitCode = 3 << 8
+        z.flags |= TaskStatus.exitingFlag
+        return z
+    }
 
     @Test func status() {
         let text = String(decoding: ProcFormats.status(sample), as: UTF8.self)
@@ -19,8 +33,13 @@ import Testing
             Threads:\t2
             NStgid:\t500\t1
             NSpid:\t501\t2
+            NSpgid:\t400\t0
+            NSsid:\t1\t0
 
             """)
+        let lines = String(decoding: ProcFormats.status(zombie), as: UTF8.self).split(separator: "\n")
+        #expect(lines[1] == "State:\tZ (zombie)")
+        #expect(lines.suffix(2) == ["NSpgid:\t500\t1", "NSsid:\t1\t0"])
     }
 
     @Test func nameEscapes() {
@@ -42,7 +61,17 @@ import Testing
         #expect(fields[17] == "2", "num_threads (field 20)")
         #expect(fields[19] == "7", "starttime (field 22)")
         #expect(fields[35] == "-1", "exit_signal (field 38) of a thread")
+        #expect(Array(fields[0...6]) == ["S", "1", "400", "1", "0", "-1", "64"], "state ppid pgrp session tty_nr tpgid flags")
+        #expect(fields[49] == "0", "exit_code (field 52)")
         #expect(String(decoding: ProcFormats.stat(sample, isThread: false), as: UTF8.self).split(separator: " ")[37] == "17")
+    }
+
+    @Test func zombieStat() {
+        let text = String(decoding: ProcFormats.stat(zombie, isThread: false), as: UTF8.self)
+        let fields = text.dropLast().split(separator: " ").map(String.init)
+        #expect(fields.count == 52)
+        #expect(Array(fields[2...8]) == ["Z", "1", "500", "1", "0", "-1", "68"], "state ppid pgrp session tty_nr tpgid flags")
+        #expect(fields[51] == "768", "exit_code: status 3 << 8")
     }
 
     @Test func childrenAndSmallFiles() {

@@ -67,7 +67,19 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(parse("clone thread newpid") == .success(.clone([.thread, .newPid])))
         #expect(parse("clone newipc\tnewpid thread") == .success(.clone([.newIpc, .newPid, .thread])))
         #expect(parse("unshare ipc pid") == .success(.unshare([.pid, .ipc])))
-        #expect(parse("exit") == .success(.exit))
+        #expect(parse("exit") == .success(.exit(code: 0)))
+        #expect(parse("exit 0") == .success(.exit(code: 0)))
+        #expect(parse("exit 255") == .success(.exit(code: 255)))
+        #expect(parse("exit 007") == .success(.exit(code: 7)))
+        #expect(parse("setsid") == .success(.setsid))
+        #expect(parse("setpgid 0 0") == .success(.setpgid(pid: 0, pgid: 0)))
+        #expect(parse("setpgid 42 -7") == .success(.setpgid(pid: 42, pgid: -7)))
+        #expect(parse("setpgid -2147483648 2147483647") == .success(.setpgid(pid: Int32.min, pgid: Int32.max)))
+        #expect(parse("wait") == .success(.wait(pid: nil)))
+        #expect(parse("wait 300") == .success(.wait(pid: 300)))
+        #expect(parse("wait -1") == .success(.wait(pid: -1)), "the kernel answers EINVAL")
+        #expect(parse("sigchld ignore") == .success(.sigchld(ignore: true)))
+        #expect(parse(" sigchld\tdefault ") == .success(.sigchld(ignore: false)))
         #expect(parse("comm my worker") == .success(.comm(bytes("my worker"))))
         #expect(parse("setuid 1000") == .success(.setuid(1000)))
         #expect(parse("setgid 0") == .success(.setgid(0)))
@@ -88,11 +100,13 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test(arguments: [
         "", " ", "forks", "fork now", "FORK", "clone newnet", "clone thread thread", "unshare", "unshare net",
-        "unshare pid pid", "exit 0", "comm", "comm ", "setuid", "setuid -1", "setuid 4294967295", "setuid 1 2",
+        "unshare pid pid", "exit 256", "exit -1", "exit 1 2", "exit x", "exit +1", "comm", "comm ", "setuid", "setuid -1", "setuid 4294967295", "setuid 1 2",
         "setuid 0x10", "msgget", "msgget 5", "msgget IPC_PRIVATE", "msgget five 0", "msgget 5 IPC_CREATE",
         "msgget 5 IPC_CREAT|", "msgget 5 04000", "msgget 5 0999", "msgget 0x100000000 0", "msgget 5 0 extra",
         "semget 5 1", "semget 5 x 0", "shmget 5 -1 0", "shmget 5 1.5 0", "msgrm", "msgrm x", "msgrm 2147483648",
         "msgset 1 2 3", "msgset 1 2 3 0x", "next_id", "next_id LONG", "next_id LONG 5 6", "# fork",
+        "setsid 1", "setpgid", "setpgid 1", "setpgid 1 2 3", "setpgid 2147483648 0", "setpgid 0 x", "setpgid +1 0",
+        "wait 1 2", "wait x", "wait 2147483648", "sigchld", "sigchld IGNORE", "sigchld ignore default", "sigchld SIG_IGN",
     ])
     func rejects(_ line: String) {
         #expect(parse(line) == .failure(.EINVAL))

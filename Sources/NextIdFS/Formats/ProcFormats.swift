@@ -3,12 +3,13 @@ public import IdAllocators
 /// procfs text formats of a task: status, stat, comm, cmdline, children (docs/interface.md §6).
 public enum ProcFormats {
     /// /proc/<pid>/status, the lines docs/interface.md §6.1 lists, tab-separated; NS* lists from
-    /// the root namespace to the task's own.
+    /// the root namespace to the task's own (NSpgid and NSsid: 0 at levels where the group or
+    /// session has no pid, as fs/proc/array.c prints them).
     public static func status(_ s: TaskStatus) -> [UInt8] {
-        var w = ByteWriter(capacity: 256)
+        var w = ByteWriter(capacity: 320)
         w.append("Name:\t")
         w.append(bytes: escapedName(s.name))
-        w.append("\nState:\tS (sleeping)\nTgid:\t")
+        w.append(s.state == .zombie ? "\nState:\tZ (zombie)\nTgid:\t" : "\nState:\tS (sleeping)\nTgid:\t")
         w.append(s.tgid)
         w.append("\nPid:\t")
         w.append(s.pid)
@@ -24,6 +25,10 @@ public enum ProcFormats {
         for nr in s.nsTgid { w.append("\t"); w.append(nr) }
         w.append("\nNSpid:")
         for nr in s.nsPid { w.append("\t"); w.append(nr) }
+        w.append("\nNSpgid:")
+        for nr in s.nsPgid { w.append("\t"); w.append(nr) }
+        w.append("\nNSsid:")
+        for nr in s.nsSid { w.append("\t"); w.append(nr) }
         w.append("\n")
         return w.bytes
     }
@@ -41,17 +46,26 @@ public enum ProcFormats {
         return out
     }
 
-    /// /proc/<pid>/stat: all 52 fields; what the simulation does not have is 0. Threads of a
-    /// group show exit_signal -1, processes SIGCHLD (17), as the kernel does.
+    /// /proc/<pid>/stat: all 52 fields; what the simulation does not have is 0. pgrp and
+    /// session as the root namespace sees them, tpgid -1 (no terminal), the PF_EXITING and
+    /// PF_FORKNOEXEC flags, exit_code last. Threads of a group show exit_signal -1, processes
+    /// SIGCHLD (17), as the kernel does.
     public static func stat(_ s: TaskStatus, isThread: Bool) -> [UInt8] {
         var w = ByteWriter(capacity: 200)
         w.append(s.pid)
         w.append(" (")
         w.append(bytes: s.name)
-        w.append(") S ")
+        w.append(s.state == .zombie ? ") Z " : ") S ")
         w.append(s.ppid)
-        // pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
-        w.append(" 0 0 0 0 0 0 0 0 0 0 0 0 0")
+        w.append(" ")
+        w.append(s.pgid)
+        w.append(" ")
+        w.append(s.sid)
+        // tty_nr tpgid flags
+        w.append(" 0 -1 ")
+        w.append(s.flags)
+        // minflt cminflt majflt cmajflt utime stime cutime cstime
+        w.append(" 0 0 0 0 0 0 0 0")
         // priority nice num_threads itrealvalue starttime
         w.append(" 20 0 ")
         w.append(s.threads)
@@ -62,8 +76,10 @@ public enum ProcFormats {
         w.append(" 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ")
         w.append(isThread ? -1 : 17)
         // processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time start_data
-        // end_data start_brk arg_start arg_end env_start env_end exit_code
-        w.append(" 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n")
+        // end_data start_brk arg_start arg_end env_start env_end
+        w.append(" 0 0 0 0 0 0 0 0 0 0 0 0 0 ")
+        w.append(s.exitCode)
+        w.append("\n")
         return w.bytes
     }
 

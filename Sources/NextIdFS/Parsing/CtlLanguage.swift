@@ -6,7 +6,10 @@ public import IdAllocators
 ///     fork
 ///     clone [newpid] [newipc] [thread]
 ///     unshare pid|ipc ...
-///     exit
+///     exit [CODE]
+///     setsid | setpgid PID PGID
+///     wait [PID]
+///     sigchld ignore|default
 ///     comm NAME
 ///     setuid UID | setgid GID
 ///     msgget KEY FLAGS | semget KEY NSEMS FLAGS | shmget KEY SIZE FLAGS
@@ -52,7 +55,23 @@ public enum CtlLanguage {
             guard !args.isEmpty else { return nil }
             return flags(args, [("pid", UnshareFlags.pid), ("ipc", .ipc)]).map { .success(.unshare($0)) }
         case "exit":
-            return args.isEmpty ? .success(.exit) : nil
+            guard args.count <= 1 else { return nil }
+            guard let code = args.isEmpty ? 0 : Tokens.unsignedDecimal(args[0], max: 255) else { return nil }
+            return .success(.exit(code: UInt8(code)))
+        case "setsid":
+            return args.isEmpty ? .success(.setsid) : nil
+        case "setpgid":
+            guard args.count == 2, let pid = pidArgument(args[0]), let pgid = pidArgument(args[1]) else { return nil }
+            return .success(.setpgid(pid: pid, pgid: pgid))
+        case "wait":
+            guard args.count <= 1 else { return nil }
+            if args.isEmpty { return .success(.wait(pid: nil)) }
+            return pidArgument(args[0]).map { .success(.wait(pid: $0)) }
+        case "sigchld":
+            guard args.count == 1 else { return nil }
+            if Tokens.equals(args[0], "ignore") { return .success(.sigchld(ignore: true)) }
+            if Tokens.equals(args[0], "default") { return .success(.sigchld(ignore: false)) }
+            return nil
         case "comm":
             return commName(line).map { .success(.comm($0)) }
         case "setuid", "setgid":
@@ -108,6 +127,11 @@ public enum CtlLanguage {
     static func commName(_ line: ArraySlice<UInt8>) -> [UInt8]? {
         let name = restOfLine(line).prefix { $0 != 0 }
         return name.isEmpty ? nil : Array(name)
+    }
+
+    /// A pid_t argument: decimal, possibly negative (the kernel decides what it means).
+    static func pidArgument(_ word: ArraySlice<UInt8>) -> Int32? {
+        Tokens.signedDecimal(word, in: Int64(Int32.min)...Int64(Int32.max)).map { Int32($0) }
     }
 
     /// A uid or gid: decimal, 0...4294967294 ((uid_t)-1 is not a valid id).

@@ -33,8 +33,10 @@ struct Observation {
         lastPid = world.pidForChildren(h) == world.active(h) ? world.lastPid(world.active(h)) : nil
         nextId = kind.map { world.nextId(h, $0) } ?? -1
         ipcIds = kind.map { Set(world.ipcRows(h, $0).map(\.id)) } ?? []
-        children = call == .exit ? world.childCount(ofProcessOf: h) : 0
-        inits = call == .exit ? Set(world.live.filter { $0 != 0 && world.pids($0).last == 1 }) : []
+        var exits = false
+        if case .exit? = call { exits = true }
+        children = exits ? world.childCount(ofProcessOf: h) : 0
+        inits = exits ? Set(world.live.filter { $0 != 0 && world.pids($0).last == 1 }) : []
     }
 
     func classify(_ result: OpResult, world: GenWorld, into stats: inout EventStats) {
@@ -46,7 +48,8 @@ struct Observation {
         case .invalid: stats.note("malformed")
         case .sysctl(let name, _):
             stats.note(result.errno.map { "sysctl.\(ErrnoName.of($0))" } ?? "sysctl.\(name.rawValue)")
-        case .readSysctl, .readNspid, .readIpc: stats.note("read")
+        case .readSysctl, .readNsList, .readIpc: stats.note("read")
+        case .readStat: stats.note(result.errno == nil ? "read.stat" : "read.stat.ESRCH")
         case .readPpid:
             stats.note("read.ppid")
             if case .value(let v) = result, v == 0, world.level(handle) == 0 || world.pids(handle).last != 1 {
@@ -71,6 +74,12 @@ struct Observation {
         case .setuid, .setgid: stats.note(result.errno.map { "cred.\(ErrnoName.of($0))" } ?? "cred")
         case .setNextId: stats.note("next_id")
         case .comm: stats.note("comm")
+        case .setsid: stats.note(result.errno.map { "setsid.\(ErrnoName.of($0))" } ?? "setsid")
+        case .setpgid: stats.note(result.errno.map { "setpgid.\(ErrnoName.of($0))" } ?? "setpgid")
+        case .wait:
+            if case .value(let v) = result { stats.note(v == 0 ? "wait.none" : "wait.reaped") }
+            else { stats.note("wait.\(ErrnoName.of(result.errno ?? 0))") }
+        case .sigchld: stats.note("sigchld")
         }
     }
 
