@@ -136,7 +136,7 @@ static void agent_exec(void)
         break;
     case OP_EXIT:
         for (;;)
-            rs1(c->nr, 0);
+            rs1(c->nr, c->a[0]);
     case OP_CREATE:
         ret = agent_create(c, &stage);
         break;

@@ -20,6 +20,7 @@ const char *g_path;
 int g_line;
 jmp_buf g_abort;
 int g_probe_fd = -1;
+int g_procfd = -1;
 
 static void vreport(const char *fmt, va_list ap)
 {
@@ -165,6 +166,8 @@ long a_write(int h, const char *path, const char *data, long *stage)
 
 /* ---- task life ---- */
 
+static void hold(pid_t nr);
+
 static void open_pidfd(int h)
 {
     int fd = (int)syscall(SYS_pidfd_open, T[h].tid, PIDFD_THREAD);
@@ -181,12 +184,23 @@ static void open_pidfd(int h)
 void parse_status(const char *s, pid_t *tid, int *nn, int *nspid)
 {
     const char *p = strstr(s, "\nPid:");
-    const char *q = strstr(s, "\nNSpid:");
-    if (!p || !q)
-        infra("status without Pid/NSpid");
+    if (!p)
+        infra("status without Pid");
     if (tid)
         *tid = (pid_t)strtol(p + 5, NULL, 10);
-    q += 7;
+    parse_status_list(s, "pid", nn, nspid);
+}
+
+/* The NS<name> line (pid, pgid, sid) of a /proc/.../status text, without the levels above the
+ * test's root namespace. */
+void parse_status_list(const char *s, const char *name, int *nn, int *nspid)
+{
+    char key[16];
+    snprintf(key, sizeof key, "\nNS%s:", name);
+    const char *q = strstr(s, key);
+    if (!q)
+        infra("status without NS%s", name);
+    q += strlen(key);
     int all[MAX_LEVEL + 8], k = 0;
     while (*q && *q != '\n' && k < MAX_LEVEL + 8) {
         char *e;
@@ -197,7 +211,7 @@ void parse_status(const char *s, pid_t *tid, int *nn, int *nspid)
         q = e;
     }
     if (k <= g_D)
-        infra("NSpid has %d entries, runner has %d", k, g_D);
+        infra("NS%s has %d entries, runner has %d", name, k, g_D);
     *nn = 0;
     for (int i = g_D; i < k; i++)
         nspid[(*nn)++] = all[i];
@@ -218,6 +232,7 @@ void register_task(int h, int leader, uint32_t uid)
         infra("new task h%d cannot read its status: %s", h, ename((int)-r));
     parse_status(GBUF, &c->tid, &c->nn, c->nspid);
     open_pidfd(h);
+    hold(c->tid);
     if (leader == h) {
         c->uid = uid;
         c->pfc_level = c->nn - 1;
@@ -239,63 +254,264 @@ static int pid_in_idr(pid_t nr)
     return 1;
 }
 
-/* Waits until the kernel has released task h's pid (its number is out of the idr, or names a
- * struct pid other than ours); closes our pidfd and marks the handle ended. */
-void wait_released(int h)
+/* SIGCHLD of h's process: SIG_IGN or SIG_DFL (rt_sigaction in h; the handlers are shared by
+ * the threads). Returns 0 or -errno. */
+long set_sigchld(int h, int ignore)
 {
-    struct task *t = &T[h];
-    struct pollfd p = {t->pidfd, POLLIN, 0};
-    int waited = 0;
-    while (poll(&p, 1, 1000) == 0)
-        if (++waited >= 30)
-            infra("task h%d (tid %d) did not exit", h, t->tid);
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0;; i++) {
-        int fd = (int)syscall(SYS_pidfd_open, t->tid, PIDFD_THREAD);
-        if (fd >= 0) {
-            struct stat st;
-            int ok = fstat(fd, &st);
-            close(fd);
-            if (ok == 0 && (unsigned long)st.st_ino != t->ino)
-                break; /* the number was reused: ours is long gone */
-        } else if (errno != ESRCH && errno != EINVAL && errno != ENOENT) {
-            infra("pidfd_open(%d): %s", t->tid, strerror(errno));
-        } else if (!pid_in_idr(t->tid)) {
-            break; /* reaped and freed */
-        }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec > 30)
-            infra("pid of task h%d (tid %d) not released", h, t->tid);
-        spin_pause(i);
-    }
-    close(t->pidfd);
-    t->pidfd = -1;
-    t->alive = 0;
-    t->pend_n = 0;
+    struct k_sigaction {
+        unsigned long handler, flags, restorer, mask;
+    } *sa = (struct k_sigaction *)G->cmd.scratch;
+    memset(sa, 0, sizeof *sa);
+    sa->handler = ignore ? (unsigned long)SIG_IGN : (unsigned long)SIG_DFL;
+    return a_sys(h, SYS_rt_sigaction, SIGCHLD, (long)sa, 0, sizeof sa->mask);
 }
 
-/* After a task ended: every other task that is gone now (threads of an exited group, tasks of
- * a namespace whose init died) is marked ended once its pid is released. */
-void sweep(void)
+/* ---- waiting for the kernel to settle ---- */
+
+/* What the host's /proc/<tid>/stat says of a task. */
+struct hstat {
+    char state;
+    unsigned long flags;      /* field 9 */
+    unsigned long signal;     /* field 31: the thread's pending signals */
+    long threads;             /* field 20 */
+};
+
+/* /proc/<tid>/<file> of the host into buf; its length, or -errno. */
+static long host_file(pid_t tid, const char *file, char *buf, size_t n)
 {
-    static struct pollfd pf[MAXH];
-    static int who[MAXH];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", tid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, buf, n - 1);
+    int e = errno;
+    close(fd);
+    if (r < 0)
+        return -e;
+    buf[r] = 0;
+    return r;
+}
+
+static int host_stat(pid_t tid, struct hstat *st)
+{
+    char buf[1024];
+    if (host_file(tid, "stat", buf, sizeof buf) < 0)
+        return -1;
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        infra("cannot parse /proc/%d/stat", tid);
+    p += 2;
+    st->state = *p;
+    char *f[64];
+    int n = 1;
+    f[0] = p;
+    for (char *q = p; *q && n < 64; q++)
+        if (*q == ' ')
+            f[n++] = q + 1;
+    if (n < 30) /* f[k] is field k + 3 */
+        infra("short /proc/%d/stat", tid);
+    st->flags = strtoul(f[6], NULL, 10);
+    st->threads = strtol(f[17], NULL, 10);
+    st->signal = strtoul(f[28], NULL, 10);
+    return 0;
+}
+
+/* A pid namespace init asleep in the last loop of zap_pid_ns_processes: it waits for the other
+ * pids of its namespace to go (its stack, as root reads it, starts there). */
+static int waits_in_zap(pid_t tid)
+{
+    char buf[4096];
+    if (host_file(tid, "stack", buf, sizeof buf) < 0)
+        return 0;
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = 0;
+    return strstr(buf, "zap_pid_ns_processes") != NULL;
+}
+
+static int hung_up(int h)
+{
+    struct pollfd p = {T[h].pidfd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+}
+
+enum { ST_RUNNING, ST_ZOMBIE, ST_DYING, ST_GONE, ST_MOVING };
+
+/* Where task h is, as far as its /proc entry tells. A zombie is only a candidate: its parent
+ * may be about to reap it (see settle). */
+static int task_state(int h)
+{
+    struct task *t = &T[h];
+    if (hung_up(h))
+        return ST_GONE;
+    struct hstat st;
+    int ok = host_stat(t->tid, &st) == 0;
+    if (hung_up(h)) /* released meanwhile: the number may name another task now */
+        return ST_GONE;
+    if (!ok)
+        return ST_MOVING;
+    if (st.state == 'Z')
+        return st.threads == 1 ? ST_ZOMBIE : ST_MOVING; /* a leader waits for its threads */
+    if (st.state == 'X')
+        return ST_MOVING;
+    if (st.flags & K_PF_EXITING)
+        return st.state == 'S' && waits_in_zap(t->tid) ? ST_DYING : ST_MOVING;
+    if (st.signal & (1UL << (SIGKILL - 1)))
+        return ST_MOVING; /* killed, not yet exiting */
+    return ST_RUNNING;
+}
+
+static long seconds_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec - t0->tv_sec;
+}
+
+static void slow_pause(int i, const struct timespec *t0, const char *what)
+{
+    if (seconds_since(t0) > 30)
+        infra("%s: no settled state after 30 s", what);
+    spin_pause(i);
+}
+
+/* After `exit` was sent to h: until the kernel has started on it. */
+void await_exit(int h)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; task_state(h) == ST_RUNNING; i++)
+        slow_pause(i, &t0, "exit");
+}
+
+/* Host pid numbers the test's tasks held after the last settle: each is freed by the kernel
+ * once nothing is attached to it. */
+static pid_t *g_held;
+static int g_nheld, g_capheld;
+
+static void hold(pid_t nr)
+{
+    for (int i = 0; i < g_nheld; i++)
+        if (g_held[i] == nr)
+            return;
+    if (g_nheld == g_capheld) {
+        g_capheld = g_capheld ? 2 * g_capheld : 1024;
+        g_held = realloc(g_held, sizeof *g_held * (size_t)g_capheld);
+        if (!g_held)
+            infra("out of memory");
+    }
+    g_held[g_nheld++] = nr;
+}
+
+void forget_held_pids(void) { g_nheld = 0; }
+
+/* Every pid number a task still has as pid, process group or session; the others of
+ * g_held must leave the idr (free_pid runs after release_task, a moment after the pidfd says
+ * the task is gone). */
+static void await_freed_pids(void)
+{
+    static pid_t now[3 * MAXH];
     int n = 0;
-    for (int i = 0; i < g_nh; i++)
-        if (T[i].alive) {
-            pf[n].fd = T[i].pidfd;
-            pf[n].events = POLLIN;
-            pf[n].revents = 0;
-            who[n++] = i;
+    for (int i = 0; i < g_nh; i++) {
+        if (T[i].gone)
+            continue;
+        now[n++] = T[i].tid;
+        if (T[i].leader == i) {
+            pid_t g = (pid_t)getpgid(T[i].tid), s = (pid_t)getsid(T[i].tid);
+            if (g > 0)
+                now[n++] = g;
+            if (s > 0)
+                now[n++] = s;
         }
-    if (n == 0)
-        return;
-    if (poll(pf, (nfds_t)n, 0) < 0)
-        infra("poll: %s", strerror(errno));
-    for (int k = 0; k < n; k++)
-        if (pf[k].revents)
-            wait_released(who[k]);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int k = 0; k < g_nheld; k++) {
+        int kept = 0;
+        for (int j = 0; j < n && !kept; j++)
+            kept = now[j] == g_held[k];
+        for (int i = 0; !kept && pid_in_idr(g_held[k]); i++)
+            slow_pause(i, &t0, "free_pid");
+    }
+    g_nheld = 0;
+    for (int j = 0; j < n; j++)
+        hold(now[j]);
+}
+
+/*
+ * Until nothing moves: every task that is not released runs, is a zombie, or is an init that
+ * waits in zap_pid_ns_processes while nothing else moves (its namespace holds a pid that only
+ * another operation can free). A zombie is settled once a read of tasklist_lock (kill(0, 0))
+ * has passed the exit_notify that made it: whoever was to reap it at once has done so under
+ * that lock. Then the handles: released ones gone, zombies and dying inits no longer alive; and
+ * the pids nothing holds out of the idr.
+ */
+void settle(void)
+{
+    static unsigned char st[MAXH];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0;; i++) {
+        int moving = 0, zombies = 0;
+        for (int h = 0; h < g_nh; h++) {
+            if (T[h].gone)
+                continue;
+            st[h] = (unsigned char)task_state(h);
+            moving += st[h] == ST_MOVING;
+            zombies += st[h] == ST_ZOMBIE;
+        }
+        if (!moving && zombies) {
+            kill(0, 0);
+            for (int h = 0; h < g_nh; h++)
+                if (!T[h].gone && st[h] == ST_ZOMBIE && task_state(h) != ST_ZOMBIE)
+                    moving++;
+        }
+        if (!moving)
+            break;
+        if (seconds_since(&t0) > 30) {
+            for (int h = 0; h < g_nh; h++) {
+                char buf[1024];
+                if (!T[h].gone && st[h] == ST_MOVING && host_file(T[h].tid, "stat", buf, sizeof buf) >= 0)
+                    fprintf(stderr, "kernelrun: still moving: h%d: %s", h, buf);
+            }
+        }
+        slow_pause(i, &t0, "settle");
+    }
+    for (int h = 0; h < g_nh; h++) {
+        if (T[h].gone)
+            continue;
+        if (st[h] == ST_RUNNING) {
+            if (!T[h].alive)
+                infra("task h%d runs again after it exited", h);
+            continue;
+        }
+        T[h].alive = 0;
+        T[h].pend_n = 0;
+        if (st[h] == ST_GONE) {
+            close(T[h].pidfd);
+            T[h].pidfd = -1;
+            T[h].gone = 1;
+        }
+    }
+    await_freed_pids();
+}
+
+/* End of a script: after the init of the test's namespace was killed, every task goes. */
+void await_all_gone(void)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int h = 0; h < g_nh; h++) {
+        for (int i = 0; !T[h].gone && T[h].pidfd >= 0 && !hung_up(h); i++)
+            slow_pause(i, &t0, "teardown");
+        if (T[h].pidfd >= 0)
+            close(T[h].pidfd);
+        T[h].pidfd = -1;
+        T[h].gone = 1;
+        T[h].alive = 0;
+    }
+    g_nheld = 0;
 }
 
 /* ---- the threads of a process ---- */

@@ -33,8 +33,15 @@
  * the command with raw system calls, writes the result and bumps/wakes the shared result word.
  * Exactly one command is in flight at any time.
  *
- * Reaping: SIGCHLD is ignored everywhere. After an exit the controller waits until the
- * kernel has freed the pid (see wait_released), then marks every other task that is gone.
+ * Reaping: real zombies and real process groups. Every simulated process has the SIGCHLD
+ * disposition the script gave it (`sigchld`, inherited by children), except that every pid
+ * namespace init ignores SIGCHLD, so that it reaps its children at once as the simulated inits
+ * do; the script's own init (task 0) starts a session (setsid), so that the test's namespace
+ * holds every session and group its tasks use. After an operation that can end or release
+ * tasks (exit, wait, setpgid, setsid) the controller waits until the kernel has settled: every
+ * task runs, is a zombie, is released, or is an init waiting in zap_pid_ns_processes for its
+ * namespace to empty; and every pid number nothing holds any more has left the idr (see
+ * settle in controller.c).
  *
  * Agent code (everything reachable from agent_loop) uses only the raw syscall wrappers below:
  * tasks created by raw clone3 have no valid glibc thread state. New tasks (threads and
@@ -57,6 +64,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PIDFD_THREAD
@@ -113,6 +121,8 @@ static inline long rs6(long n, long a, long b, long c, long d, long e, long f)
 
 enum { OP_SYSCALL = 1, OP_EXIT, OP_CREATE, OP_READ, OP_WRITE };
 
+#define K_PF_EXITING 0x4     /* task->flags, /proc/<pid>/stat field 9 */
+
 struct cmdarea {
     uint32_t serial;
     uint32_t op;
@@ -150,7 +160,8 @@ __attribute__((noreturn)) void agent_loop(long h);
 /* the controller's view of the tasks (controller.c)                                           */
 
 struct task {
-    int alive;
+    int alive;             /* it can act: it has not begun to exit */
+    int gone;              /* released: no task has its pid any more (pidfd closed) */
     int leader;            /* handle of the thread group leader */
     pid_t tid;             /* host tid */
     int pidfd;
@@ -163,6 +174,7 @@ struct task {
     /* process (leader) fields */
     uint32_t uid;
     int pfc_level;         /* test level of pid_for_children */
+    int sigchld_ign;       /* SIGCHLD ignored as the script set it (an init ignores it anyway) */
 };
 
 extern struct task *T;
@@ -175,6 +187,7 @@ extern const char *g_path;
 extern int g_line;
 extern jmp_buf g_abort;
 extern int g_probe_fd;     /* any open file: F_SETOWN looks pids up in the idr */
+extern int g_procfd;       /* a procfs of the test's root pid namespace (read stat) */
 
 __attribute__((noreturn, format(printf, 1, 2))) void infra(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
@@ -188,9 +201,13 @@ long a_read(int h, const char *path, long *stage);
 long a_write(int h, const char *path, const char *data, long *stage);
 
 void register_task(int h, int leader, uint32_t uid);
-void wait_released(int h);
-void sweep(void);
+long set_sigchld(int h, int ignore);
+void await_exit(int h);
+void settle(void);
+void forget_held_pids(void);
+void await_all_gone(void);
 void parse_status(const char *s, pid_t *tid, int *nn, int *nspid);
+void parse_status_list(const char *s, const char *name, int *nn, int *nspid);
 int other_threads(int h, int *out);
 void try_sync(int h);
 int kernel_actor(int h, const char **mapped);

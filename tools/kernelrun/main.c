@@ -6,6 +6,33 @@
 
 static int g_helper_fd = -1; /* the per-script helper that unshared and forked the init */
 
+/* A procfs instance of the test's root pid namespace, made by its init (fsopen, fsmount
+ * without a mount point) and taken over by the controller: `read stat` reads pid and state
+ * fields there as the simulated tree's root namespace shows them. */
+static void open_test_proc(void)
+{
+    set_path("proc");
+    long fs = a_sys(0, 430 /* fsopen */, (long)G->cmd.path, 1 /* FSOPEN_CLOEXEC */, 0, 0);
+    if (fs < 0)
+        infra("fsopen(proc) in init: %s", ename((int)-fs));
+    long r = a_sys(0, 431 /* fsconfig */, fs, 6 /* FSCONFIG_CMD_CREATE */, 0, 0);
+    long m = r < 0 ? r : a_sys(0, 432 /* fsmount */, fs, 1 /* FSMOUNT_CLOEXEC */, 0, 0);
+    a_sys(0, SYS_close, fs, 0, 0, 0);
+    if (m < 0)
+        infra("mounting a procfs in init: %s", ename((int)-m));
+    g_procfd = (int)syscall(438 /* pidfd_getfd */, T[0].pidfd, (int)m, 0);
+    if (g_procfd < 0)
+        infra("pidfd_getfd: %s", strerror(errno));
+    a_sys(0, SYS_close, m, 0, 0, 0);
+}
+
+static void close_test_proc(void)
+{
+    if (g_procfd >= 0)
+        close(g_procfd);
+    g_procfd = -1;
+}
+
 static void setup_namespace(long pid_max)
 {
     char buf[64];
@@ -46,10 +73,16 @@ static void setup_namespace(long pid_max)
     if (r < 0)
         infra("%s: %s", G->res_stage == 1 ? "unshare(CLONE_NEWPID|CLONE_NEWIPC)" : "fork of init",
               strerror((int)-r));
+    forget_held_pids();
     register_task(0, 0, 0);
     g_nh = 1;
     if (T[0].nn != 1 || T[0].nspid[0] != 1)
         infra("init is not pid 1 of its namespace");
+    /* the simulated root init has pgid 1 and sid 1; it reaps at once (SIGCHLD stays ignored,
+     * as the helper left it) */
+    if ((r = a_sys(0, SYS_setsid, 0, 0, 0, 0)) != 1)
+        infra("setsid in init: %ld", r);
+    open_test_proc();
     snprintf(buf, sizeof buf, "%ld\n", pid_max);
     r = a_write(0, "/proc/sys/kernel/pid_max", buf, NULL);
     if (r < 0)
@@ -69,20 +102,14 @@ static void kill_helper(void)
 
 static void teardown_namespace(void)
 {
-    if (g_nh > 0 && T[0].alive && T[0].pidfd >= 0) {
+    close_test_proc();
+    if (g_nh > 0 && !T[0].gone && T[0].pidfd >= 0) {
         if (syscall(SYS_pidfd_send_signal, T[0].pidfd, SIGKILL, NULL, 0) < 0)
             fprintf(stderr, "kernelrun: pidfd_send_signal: %s\n", strerror(errno));
-        wait_released(0);
     }
-    for (int i = 0; i < g_nh; i++) {
-        if (T[i].alive && T[i].pidfd >= 0)
-            wait_released(i);
-        if (T[i].pidfd >= 0)
-            close(T[i].pidfd);
-        T[i].pidfd = -1;
-        T[i].alive = 0;
+    await_all_gone();
+    for (int i = 0; i < g_nh; i++)
         G->slots[i].cmd_seq = 0;
-    }
     g_nh = 0;
     kill_helper();
 }
@@ -90,6 +117,7 @@ static void teardown_namespace(void)
 /* After an abort: whatever is left is killed without waiting. */
 static void kill_namespace(void)
 {
+    close_test_proc();
     for (int i = 0; i < g_nh; i++)
         if (T[i].pidfd >= 0) {
             syscall(SYS_pidfd_send_signal, T[i].pidfd, SIGKILL, NULL, 0);

@@ -18,6 +18,9 @@ struct args {
     int n;                         /* next_id */
     int32_t ids[32];
     const char *name, *value;      /* comm, sysctl, read */
+    int32_t pid, pgid;             /* setpgid, wait PID, read stat (a handle) */
+    int has_pid;                   /* wait PID */
+    int code;                      /* exit CODE */
     void (*read)(int h, const struct args *a);  /* read: which reading */
 };
 
@@ -140,6 +143,12 @@ static int sysctl_ok(const char *s)
 
 /* ---- actions ---- */
 
+/* An init of a pid namespace (pid 1 in its own): it ignores SIGCHLD whatever the script says. */
+static int is_init(int h) { return T[h].nspid[T[h].nn - 1] == 1; }
+
+/* Whether process h's kernel disposition is SIG_IGN: its children are reaped at once. */
+static int reaps_at_once(int h) { return is_init(h) || T[h].sigchld_ign; }
+
 static void op_create(int h, const struct args *args)
 {
     int newpid = args->newpid, newipc = args->newipc, thread = args->thread;
@@ -215,8 +224,14 @@ static void op_create(int h, const struct args *args)
     }
     g_nh = nh + 1;
     register_task(nh, thread ? T[h].leader : nh, T[T[h].leader].uid);
-    if (!thread)
+    if (!thread) {
+        /* the disposition is inherited; the kernel's copy is the creator's real one */
+        T[nh].sigchld_ign = L->sigchld_ign;
+        long e = 0;
+        if (reaps_at_once(nh) != reaps_at_once(a->leader) && (e = set_sigchld(nh, reaps_at_once(nh))) < 0)
+            infra("SIGCHLD of h%d: %s", nh, ename((int)-e));
         try_sync(h); /* the namespace may have got its init */
+    }
     struct task *c = &T[nh];
     printf("%d = %ld h%d", g_line, r, nh);
     out_pids(c->nn, c->nspid);
@@ -258,7 +273,8 @@ static void op_unshare(int h, const struct args *args)
 
 static void op_exit(int h, const struct args *args)
 {
-    (void)args;
+    static int oth[MAXH];
+    const char *mapped = NULL;
     if (h == 0) {
         out_err(EBUSY, "root init");
         return;
@@ -266,11 +282,66 @@ static void op_exit(int h, const struct args *args)
     int leader = T[h].leader == h;
     if (!leader && T[h].pfc_ok)
         try_sync(h); /* it may be the last thread holding pid_for_children */
+    int n = leader && is_init(h) ? other_threads(h, oth) : 0;
+    if (n) {
+        /* Which thread of an exiting init runs zap_pid_ns_processes is a race (the last one to
+         * exit); the simulation makes it the leader: the other threads exit first. */
+        for (int k = 0; k < n; k++) {
+            G->cmd.nr = SYS_exit;
+            G->cmd.a[0] = 0;
+            cmd_run(oth[k], OP_EXIT, 1);
+            await_exit(oth[k]);
+            settle();
+        }
+        mapped = "the init's other threads exit first, so that the leader empties the namespace";
+    }
     G->cmd.nr = leader ? SYS_exit_group : SYS_exit;
+    G->cmd.a[0] = args->code;
     cmd_run(h, OP_EXIT, 1);
-    wait_released(h);
-    sweep();
-    out_val(0, NULL);
+    await_exit(h);
+    settle();
+    out_val(0, mapped);
+}
+
+/* setsid / setpgid: the raw call; leaving a group can free a dead leader's pid, and so let an
+ * init that waits for its namespace to empty finish */
+static void op_setsid(int h, const struct args *a)
+{
+    (void)a;
+    long r = a_sys(h, SYS_setsid, 0, 0, 0, 0);
+    settle();
+    out_res(r, NULL);
+}
+
+static void op_setpgid(int h, const struct args *a)
+{
+    long r = a_sys(h, SYS_setpgid, a->pid, a->pgid, 0, 0);
+    settle();
+    out_res(r, NULL);
+}
+
+/* wait [PID]: waitid(P_ALL or P_PID, WEXITED | WNOHANG); the reaped child's pid in the
+ * caller's namespace, 0 when none was waitable */
+static void op_wait(int h, const struct args *a)
+{
+    struct {
+        int32_t signo, err, code, pad, pid, uid, status; /* siginfo_t's SIGCHLD layout */
+    } *info = scratch();
+    long r = a_sys(h, SYS_waitid, a->has_pid ? P_PID : P_ALL, a->has_pid ? a->pid : 0, (long)info,
+                   WEXITED | WNOHANG);
+    settle();
+    out_res(r < 0 ? r : info->pid, NULL);
+}
+
+/* sigchld ignore|default: the script's disposition; an init keeps ignoring SIGCHLD */
+static void op_sigchld(int h, const struct args *a)
+{
+    int L = T[h].leader;
+    long r = 0;
+    T[L].sigchld_ign = a->param;
+    if (!is_init(L))
+        r = set_sigchld(h, a->param);
+    out_res(r, is_init(L) ? "an init reaps at once whatever its disposition" : NULL);
 }
 
 static void op_comm(int h, const struct args *a)
@@ -477,19 +548,51 @@ static void read_sysctl(int h, const struct args *a)
     out_val(number_read(path), NULL);
 }
 
-static void read_nspid(int h, const struct args *a)
+/* read nspid | nspgid | nssid: the task's status line a->name, from the test's root level */
+static void read_nslist(int h, const struct args *a)
 {
-    (void)a;
     long r = a_read(h, "/proc/thread-self/status", NULL);
     if (r < 0) {
         out_err((int)-r, NULL);
         return;
     }
     int nn, ns[MAX_LEVEL + 2];
-    parse_status(GBUF, NULL, &nn, ns);
+    parse_status_list(GBUF, a->name, &nn, ns);
     printf("%d =", g_line);
     out_pids(nn, ns);
     putchar('\n');
+}
+
+/* read stat H: state ppid pgrp session exit_code of handle H's task, from the test's own
+ * procfs (the root namespace's view). A task that is not a zombie is S: whether it happens to
+ * be running at this moment is scheduling. */
+static void read_stat(int h, const struct args *a)
+{
+    (void)h;
+    int x = a->pid;
+    if (x >= g_nh || T[x].gone) {
+        out_err(ESRCH, NULL);
+        return;
+    }
+    char path[32], buf[1024];
+    snprintf(path, sizeof path, "%d/stat", T[x].nspid[0]);
+    int fd = openat(g_procfd, path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        infra("read stat of h%d: %s", x, strerror(errno));
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    char *f[64];
+    int k = 0;
+    for (char *q = p ? p + 1 : buf; *q && k < 64; q++)
+        if (*q == ' ')
+            f[k++] = q + 1; /* f[i] is field i + 3 */
+    if (!p || k < 50)
+        infra("cannot parse stat of h%d", x);
+    printf("%d = %c %ld %ld %ld %ld\n", g_line, *f[0] == 'Z' ? 'Z' : 'S', strtol(f[1], NULL, 10),
+           strtol(f[2], NULL, 10), strtol(f[3], NULL, 10), strtol(f[49], NULL, 10));
 }
 
 /* the parent in the task's view */
@@ -598,6 +701,40 @@ static int unshare_words(char **argv, int argc, struct args *a)
     return 0;
 }
 
+/* exit [CODE]: 0..255 */
+static int exit_args(char **argv, int argc, struct args *a)
+{
+    unsigned long long u = 0;
+    if (argc > 1 || (argc == 1 && parse_udec(argv[0], 255, &u)))
+        return -1;
+    a->code = (int)u;
+    return 0;
+}
+
+/* setpgid PID PGID: pid_t numbers, which the kernel judges */
+static int setpgid_args(char **argv, int argc, struct args *a)
+{
+    return argc == 2 && !parse_sdec32(argv[0], &a->pid) && !parse_sdec32(argv[1], &a->pgid) ? 0 : -1;
+}
+
+/* wait [PID] */
+static int wait_args(char **argv, int argc, struct args *a)
+{
+    if (argc > 1 || (argc == 1 && parse_sdec32(argv[0], &a->pid)))
+        return -1;
+    a->has_pid = argc == 1;
+    return 0;
+}
+
+/* sigchld ignore|default */
+static int sigchld_args(char **argv, int argc, struct args *a)
+{
+    if (argc != 1 || (strcmp(argv[0], "ignore") && strcmp(argv[0], "default")))
+        return -1;
+    a->param = !strcmp(argv[0], "ignore");
+    return 0;
+}
+
 static int rest_of_line(char **argv, int argc, struct args *a)
 {
     (void)argc;
@@ -673,11 +810,14 @@ static int sysctl_args(char **argv, int argc, struct args *a)
     return 0;
 }
 
-/* read nspid | ppid | SYSCTL | ipc KIND */
+/* read nspid | nspgid | nssid | ppid | SYSCTL | ipc KIND | stat H */
 static int read_args(char **argv, int argc, struct args *a)
 {
-    if (argc == 1 && !strcmp(argv[0], "nspid"))
-        a->read = read_nspid;
+    unsigned long long u;
+    if (argc == 1 && (!strcmp(argv[0], "nspid") || !strcmp(argv[0], "nspgid") || !strcmp(argv[0], "nssid")))
+        a->read = read_nslist, a->name = argv[0] + 2;
+    else if (argc == 2 && !strcmp(argv[0], "stat") && !parse_udec(argv[1], 0x7fffffff, &u))
+        a->read = read_stat, a->pid = (int32_t)u;
     else if (argc == 1 && !strcmp(argv[0], "ppid"))
         a->read = read_ppid;
     else if (argc == 1 && sysctl_ok(argv[0]))
@@ -695,7 +835,11 @@ static const struct operation operations[] = {
     {"fork", 0, 0, no_args, op_create},
     {"clone", 0, 0, clone_flags, op_create},
     {"unshare", 0, 0, unshare_words, op_unshare},
-    {"exit", 0, 0, no_args, op_exit},
+    {"exit", 0, 0, exit_args, op_exit},
+    {"setsid", 0, 0, no_args, op_setsid},
+    {"setpgid", 0, 0, setpgid_args, op_setpgid},
+    {"wait", 0, 0, wait_args, op_wait},
+    {"sigchld", 0, 0, sigchld_args, op_sigchld},
     {"comm", 0, 1, rest_of_line, op_comm},
     {"setuid", SYS_setuid, 0, one_id, op_setid},
     {"setgid", SYS_setgid, 0, one_id, op_setid},
