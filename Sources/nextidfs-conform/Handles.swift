@@ -12,6 +12,8 @@ struct Handles {
         var leader: Int
         /// Not yet exited: it can still act (a zombie or a dying init cannot).
         var alive = true
+        /// Not yet reaped: its task is still there (running, a zombie or dying).
+        var present = true
     }
 
     private(set) var entries: [Entry] = []
@@ -26,6 +28,7 @@ struct Handles {
     }
 
     var liveHandles: [Int] { entries.indices.filter { entries[$0].alive } }
+    var presentHandles: [Int] { entries.indices.filter { entries[$0].present } }
 
     mutating func add(_ entry: Entry) -> Int {
         entries.append(entry)
@@ -37,12 +40,17 @@ struct Handles {
     /// and this sweep.
     mutating func sweep(_ target: some Target) -> [Int] {
         var ended: [Int] = []
-        for h in entries.indices where entries[h].alive {
-            if target.serial(of: entries[h].task.tid) == entries[h].serial, target.stat(of: entries[h].task)?.isRunning == true {
+        for h in entries.indices where entries[h].present {
+            guard target.serial(of: entries[h].task.tid) == entries[h].serial else {
+                entries[h].present = false
+                if entries[h].alive { ended.append(h) }
+                entries[h].alive = false
                 continue
             }
-            entries[h].alive = false
-            ended.append(h)
+            if entries[h].alive && target.stat(of: entries[h].task)?.isRunning != true {
+                entries[h].alive = false
+                ended.append(h)
+            }
         }
         return ended
     }

@@ -317,16 +317,14 @@ static int host_stat(pid_t tid, struct hstat *st)
     return 0;
 }
 
-/* A pid namespace init asleep in the last loop of zap_pid_ns_processes: it waits for the other
- * pids of its namespace to go (its stack, as root reads it, starts there). */
+/* A pid namespace init asleep in zap_pid_ns_processes: it waits for its children to be
+ * reapable or for the other pids of its namespace to go (its stack, as root reads it). Whether
+ * anything can still change that, settle decides. */
 static int waits_in_zap(pid_t tid)
 {
     char buf[4096];
     if (host_file(tid, "stack", buf, sizeof buf) < 0)
         return 0;
-    char *nl = strchr(buf, '\n');
-    if (nl)
-        *nl = 0;
     return strstr(buf, "zap_pid_ns_processes") != NULL;
 }
 
@@ -452,49 +450,60 @@ void settle(void)
     static unsigned char st[MAXH];
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0;; i++) {
-        int moving = 0, zombies = 0;
+    for (int round = 0;; round++) {
+        for (int i = 0;; i++) {
+            int moving = 0, zombies = 0;
+            for (int h = 0; h < g_nh; h++) {
+                if (T[h].gone)
+                    continue;
+                st[h] = (unsigned char)task_state(h);
+                moving += st[h] == ST_MOVING;
+                zombies += st[h] == ST_ZOMBIE;
+            }
+            if (!moving && zombies) {
+                kill(0, 0);
+                for (int h = 0; h < g_nh; h++)
+                    if (!T[h].gone && st[h] == ST_ZOMBIE && task_state(h) != ST_ZOMBIE)
+                        moving++;
+            }
+            if (!moving)
+                break;
+            if (seconds_since(&t0) > 30) {
+                for (int h = 0; h < g_nh; h++) {
+                    char buf[1024];
+                    if (!T[h].gone && st[h] == ST_MOVING && host_file(T[h].tid, "stat", buf, sizeof buf) >= 0)
+                        fprintf(stderr, "kernelrun: still moving: h%d: %s", h, buf);
+                }
+            }
+            slow_pause(i, &t0, "settle");
+        }
         for (int h = 0; h < g_nh; h++) {
             if (T[h].gone)
                 continue;
-            st[h] = (unsigned char)task_state(h);
-            moving += st[h] == ST_MOVING;
-            zombies += st[h] == ST_ZOMBIE;
-        }
-        if (!moving && zombies) {
-            kill(0, 0);
-            for (int h = 0; h < g_nh; h++)
-                if (!T[h].gone && st[h] == ST_ZOMBIE && task_state(h) != ST_ZOMBIE)
-                    moving++;
-        }
-        if (!moving)
-            break;
-        if (seconds_since(&t0) > 30) {
-            for (int h = 0; h < g_nh; h++) {
-                char buf[1024];
-                if (!T[h].gone && st[h] == ST_MOVING && host_file(T[h].tid, "stat", buf, sizeof buf) >= 0)
-                    fprintf(stderr, "kernelrun: still moving: h%d: %s", h, buf);
+            if (st[h] == ST_RUNNING) {
+                if (!T[h].alive)
+                    infra("task h%d runs again after it exited", h);
+                continue;
+            }
+            T[h].alive = 0;
+            T[h].pend_n = 0;
+            if (st[h] == ST_GONE) {
+                close(T[h].pidfd);
+                T[h].pidfd = -1;
+                T[h].gone = 1;
             }
         }
-        slow_pause(i, &t0, "settle");
+        await_freed_pids();
+        /* free_pid wakes a waiting init before the number leaves the idr: one that has
+         * stirred finishes its exit in another round */
+        int woken = 0;
+        for (int h = 0; h < g_nh; h++)
+            woken += !T[h].gone && st[h] == ST_DYING && task_state(h) != ST_DYING;
+        if (!woken)
+            break;
+        if (round > 1000)
+            infra("settle: an init keeps waking");
     }
-    for (int h = 0; h < g_nh; h++) {
-        if (T[h].gone)
-            continue;
-        if (st[h] == ST_RUNNING) {
-            if (!T[h].alive)
-                infra("task h%d runs again after it exited", h);
-            continue;
-        }
-        T[h].alive = 0;
-        T[h].pend_n = 0;
-        if (st[h] == ST_GONE) {
-            close(T[h].pidfd);
-            T[h].pidfd = -1;
-            T[h].gone = 1;
-        }
-    }
-    await_freed_pids();
 }
 
 /* End of a script: after the init of the test's namespace was killed, every task goes. */
@@ -503,8 +512,12 @@ void await_all_gone(void)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int h = 0; h < g_nh; h++) {
-        for (int i = 0; !T[h].gone && T[h].pidfd >= 0 && !hung_up(h); i++)
+        for (int i = 0; !T[h].gone && T[h].pidfd >= 0 && !hung_up(h); i++) {
+            char buf[1024];
+            if (seconds_since(&t0) > 30 && host_file(T[h].tid, "stat", buf, sizeof buf) >= 0)
+                fprintf(stderr, "kernelrun: not gone: h%d: %s", h, buf);
             slow_pause(i, &t0, "teardown");
+        }
         if (T[h].pidfd >= 0)
             close(T[h].pidfd);
         T[h].pidfd = -1;
@@ -512,6 +525,60 @@ void await_all_gone(void)
         T[h].alive = 0;
     }
     g_nheld = 0;
+}
+
+/* ---- inits that could never finish ---- */
+
+/*
+ * An init whose process group is a pid of its own namespace (or of one below it) other than
+ * its own holds that pid itself: once it exits, zap_pid_ns_processes waits for the pid to go,
+ * which happens only when the init is released, after zap_pid_ns_processes. Nothing can end
+ * such a namespace any more, not even SIGKILL: its tasks would stay on this machine until it
+ * reboots. The generator never makes one; these checks keep a hand-written script from it.
+ */
+/* An init of a pid namespace: pid 1 in its own (it ignores SIGCHLD whatever the script says). */
+int is_init(int h) { return T[h].nspid[T[h].nn - 1] == 1; }
+
+static int pinned_init(int h)
+{
+    char buf[4096];
+    if (T[h].gone || T[h].leader != h || !is_init(h) || host_file(T[h].tid, "status", buf, sizeof buf) < 0)
+        return 0;
+    const char *q = strstr(buf, "\nNSpgid:");
+    if (!q)
+        infra("status without NSpgid");
+    long last = -1;
+    for (q += 8; *q && *q != '\n';) {
+        char *e;
+        long v = strtol(q, &e, 10);
+        if (e == q)
+            break;
+        last = v;
+        q = e;
+    }
+    return last != 0 && last != 1;
+}
+
+/* The first init (running, dying or a zombie) that holds a pid of its own namespace as its
+ * process group, or -1. */
+int pinned_init_anywhere(void)
+{
+    for (int h = 0; h < g_nh; h++)
+        if (pinned_init(h))
+            return h;
+    return -1;
+}
+
+/* Before the test's namespace goes: every running init takes its own group back. */
+void unpin_inits(void)
+{
+    for (int h = 0; h < g_nh; h++)
+        if (T[h].alive && pinned_init(h))
+            a_sys(h, SYS_setpgid, 0, 0, 0, 0);
+    int h = pinned_init_anywhere();
+    if (h >= 0)
+        fprintf(stderr, "kernelrun: %s: init h%d holds a pid of its own namespace as its process group "
+                "and has exited: its namespace can never be torn down\n", g_path, h);
 }
 
 /* ---- the threads of a process ---- */

@@ -102,6 +102,7 @@ static void kill_helper(void)
 
 static void teardown_namespace(void)
 {
+    unpin_inits();
     close_test_proc();
     if (g_nh > 0 && !T[0].gone && T[0].pidfd >= 0) {
         if (syscall(SYS_pidfd_send_signal, T[0].pidfd, SIGKILL, NULL, 0) < 0)

@@ -143,9 +143,6 @@ static int sysctl_ok(const char *s)
 
 /* ---- actions ---- */
 
-/* An init of a pid namespace (pid 1 in its own): it ignores SIGCHLD whatever the script says. */
-static int is_init(int h) { return T[h].nspid[T[h].nn - 1] == 1; }
-
 /* Whether process h's kernel disposition is SIG_IGN: its children are reaped at once. */
 static int reaps_at_once(int h) { return is_init(h) || T[h].sigchld_ign; }
 
@@ -282,6 +279,9 @@ static void op_exit(int h, const struct args *args)
     int leader = T[h].leader == h;
     if (!leader && T[h].pfc_ok)
         try_sync(h); /* it may be the last thread holding pid_for_children */
+    if (leader && is_init(h) && pinned_init_anywhere() >= 0)
+        infra("refusing to exit init h%d while init h%d holds a pid of its own namespace as its "
+              "process group: the kernel could never tear that namespace down", h, pinned_init_anywhere());
     int n = leader && is_init(h) ? other_threads(h, oth) : 0;
     if (n) {
         /* Which thread of an exiting init runs zap_pid_ns_processes is a race (the last one to
@@ -316,6 +316,13 @@ static void op_setsid(int h, const struct args *a)
 static void op_setpgid(int h, const struct args *a)
 {
     long r = a_sys(h, SYS_setpgid, a->pid, a->pgid, 0, 0);
+    int pinned = pinned_init_anywhere();
+    if (pinned >= 0) {
+        /* undone at once (it just succeeded, so the caller may), before anything can exit */
+        a_sys(h, SYS_setpgid, a->pid, a->pid, 0, 0);
+        infra("setpgid made init h%d hold a pid of its own namespace as its process group: the "
+              "kernel could never tear that namespace down", pinned);
+    }
     settle();
     out_res(r, NULL);
 }

@@ -87,11 +87,54 @@ final class GenWorld {
     /// Live tasks whose own namespace is `ns`.
     func members(_ ns: UInt32) -> [Int] { live.filter { active($0) == ns } }
 
-    /// Pids in use in `ns`: every live task in it or below it has one there.
+    /// Pids in use in `ns`: every task in it or below it that is not reaped has one there, and
+    /// so have their process groups and sessions.
     func pidsInUse(_ ns: UInt32) -> [Int32] {
         let level = level(ofNamespace: ns)
-        return live.filter { chain(active($0)).contains(ns) }.map { pids($0)[level] }
+        var used = Set<Int32>()
+        for h in existing where chain(active(h)).contains(ns) {
+            guard let s = status(h) else { continue }
+            used.formUnion([s.nsPid[level], s.nsPgid[level], s.nsSid[level]])
+        }
+        used.remove(0)
+        return used.sorted()
     }
+
+    // MARK: sessions, groups, zombies
+
+    /// Handles whose task is still there: running, zombie or dying.
+    var existing: [Int] { runner.handles.presentHandles }
+
+    /// Processes that exited and wait to be reaped.
+    var zombies: [Int] { existing.filter { !isThread($0) && status($0)?.state == .zombie } }
+
+    /// The kernel's handle of `h`'s task (its pid and serial).
+    func kernelHandle(_ h: Int) -> TaskHandle { TaskHandle(tid: task(h).tid, serial: runner.handles[h].serial) }
+
+    func status(_ h: Int) -> TaskStatus? {
+        runner.handles[h].present ? kernel.status(of: kernelHandle(h)) : nil
+    }
+
+    /// The number of `h`'s pid in the pid namespace of `viewer`, nil where it has none.
+    func number(of h: Int, seenBy viewer: Int) -> Int32? {
+        guard chain(active(h)).contains(active(viewer)) else { return nil }
+        return pids(h)[level(viewer)]
+    }
+
+    /// The handle of the task whose root pid is `pid` (and which is still there).
+    func handle(rootPid pid: Int32) -> Int? {
+        existing.last { pids($0)[0] == pid }
+    }
+
+    /// The processes forked by (or reparented to) any thread of `h`'s process, zombies included.
+    func children(ofProcessOf h: Int) -> [Int] {
+        threads(ofProcessOf: h).flatMap { kernel.children(of: kernelHandle($0)) ?? [] }.compactMap { handle(rootPid: $0) }
+    }
+
+    /// Process group and session of `h`, as the root namespace numbers them.
+    func pgid(_ h: Int) -> Int32 { status(h)?.pgid ?? 0 }
+    func sid(_ h: Int) -> Int32 { status(h)?.sid ?? 0 }
+    func isInit(_ h: Int) -> Bool { !isThread(h) && pids(h).last == 1 }
 
     /// ns_last_pid of `ns`, read through one of its tasks.
     func lastPid(_ ns: UInt32) -> Int? {

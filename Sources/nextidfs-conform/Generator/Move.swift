@@ -3,6 +3,7 @@ enum Move: CaseIterable {
     case fork, thread, cloneNewpid, newIpc, unshare, exit, forcedCreate, nsLastPid, pidMax
     case credentials, comm, read, ipcGet, ipcRemove, ipcSet, ipcNextIdSysctl, ipcPending
     case malformed, deadHandle
+    case setsid, setpgid, wait, sigchld, readStat
 
     func weight(in profile: ScriptGenerator.Profile) -> Int {
         let base: Int
@@ -26,6 +27,11 @@ enum Move: CaseIterable {
         case .ipcPending: base = 4
         case .malformed: base = 1
         case .deadHandle: base = 1
+        case .setsid: base = 3
+        case .setpgid: base = 8
+        case .wait: base = 7
+        case .sigchld: base = 2
+        case .readStat: base = 4
         }
         switch (profile, self) {
         case (.pids, .fork), (.pids, .exit), (.pids, .forcedCreate), (.pids, .nsLastPid), (.pids, .pidMax), (.pids, .thread):
@@ -62,6 +68,11 @@ extension ScriptGenerator {
         case .ipcPending: ipcPending()
         case .malformed: emit(anyTask(), rng.pick(ScriptGenerator.malformedLines))
         case .deadHandle: deadHandle()
+        case .setsid: setsidMove()
+        case .setpgid: setpgidMove()
+        case .wait: waitMove()
+        case .sigchld: sigchldMove()
+        case .readStat: readStatMove()
         }
     }
 
@@ -72,7 +83,9 @@ extension ScriptGenerator {
         "shmget 5 -1 IPC_CREAT", "msgrm x", "msgset 1 2 3", "setuid -1", "setuid 4294967295", "frobnicate",
         "next_id LONG2 1", "next_id LONG33 1", "next_id LONG0", "next_id LONG -5", "next_id long 5",
         "next_id clear x", "next_id", "next_id LONG01 5", "sysctl pid_max", "sysctl bogus 1", "read", "read bogus",
-        "read ipc foo", "exit now", "comm",
+        "read ipc foo", "exit now", "comm", "exit 256", "exit -1", "exit 1 2", "setsid now", "setpgid", "setpgid 1",
+        "setpgid x 0", "setpgid 2147483648 0", "wait x", "wait 1 2", "sigchld", "sigchld SIG_IGN", "read stat",
+        "read stat x", "read stat -1", "read nspgid 1",
     ]
 
     // MARK: processes and threads
@@ -128,7 +141,7 @@ extension ScriptGenerator {
         default: victim = rng.pick(live)
         }
         guard let victim else { return }
-        emit(victim, "exit")
+        emit(victim, rng.chance(60) ? "exit" : "exit \(rng.pick([0, 1, 2, 127, 128, 255]) ?? 0)")
     }
 
     func deadOrUnknownHandle() -> Int {
@@ -137,7 +150,8 @@ extension ScriptGenerator {
     }
 
     func deadHandle() {
-        emit(deadOrUnknownHandle(), rng.pick(["fork", "read nspid", "exit", "msgget IPC_PRIVATE 0600", "next_id LONG 5"]))
+        emit(deadOrUnknownHandle(), rng.pick(["fork", "read nspid", "exit", "msgget IPC_PRIVATE 0600", "next_id LONG 5",
+                                              "wait", "setsid", "setpgid 0 0", "read stat 0"]))
     }
 
     // MARK: credentials
@@ -180,6 +194,7 @@ extension ScriptGenerator {
     func read(_ h: Int) {
         let what = rng.weighted([
             ("read nspid", 22), ("read ppid", 18), ("read ns_last_pid", 15), ("read pid_max", 6),
+            ("read nspgid", 10), ("read nssid", 8), ("read stat \(world.leader(h))", 6),
             ("read msg_next_id", 4), ("read sem_next_id", 3), ("read shm_next_id", 3),
             ("read ipc msg", 12), ("read ipc sem", 8), ("read ipc shm", 8),
         ])

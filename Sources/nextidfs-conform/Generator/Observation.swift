@@ -16,6 +16,8 @@ struct Observation {
     let ipcKind: IpcKind?
     let children: Int
     let inits: Set<Int>
+    /// A forced pid that only a zombie, a dead leader's group or session holds.
+    let forcedOnHeldPid: Bool
 
     init(_ world: GenWorld, _ h: Int, _ text: String) {
         handle = h
@@ -26,7 +28,7 @@ struct Observation {
         if case .ipcGet(let request)? = call { kind = request.kind }
         ipcKind = kind
         guard alive else {
-            pending = nil; lastPid = nil; nextId = -1; ipcIds = []; children = 0; inits = []
+            pending = nil; lastPid = nil; nextId = -1; ipcIds = []; children = 0; inits = []; forcedOnHeldPid = false
             return
         }
         pending = world.pending(h)
@@ -37,6 +39,14 @@ struct Observation {
         if case .exit? = call { exits = true }
         children = exits ? world.childCount(ofProcessOf: h) : 0
         inits = exits ? Set(world.live.filter { $0 != 0 && world.pids($0).last == 1 }) : []
+        var held = false
+        if case .fork? = call, let x = pending?.first {
+            let ns = world.pidForChildren(h)
+            let level = world.level(ofNamespace: ns)
+            let running = Set(world.live.filter { world.chain(world.active($0)).contains(ns) }.map { world.pids($0)[level] })
+            held = world.pidsInUse(ns).contains(x) && !running.contains(x)
+        }
+        forcedOnHeldPid = held
     }
 
     func classify(_ result: OpResult, world: GenWorld, into stats: inout EventStats) {
@@ -91,6 +101,7 @@ struct Observation {
         guard case .created(let value, let child, let pids) = result else {
             stats.note("create.\(ErrnoName.of(result.errno ?? 0))")
             if pending != nil { stats.note("forced.\(ErrnoName.of(result.errno ?? 0))") }
+            if forcedOnHeldPid && result.errno == Errno.EEXIST.rawValue { stats.note("forced.EEXIST.held") }
             return
         }
         stats.note("create.\(kind)")
@@ -115,6 +126,11 @@ struct Observation {
         stats.note(world.isThread(handle) ? "exit.thread" : "exit.process")
         if !world.isThread(handle) && children > 0 { stats.note("exit.reparent") }
         if ended.contains(where: inits.contains) { stats.note("init.death") }
+        switch world.status(world.leader(handle))?.state {
+        case .zombie?: stats.note("exit.zombie")
+        case .dying?: stats.note("exit.init.waits")
+        default: break
+        }
         if Set(ended.map { world.leader($0) }).count > 1 { stats.note("exit.cascade") }
     }
 

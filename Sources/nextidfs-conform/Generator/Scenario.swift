@@ -12,6 +12,10 @@ enum Scenario: String, CaseIterable {
     case ipcFallback = "ipc next_id fallback"
     case reparenting
     case unprivileged
+    case deadGroupLeader = "dead group leader"
+    case zombieWrap = "zombie wrap"
+    case crossSessions = "setpgid across sessions"
+    case initDeathWithZombies = "init death with zombies"
 
     func percent(in profile: ScriptGenerator.Profile) -> Int {
         switch (self, profile) {
@@ -23,6 +27,8 @@ enum Scenario: String, CaseIterable {
         case (.wrapAround, _), (.initDeath, _), (.ipcFallback, _), (.exhaustion, _), (.reparenting, _): 90
         case (.ipcChurn, _): 50
         case (.unprivileged, _): 50
+        case (.deadGroupLeader, _), (.zombieWrap, _): 80
+        case (.crossSessions, _), (.initDeathWithZombies, _): 60
         }
     }
 
@@ -30,6 +36,8 @@ enum Scenario: String, CaseIterable {
         switch self {
         case .ipcBigChurn: 110
         case .deepNesting: 12
+        case .deadGroupLeader, .zombieWrap, .initDeathWithZombies: 16
+        case .crossSessions: 12
         default: 8
         }
     }
@@ -47,6 +55,10 @@ extension ScriptGenerator {
         case .ipcFallback: ipcFallback()
         case .reparenting: reparenting()
         case .unprivileged: unprivileged()
+        case .deadGroupLeader: deadGroupLeader()
+        case .zombieWrap: zombieWrap()
+        case .crossSessions: crossSessions()
+        case .initDeathWithZombies: initDeathWithZombies()
         }
     }
 

@@ -75,8 +75,20 @@ final class ScriptGenerator {
         let result = world.apply(h, command)
         lines.append("\(h) \(command)")
         stats.countOperation()
+        if ScriptGenerator.isSessionOperation(command) { stats.note("ops.sessions") }
         before.classify(result, world: world, into: &stats)
         return result
+    }
+
+    /// The operations on sessions, groups and zombies (their share of the lines is in --stats).
+    static func isSessionOperation(_ command: String) -> Bool {
+        let words = Words.split(Substring(command))
+        switch words.first {
+        case "setsid", "setpgid", "wait", "sigchld": return true
+        case "exit": return words.count > 1
+        case "read": return words.count > 1 && ["stat", "nspgid", "nssid"].contains(words[1])
+        default: return false
+        }
     }
 
     // MARK: choosing tasks
