@@ -61,6 +61,42 @@ import Testing
         Case(name: "msgrm of another user's queue", setup: { w in base(w); _ = w.call(2, w0.msgget()); return 3 }, call: .ipcRemove(.msg, id: 0), errno: .EPERM),
         Case(name: "msgset of another user's queue", setup: { w in base(w); _ = w.call(2, w0.msgget()); return 3 },
              call: .ipcSet(.msg, id: 0, uid: 1000, gid: 0, mode: 0o666), errno: .EPERM),
+        // Sessions and process groups (kernel/sys.c's order of checks).
+        Case(name: "setsid by a group leader", setup: { w in base(w); _ = w.call(2, .setpgid(pid: 0, pgid: 0)); return 2 }, call: .setsid, errno: .EPERM),
+        Case(name: "setsid by the root init (a session leader)", setup: { w in base(w); return 1 }, call: .setsid, errno: .EPERM),
+        Case(name: "setsid while its pid is another group's id", setup: { w in
+                base(w); _ = w.call(2, .setpgid(pid: 0, pgid: 0)); _ = w.call(2, .fork); _ = w.call(2, .setpgid(pid: 0, pgid: 1)); return 2 },
+             call: .setsid, errno: .EPERM),
+        Case(name: "setpgid to a negative group", setup: { w in base(w); return 1 }, call: .setpgid(pid: 2, pgid: -1), errno: .EINVAL),
+        Case(name: "setpgid of no such pid", setup: { w in base(w); return 1 }, call: .setpgid(pid: 999, pgid: 0), errno: .ESRCH),
+        Case(name: "setpgid of a negative pid (pgid 0 means it: EINVAL first)", setup: { w in base(w); return 1 },
+             call: .setpgid(pid: -2, pgid: 0), errno: .EINVAL),
+        Case(name: "setpgid of a negative pid", setup: { w in base(w); return 1 }, call: .setpgid(pid: -2, pgid: 2), errno: .ESRCH),
+        Case(name: "setpgid of a thread", setup: { w in base(w); _ = w.call(2, .clone(.thread)); return 2 }, call: .setpgid(pid: 4, pgid: 0), errno: .EINVAL),
+        Case(name: "setpgid of a stranger", setup: { w in base(w); return 2 }, call: .setpgid(pid: 3, pgid: 0), errno: .ESRCH),
+        Case(name: "setpgid of a grandchild", setup: { w in base(w); _ = w.call(2, .fork); return 1 }, call: .setpgid(pid: 4, pgid: 0), errno: .ESRCH),
+        Case(name: "setpgid of a child in another session", setup: { w in base(w); _ = w.call(2, .fork); _ = w.call(4, .setsid); return 2 },
+             call: .setpgid(pid: 4, pgid: 0), errno: .EPERM),
+        Case(name: "setpgid of a session leader", setup: { w in base(w); _ = w.call(2, .setsid); return 2 }, call: .setpgid(pid: 0, pgid: 0), errno: .EPERM),
+        Case(name: "setpgid of a child that leads a session", setup: { w in base(w); _ = w.call(2, .setsid); return 1 },
+             call: .setpgid(pid: 2, pgid: 0), errno: .EPERM),
+        Case(name: "setpgid to a pid that is no group", setup: { w in base(w); return 1 }, call: .setpgid(pid: 2, pgid: 3), errno: .EPERM),
+        Case(name: "setpgid to a missing pid", setup: { w in base(w); return 1 }, call: .setpgid(pid: 2, pgid: 999), errno: .EPERM),
+        Case(name: "setpgid to a group in another session", setup: { w in base(w); _ = w.call(2, .fork); _ = w.call(4, .setsid); return 1 },
+             call: .setpgid(pid: 2, pgid: 4), errno: .EPERM),
+        Case(name: "setpgid to a group the caller's namespace does not number", setup: { w in
+                base(w); _ = w.call(1, .clone(.newPid)); _ = w.call(4, .fork); return 5 },
+             call: .setpgid(pid: 0, pgid: 5), errno: .EPERM),
+        Case(name: "wait without children", setup: { w in base(w); return 3 }, call: .wait(pid: nil), errno: .ECHILD),
+        Case(name: "wait for a process that is not a child", setup: { w in base(w); return 2 }, call: .wait(pid: 3), errno: .ECHILD),
+        Case(name: "wait for a thread", setup: { w in base(w); _ = w.call(2, .clone(.thread)); return 1 }, call: .wait(pid: 4), errno: .ECHILD),
+        Case(name: "wait for a pid no task has", setup: { w in base(w); return 1 }, call: .wait(pid: 999), errno: .ECHILD),
+        Case(name: "wait pid 0", setup: { w in base(w); return 1 }, call: .wait(pid: 0), errno: .EINVAL),
+        Case(name: "wait pid -1", setup: { w in base(w); return 1 }, call: .wait(pid: -1), errno: .EINVAL),
+        Case(name: "a zombie makes no call", setup: { w in base(w); _ = w.call(2, .fork); _ = w.call(4, .exit(code: 1)); return 4 },
+             call: .fork, errno: .ESRCH),
+        Case(name: "a zombie sets no pending id", setup: { w in base(w); _ = w.call(2, .fork); _ = w.call(4, .exit(code: 1)); return 4 },
+             call: .setNextId(PendingIds([7])), errno: .ESRCH),
         Case(name: "shm namespace limit", setup: { w in
                 base(w)
                 for _ in 0..<Limits.shmmni { _ = w.call(2, .ipcGet(IpcGetRequest(kind: .shm, key: 0, flags: IpcFlags.create | 0o600, size: 1))) }
@@ -124,8 +160,9 @@ import Testing
 }
 
 extension World {
-    /// Everything a reader of the tree could see: every task's status and children, each
-    /// namespace's sysctl values and IPC tables, every thread's pending ids.
+    /// Everything a reader of the tree could see: every task's status (with its state, exit
+    /// code, process group and session at every level) and children, each namespace's sysctl
+    /// values and IPC tables, every thread's pending ids.
     func snapshot(excludingPendingOf excluded: Int32) -> [String] {
         var lines: [String] = []
         for task in kernel.allThreads(from: 0, limit: .max) {
@@ -134,7 +171,9 @@ extension World {
             if task.tid != excluded { lines.append("pending \(task.tid) \(String(describing: pendingIds(task.tid)))") }
             let values = SysctlName.allCases.map { (try? kernel.readSysctl($0, as: .task(task.handle)).get()) ?? -999 }
             lines.append("sysctl \(task.tid) \(values) ns \(kernel.namespaceInodes(of: task.tid)!)")
-            for kind in IpcKind.allCases { lines.append("ipc \(task.tid) \(kind) \(kernel.ipcTable(kind, as: .task(task.handle))!)") }
+            for kind in IpcKind.allCases {
+                lines.append("ipc \(task.tid) \(kind) \(kernel.ipcTable(kind, as: .task(task.handle)).map { "\($0)" } ?? "exited")")
+            }
         }
         return lines
     }
