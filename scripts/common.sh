@@ -48,6 +48,7 @@ errno_of_message() {
         *"Permission denied"*) echo EACCES ;;
         *"File exists"*) echo EEXIST ;;
         *"No such process"*) echo ESRCH ;;
+        *"No child processes"*) echo ECHILD ;;
         *"No such file or directory"*) echo ENOENT ;;
         *"Device or resource busy"*) echo EBUSY ;;
         *"No space left on device"*) echo ENOSPC ;;

@@ -53,6 +53,16 @@ ctl() {
     cat "$MNT/$1/task/$2/ctl"
 }
 
+# stat_field PID N: field N (1-based) of PID's stat, counted after the name in parentheses.
+stat_field() {
+    local line
+    line=$(cat "$MNT/$1/stat")
+    line=${line##*) }
+    local -a f
+    read -r -a f <<< "$line"
+    echo "${f[$(($2 - 3))]}"
+}
+
 # status_field PID FIELD
 status_field() {
     local line

@@ -9,6 +9,8 @@ T=$MNT/1/task/1
 ctl 1 1 fork > /dev/null                      # pid 2
 ctl 1 1 fork > /dev/null                      # pid 3
 ctl 3 3 'setuid 1000' > /dev/null
+ctl 2 2 fork > /dev/null                      # pid 4, which exits: a zombie of 2
+ctl 4 4 'exit 3' > /dev/null
 echo "LONG2 1 500" > "$T/next_id"
 
 # The world as a string: processes, cursor, tables, the pending ids of task 1.
@@ -16,6 +18,8 @@ world() {
     echo "$(ls "$MNT")|$(cat "$MNT/sys/kernel/ns_last_pid")|$(cat "$MNT/sys/kernel/pid_max")"
     cat "$MNT/sysvipc/msg" "$MNT/sysvipc/sem" "$MNT/sysvipc/shm" "$MNT/sys/kernel/msg_next_id" "$T/next_id" "$MNT/3/task/3/next_id"
     echo "$(status_field 3 Uid)|$(cat "$MNT/2/sys/kernel/pid_max")"
+    for p in 1 2 3 4; do echo "$p: $(status_field $p State)|$(status_field $p NSpgid)|$(status_field $p NSsid)|$(cat "$MNT/$p/stat")"; done
+    cat "$MNT/2/task/2/children"
 }
 before=$(world)
 n=0
@@ -57,15 +61,28 @@ expect_eq "bad input #$n (write at offset 3)" EINVAL "$(errno_of_message "$err")
 expect_eq "bad input #$n changed nothing" "$before" "$(world)"
 
 # ctl: malformed lines (EINVAL) and forbidden calls.
-for line in bogus 'fork now' 'clone newnet' 'clone thread thread' unshare 'unshare net' 'exit 1' comm \
-    'setuid -1' 'setuid abc' msgget 'msgget 5 IPC_CREATE' 'semget 5 x 0' 'shmget 5 -1 0' 'msgrm x' \
+for line in bogus 'fork now' 'clone newnet' 'clone thread thread' unshare 'unshare net' 'exit 256' 'exit -1' \
+    'exit 1 2' comm 'setuid -1' 'setuid abc' msgget 'msgget 5 IPC_CREATE' 'semget 5 x 0' 'shmget 5 -1 0' 'msgrm x' \
     'msgset 1 2 3' 'next_id LONG 5 6' 'clone newpid thread' 'msgrm 12345' 'semget IPC_PRIVATE 0 IPC_CREAT|0600' \
-    'shmget IPC_PRIVATE 0 IPC_CREAT|0600'; do
+    'shmget IPC_PRIVATE 0 IPC_CREAT|0600' 'setsid now' setpgid 'setpgid 1' 'setpgid x 0' 'setpgid 0 -1' \
+    'wait x' 'wait 1 2' 'wait 0' sigchld 'sigchld maybe'; do
     bad "$MNT/2/task/2/ctl" "$line"$'\n' EINVAL
     expect_eq "ctl read-back after '$line'" '-22 EINVAL' "$(cat "$MNT/2/task/2/ctl")"
 done
 bad "$MNT/2/task/2/ctl" $'msgget 0x777 0600\n' ENOENT
 bad "$T/ctl" $'exit\n' EBUSY
+# Sessions, groups, wait: the kernel's errnos (pids in the caller's namespace).
+bad "$T/ctl" $'setsid\n' EPERM
+bad "$T/ctl" $'setpgid 0 0\n' EPERM
+bad "$MNT/2/task/2/ctl" $'setpgid 999 0\n' ESRCH
+bad "$MNT/2/task/2/ctl" $'setpgid 3 0\n' ESRCH
+bad "$MNT/2/task/2/ctl" $'setpgid 0 999\n' EPERM
+bad "$MNT/3/task/3/ctl" $'wait\n' ECHILD
+bad "$T/ctl" $'wait 999\n' ECHILD
+expect_eq "ctl read-back after ECHILD" '-10 ECHILD' "$(cat "$T/ctl")"
+# A zombie's files read, but it makes no calls.
+bad "$MNT/4/task/4/ctl" $'fork\n' ESRCH
+bad "$MNT/4/task/4/next_id" $'LONG 77\n' ESRCH
 # Non-root task: forbidden calls.
 bad "$MNT/3/task/3/ctl" $'setuid 0\n' EPERM
 bad "$MNT/3/task/3/ctl" $'clone newpid\n' EPERM

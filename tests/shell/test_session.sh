@@ -88,7 +88,10 @@ expect_put "thread exit" "$MNT/5000/task/3/ctl" $'exit\n' OK
 expect_eq "thread gone" "5000" "$(echo $(ls "$MNT/5000/task"))"
 [ ! -e "$MNT/task/3" ] && pass || fail "task/3 should be gone"
 expect_put "init of the namespace exits" "$MNT/5000/task/5000/ctl" $'exit\n' OK
-[ ! -e "$MNT/5000" ] && [ ! -e "$MNT/2" ] && pass || fail "namespace tasks should be gone"
+[ ! -e "$MNT/2" ] && pass || fail "the namespace's task should be gone"
+expect_eq "the init is its parent's zombie" "Z (zombie)" "$(status_field 5000 State)"
+expect_eq "its parent reaps it" 5000 "$(ctl 4242 4242 wait)"
+[ ! -e "$MNT/5000" ] && pass || fail "the reaped init should be gone"
 expect_eq "root init cannot exit" '-16 EBUSY' "$(ctl 1 1 exit)"
 
 # docs/interface.md §2.2 and §6.4: modes, st_size 0, link formats; content is built per open
