@@ -112,6 +112,9 @@ END {
                 else if (ff[1] == "Uid:" && t == g) uid[g] = ff[2]
                 else if (ff[1] == "Gid:" && t == g) gid[g] = ff[2]
                 else if (ff[1] == "PPid:" && t == g) ppid[g] = ff[2]
+                # not in the image yet: zombies, sessions and process groups (all 1 by default)
+                else if (ff[1] == "State:" && t == g && ff[2] ~ /^Z/) die("process " g " is a zombie: not supported")
+                else if ((ff[1] == "NSpgid:" || ff[1] == "NSsid:") && t == g && ff[2] != 1) die("process " g ": " ff[1] " " ff[2] ": process groups and sessions are not supported")
             }
             if (nspid[t] == "") die("no NSpid in " d "/status")
             comm[t] = first_line(d "/comm")

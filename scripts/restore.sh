@@ -233,6 +233,10 @@ check_pristine() {
     [ "$line" = 1 ] || die "refusing to restore into $MNT: not a pristine mount (ns_last_pid is $line)"
 }
 check_pristine
+# Every process made from here on reaps its children at once (the disposition is inherited), so
+# that the helpers that exit leave no zombies behind: the image has no zombies (dump.sh refuses
+# them) and does not record SIGCHLD dispositions.
+printf 'sigchld ignore\n' > "$MNT/1/task/1/ctl" || die "cannot set SIGCHLD of init"
 
 # ---------------------------------------------------------------------------------------------
 # Talking to the tree. One ctl fd per live thread we act through, several lines per write.

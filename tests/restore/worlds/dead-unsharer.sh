@@ -12,4 +12,4 @@ c 31 31 fork; c 30 30 exit
 c 1 1 'next_id LONG 40'; c 1 1 fork; c 40 40 'unshare pid'
 # and one whose init exited: its unsharer can fork no more (ENOMEM), before and after a restore
 c 1 1 'next_id LONG 50'; c 1 1 fork; c 50 50 'unshare pid'
-c 50 50 'next_id LONG2 1 51'; c 50 50 fork; c 51 51 exit
+c 50 50 'next_id LONG2 1 51'; c 50 50 fork; c 51 51 exit; c 50 50 wait    # reaped: no zombie
