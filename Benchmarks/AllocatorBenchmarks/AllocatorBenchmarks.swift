@@ -50,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
             let initTask = kernel.handle(ofPid: 1)
             for _ in benchmark.scaledIterations {
                 guard case .success(let pid) = kernel.call(.fork, by: initTask) else { fatalError("fork failed") }
-                _ = kernel.call(.exit, by: kernel.handle(ofPid: Int32(pid)))
+                _ = kernel.call(.exit(code: 0), by: kernel.handle(ofPid: Int32(pid)))
             }
         } setup: {
             machine(live: live)
