@@ -61,12 +61,12 @@ public enum CtlLanguage {
         case "setsid":
             return args.isEmpty ? .success(.setsid) : nil
         case "setpgid":
-            guard args.count == 2, let pid = pidArgument(args[0]), let pgid = pidArgument(args[1]) else { return nil }
+            guard args.count == 2, let pid = int32(args[0]), let pgid = int32(args[1]) else { return nil }
             return .success(.setpgid(pid: pid, pgid: pgid))
         case "wait":
             guard args.count <= 1 else { return nil }
             if args.isEmpty { return .success(.wait(pid: nil)) }
-            return pidArgument(args[0]).map { .success(.wait(pid: $0)) }
+            return int32(args[0]).map { .success(.wait(pid: $0)) }
         case "sigchld":
             guard args.count == 1 else { return nil }
             if Tokens.equals(args[0], "ignore") { return .success(.sigchld(ignore: true)) }
@@ -90,10 +90,10 @@ public enum CtlLanguage {
                   let f = ipcFlags(args[2]) else { return nil }
             return .success(.ipcGet(IpcGetRequest(kind: .shm, key: key, flags: f, size: size)))
         case "msgrm", "semrm", "shmrm":
-            guard args.count == 1, let id = ipcId(args[0]) else { return nil }
+            guard args.count == 1, let id = int32(args[0]) else { return nil }
             return .success(.ipcRemove(ipcKind(command), id: id))
         case "msgset", "semset", "shmset":
-            guard args.count == 4, let id = ipcId(args[0]), let uid = credential(args[1]), let gid = credential(args[2]),
+            guard args.count == 4, let id = int32(args[0]), let uid = credential(args[1]), let gid = credential(args[2]),
                   let mode = Tokens.cLiteral(args[3], max: 0o177777) else { return nil }
             return .success(.ipcSet(ipcKind(command), id: id, uid: uid, gid: gid, mode: UInt32(mode)))
         case "next_id":
@@ -129,11 +129,6 @@ public enum CtlLanguage {
         return name.isEmpty ? nil : Array(name)
     }
 
-    /// A pid_t argument: decimal, possibly negative (the kernel decides what it means).
-    static func pidArgument(_ word: ArraySlice<UInt8>) -> Int32? {
-        Tokens.signedDecimal(word, in: Int64(Int32.min)...Int64(Int32.max)).map { Int32($0) }
-    }
-
     /// A uid or gid: decimal, 0...4294967294 ((uid_t)-1 is not a valid id).
     static func credential(_ word: ArraySlice<UInt8>) -> UInt32? {
         Tokens.unsignedDecimal(word, max: UInt64(UInt32.max) - 1).map { UInt32($0) }
@@ -166,8 +161,9 @@ public enum CtlLanguage {
         return value
     }
 
-    /// An IPC id: decimal, possibly negative (the kernel answers EINVAL for those).
-    static func ipcId(_ word: ArraySlice<UInt8>) -> Int32? {
+    /// An IPC id or a pid_t: decimal, possibly negative (the kernel decides what a negative one
+    /// means: EINVAL for an IPC id, ESRCH or EINVAL for a pid).
+    static func int32(_ word: ArraySlice<UInt8>) -> Int32? {
         Tokens.signedDecimal(word, in: Int64(Int32.min)...Int64(Int32.max)).map { Int32($0) }
     }
 
