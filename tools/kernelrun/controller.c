@@ -404,6 +404,17 @@ static void hold(pid_t nr)
 
 void forget_held_pids(void) { g_nheld = 0; }
 
+/* A fork of the controller (vfork, so nothing is copied): its alloc_pid takes pidmap_lock,
+ * after any free_pid under way has let it go. */
+static void pidmap_barrier(void)
+{
+    pid_t c = vfork();
+    if (c == 0)
+        _exit(0);
+    if (c < 0)
+        infra("vfork: %s", strerror(errno));
+}
+
 /* Every pid number a task still has as pid, process group or session; the others of
  * g_held must leave the idr (free_pid runs after release_task, a moment after the pidfd says
  * the task is gone). */
@@ -494,8 +505,15 @@ void settle(void)
             }
         }
         await_freed_pids();
-        /* free_pid wakes a waiting init before the number leaves the idr: one that has
-         * stirred finishes its exit in another round */
+        /* free_pid wakes a waiting init when the last other pid of its namespace goes, in the
+         * same pidmap_lock section that takes the number out of every level's idr, root level
+         * first: once alloc_pid has had that lock after it, the init is awake. One that has
+         * stirred finishes its exit in another round. */
+        int dying = 0;
+        for (int h = 0; h < g_nh; h++)
+            dying += !T[h].gone && st[h] == ST_DYING;
+        if (dying)
+            pidmap_barrier();
         int woken = 0;
         for (int h = 0; h < g_nh; h++)
             woken += !T[h].gone && st[h] == ST_DYING && task_state(h) != ST_DYING;
