@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -217,6 +218,61 @@ void parse_status_list(const char *s, const char *name, int *nn, int *nspid)
         nspid[(*nn)++] = all[i];
 }
 
+/* ---- pid namespaces ---- */
+
+/* Each pid namespace a task of the script lives in, by inode, with its parent's. */
+static struct {
+    unsigned long ino, parent;
+} g_ns[4096];
+static int g_nns;
+
+#define K_NS_GET_PARENT _IO(0xb7, 0x2)
+
+/* The inode of tid's pid namespace, entered (again: the inode of a namespace that went may be
+ * reused) with its parent's (ioctl NS_GET_PARENT). */
+static unsigned long pid_namespace_of(pid_t tid)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        infra("%s: %s", path, strerror(errno));
+    unsigned long ino = (unsigned long)st.st_ino;
+    int i = 0;
+    while (i < g_nns && g_ns[i].ino != ino)
+        i++;
+    if (i == g_nns) {
+        if (g_nns == (int)(sizeof g_ns / sizeof g_ns[0]))
+            infra("too many pid namespaces");
+        g_nns++;
+    }
+    int pfd = ioctl(fd, K_NS_GET_PARENT);
+    g_ns[i].ino = ino;
+    g_ns[i].parent = pfd >= 0 && fstat(pfd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+    if (pfd >= 0)
+        close(pfd);
+    close(fd);
+    return ino;
+}
+
+/* Whether pid namespace ns is ancestor or below it. */
+int ns_within(unsigned long ns, unsigned long ancestor)
+{
+    for (int depth = 0; ns && depth <= MAX_LEVEL + 8; depth++) {
+        if (ns == ancestor)
+            return 1;
+        unsigned long parent = 0;
+        for (int i = 0; i < g_nns; i++)
+            if (g_ns[i].ino == ns)
+                parent = g_ns[i].parent;
+        ns = parent;
+    }
+    return 0;
+}
+
+void forget_namespaces(void) { g_nns = 0; }
+
 /* A new task at handle h, already running agent_loop(h): its pids (from its own status, in the
  * host's /proc) and a pidfd. uid is the process's (used when h leads it). */
 void register_task(int h, int leader, uint32_t uid)
@@ -232,6 +288,7 @@ void register_task(int h, int leader, uint32_t uid)
         infra("new task h%d cannot read its status: %s", h, ename((int)-r));
     parse_status(GBUF, &c->tid, &c->nn, c->nspid);
     open_pidfd(h);
+    c->nsino = pid_namespace_of(c->tid);
     hold(c->tid);
     if (leader == h) {
         c->uid = uid;

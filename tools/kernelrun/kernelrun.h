@@ -166,6 +166,7 @@ struct task {
     pid_t tid;             /* host tid */
     int pidfd;
     unsigned long ino;     /* pidfs inode of our pidfd */
+    unsigned long nsino;   /* inode of its pid namespace */
     int nn;                /* pids from the test's root namespace down */
     int nspid[MAX_LEVEL + 2];
     int pfc_ok;            /* the thread's kernel pid_for_children is the process's */
@@ -205,8 +206,10 @@ long set_sigchld(int h, int ignore);
 void await_exit(int h);
 void settle(void);
 void forget_held_pids(void);
+void forget_namespaces(void);
 void await_all_gone(void);
 int is_init(int h);
+int ns_within(unsigned long ns, unsigned long ancestor);
 int pinned_init_anywhere(void);
 void unpin_inits(void);
 void parse_status(const char *s, pid_t *tid, int *nn, int *nspid);

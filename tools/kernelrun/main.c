@@ -74,6 +74,7 @@ static void setup_namespace(long pid_max)
         infra("%s: %s", G->res_stage == 1 ? "unshare(CLONE_NEWPID|CLONE_NEWIPC)" : "fork of init",
               strerror((int)-r));
     forget_held_pids();
+    forget_namespaces();
     register_task(0, 0, 0);
     g_nh = 1;
     if (T[0].nn != 1 || T[0].nspid[0] != 1)

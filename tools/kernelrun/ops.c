@@ -268,9 +268,35 @@ static void op_unshare(int h, const struct args *args)
     out_val(0, mapped);
 }
 
-static void op_exit(int h, const struct args *args)
+/*
+ * Which thread of an exiting init runs zap_pid_ns_processes is a race (the last one to exit),
+ * and when its namespace cannot empty at once the outcome shows: the leader a zombie and
+ * another thread waiting, or the leader waiting. The simulation makes it the leader. So before
+ * init h exits, the other threads of every init it is about to end (itself and the inits of
+ * the namespaces below its own) exit one by one. Returns how many did.
+ */
+static int exit_init_threads(int h)
 {
     static int oth[MAXH];
+    int total = 0;
+    for (int x = 0; x < g_nh; x++) {
+        if (!T[x].alive || T[x].leader != x || !is_init(x) || !ns_within(T[x].nsino, T[h].nsino))
+            continue;
+        int n = other_threads(x, oth);
+        for (int k = 0; k < n; k++) {
+            G->cmd.nr = SYS_exit;
+            G->cmd.a[0] = 0;
+            cmd_run(oth[k], OP_EXIT, 1);
+            await_exit(oth[k]);
+            settle();
+        }
+        total += n;
+    }
+    return total;
+}
+
+static void op_exit(int h, const struct args *args)
+{
     const char *mapped = NULL;
     if (h == 0) {
         out_err(EBUSY, "root init");
@@ -282,19 +308,8 @@ static void op_exit(int h, const struct args *args)
     if (leader && is_init(h) && pinned_init_anywhere() >= 0)
         infra("refusing to exit init h%d while init h%d holds a pid of its own namespace as its "
               "process group: the kernel could never tear that namespace down", h, pinned_init_anywhere());
-    int n = leader && is_init(h) ? other_threads(h, oth) : 0;
-    if (n) {
-        /* Which thread of an exiting init runs zap_pid_ns_processes is a race (the last one to
-         * exit); the simulation makes it the leader: the other threads exit first. */
-        for (int k = 0; k < n; k++) {
-            G->cmd.nr = SYS_exit;
-            G->cmd.a[0] = 0;
-            cmd_run(oth[k], OP_EXIT, 1);
-            await_exit(oth[k]);
-            settle();
-        }
-        mapped = "the init's other threads exit first, so that the leader empties the namespace";
-    }
+    if (leader && is_init(h) && exit_init_threads(h))
+        mapped = "the other threads of the inits it ends exit first, so that each leader empties its namespace";
     G->cmd.nr = leader ? SYS_exit_group : SYS_exit;
     G->cmd.a[0] = args->code;
     cmd_run(h, OP_EXIT, 1);
