@@ -8,9 +8,9 @@
 # /usr/bin, /sbin or /bin (mount.fuse3 runs it through /bin/sh without PATH).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+prefix=$(realpath -m "${1:-/usr/local}")      # (before the cd: a relative PREFIX is the caller's)
 cd "$NEXTIDFS_ROOT"
 
-prefix=${1:-/usr/local}
 # NAME:SECTION of each user-facing product; another one is another word here. nextidfs-conform
 # is not one: it is the test suite's tool (README, "Install").
 products=(nextidfs:8)

@@ -5,9 +5,6 @@ import IdAllocators
 /// what nextidfs acts on and what goes to libfuse. libfuse 3.14 refuses -o keys it does not
 /// know, so nextidfs's own keys and mount(8)'s are taken out here.
 public enum MountArguments {
-    /// The name /proc/mounts shows when no SOURCE is given.
-    public static let defaultSource = "nextidfs"
-
     /// Keys that mean something to mount(8) or mount.fuse3 only. mount.fuse3 drops most of them
     /// itself; they reach nextidfs when it is called directly with an fstab line's options.
     static let mountOnlyKeys: Set<Substring> = ["defaults", "auto", "noauto", "user", "nouser", "users",
@@ -24,13 +21,13 @@ public enum MountArguments {
     public static func parse(positionals: [String], options: [String], pidMax: Int?) throws(MountArgumentError) -> DaemonOptions {
         let (source, mountpoint) = try sourceAndMountpoint(positionals)
         var daemon = DaemonOptions(mountpoint: mountpoint)
-        daemon.fsname = source ?? defaultSource
+        if let source { daemon.fsname = source }
         var pidMaxOption: Int?
         for key in options.flatMap({ $0.split(separator: ",") }) {
             if key == "pid_max" || key.hasPrefix("pid_max=") {
                 pidMaxOption = try pidMaxValue(key.dropFirst("pid_max=".count), from: "-o pid_max")
-            } else if let value = key.value(of: "fsname") {
-                daemon.fsname = String(value)
+            } else if key.hasPrefix("fsname=") {
+                daemon.fsname = String(key.dropFirst("fsname=".count))
             } else if key == "allow_other" {
                 daemon.allowOther = true
             } else if let helperKey = helperKeys.first(where: { $0.hasSuffix("=") ? key.hasPrefix($0) : key == $0 }) {
@@ -106,13 +103,5 @@ public enum MountArgumentError: Error, Equatable, CustomStringConvertible {
         case .passedFuseFd(let path):
             "\(path) as mount point (mount.fuse3's drop_privileges) is not supported: nextidfs mounts itself, with default_permissions and auto_unmount; remove drop_privileges, and umount the mount point (mount.fuse3 mounted it before running nextidfs)"
         }
-    }
-}
-
-extension Substring {
-    /// For `key=value`, the value; nil for other keys and for a bare `key`.
-    func value(of key: String) -> Substring? {
-        guard hasPrefix(key + "=") else { return nil }
-        return dropFirst(key.count + 1)
     }
 }
