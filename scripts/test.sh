@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, runs every test (Swift unit and
-# property tests, the shell-level tests on a real mount, kernel conformance, dump/restore).
+# property tests, the shell-level tests on a real mount, among them mount(8), fstab and
+# scripts/install.sh, kernel conformance, dump/restore).
 # FUSE and namespace tests need root, /dev/fuse and fusermount3: without them the run fails
 # under CI=true and skips those tests (saying so) elsewhere.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NEXTIDFS_ROOT"
 
-ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3 strace
+# man-db and groff-base: test_install.sh renders the man page; systemd: test_mount.sh checks a
+# mount unit with systemd-analyze (nothing is started).
+ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3 strace \
+    man-db groff-base systemd
 
 step() { printf '\n=== %s\n' "$*"; }
 

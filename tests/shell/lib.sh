@@ -132,3 +132,47 @@ finish() {
     echo "[$TEST_NAME] $CHECKS checks passed, $FAILURES failed"
     [ "$FAILURES" -eq 0 ]
 }
+
+# --- Mounts made by mount(8) (test_mount.sh, test_install.sh) ---
+
+# in_private_mount_namespace "$@": runs this test again in a private mount namespace, where it
+# may bind a directory over one of sh's default PATH directories (mount.fuse3 runs the daemon
+# through /bin/sh without PATH) and where nothing it mounts is seen by the host. Call it first.
+in_private_mount_namespace() {
+    [ -n "${NEXTIDFS_TEST_PRIVATE_MOUNTS:-}" ] && return 0
+    NEXTIDFS_TEST_PRIVATE_MOUNTS=1 exec unshare --mount --propagation private bash "$0" "$@"
+}
+
+# helper_daemon DIR: the pid of the daemon serving DIR, as mount.fuse3 runs it (`nextidfs SOURCE
+# DIR -o OPTIONS`, found by its command line: it went to the background).
+helper_daemon() {
+    pgrep -f "^([^ ]*/)?nextidfs [^ ]+ $1( |\$)"
+}
+
+# expect_umount_stops WHAT DIR PID: umount(8) succeeds, then the daemon exits, and neither the
+# mount nor auto_unmount's fusermount3 is left.
+expect_umount_stops() {
+    local what=$1 dir=$2 pid=$3 state
+    expect_match "$what: the daemon was found" '^[0-9]+$' "$pid"
+    expect_eq "$what: umount" "" "$(umount "$dir" 2>&1)"
+    for _ in $(seq 100); do
+        state=$(ps -o stat= -p "${pid:-0}" 2> /dev/null)
+        [ -z "$state" ] || [ "${state:0:1}" = Z ] && break
+        sleep 0.05
+    done
+    expect_match "$what: the daemon exits after umount (state: $state)" '^(Z.*)?$' "$state"
+    expect_eq "$what: no mount left" "" "$(grep " $dir " /proc/mounts)"
+    expect_eq "$what: no fusermount3 left" "" "$(pgrep -f "^fusermount3 .* -- $dir\$")"
+}
+
+# cleanup_helper_mounts DIR...: for the EXIT trap: what a failed test left on DIR (daemons by
+# their command line, then the mount).
+cleanup_helper_mounts() {
+    local dir pid
+    for dir in "$@"; do
+        for pid in $(helper_daemon "$dir"); do kill -TERM "$pid"; done
+        if grep -q " $dir " /proc/mounts; then umount "$dir" 2>/dev/null || umount -l "$dir"; fi
+        rmdir "$dir" 2>/dev/null
+    done
+    return 0
+}

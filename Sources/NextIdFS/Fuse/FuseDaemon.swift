@@ -4,12 +4,14 @@ import IdAllocators
 import Synchronization
 
 /// How the daemon runs (FUSE conventions: -f, -d, -s, -o).
-public struct DaemonOptions: Sendable {
+public struct DaemonOptions: Sendable, Equatable {
     public var mountpoint: String
     public var foreground = false
     public var debug = false
     public var singleThreaded = false
     public var allowOther = false
+    /// The source /proc/mounts shows.
+    public var fsname = "nextidfs"
     /// More -o options for libfuse.
     public var extraOptions: [String] = []
     public var pidMax = Limits.defaultPidMax
@@ -19,8 +21,13 @@ public struct DaemonOptions: Sendable {
     /// default_permissions and auto_unmount always: the kernel checks the simulated owners, and
     /// a killed daemon never leaves a dead mount.
     var fuseOptions: String {
-        (["default_permissions", "auto_unmount", "fsname=nextidfs", "subtype=nextidfs"]
+        (["default_permissions", "auto_unmount", "fsname=" + escapedOption(fsname), "subtype=nextidfs"]
             + (allowOther ? ["allow_other"] : []) + extraOptions).joined(separator: ",")
+    }
+
+    /// libfuse reads a backslash in an -o value as an escape for the next character.
+    func escapedOption(_ value: String) -> String {
+        value.replacing("\\", with: "\\\\").replacing(",", with: "\\,")
     }
 }
 
