@@ -1,5 +1,6 @@
 /// do_exit, exit_notify and release_task (kernel/exit.c), with the reparenting rules of
-/// forget_original_parent and the namespace teardown of zap_pid_ns_processes.
+/// forget_original_parent and the namespace teardown of zap_pid_ns_processes
+/// (docs/interface.md §4.5).
 ///
 /// A thread that exits alone is released at once. A process that exits leaves its namespaces,
 /// loses its threads, gives its children to the init of its pid namespace, and stays a zombie

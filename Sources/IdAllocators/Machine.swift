@@ -1,10 +1,11 @@
 /// The simulated machine: every task, pid namespace and IPC namespace, and the operations of
 /// the kernel on them. Not thread-safe on its own: `Kernel` serialises every call.
 ///
-/// One file per rule: alloc_pid in AllocPid.swift, copy_process in Fork.swift, exit and
-/// reparenting in Exit.swift, unshare in Unshare.swift, credentials in Credentials.swift,
-/// ipc_idr_alloc/ipc_addid in IpcIds.swift, ipcget key rules in IpcGet.swift, IPC_RMID/IPC_SET
-/// in IpcCtl.swift, the sysctl files in Sysctl.swift, the 2008 next_id proposal in NextId.swift.
+/// One file per rule: alloc_pid in AllocPid.swift, copy_process in Fork.swift, exit, zombies and
+/// reparenting in Exit.swift, wait and SIGCHLD in Wait.swift, setsid/setpgid in Session.swift,
+/// unshare in Unshare.swift, credentials in Credentials.swift, ipc_idr_alloc/ipc_addid in
+/// IpcIds.swift, ipcget key rules in IpcGet.swift, IPC_RMID/IPC_SET in IpcCtl.swift, the sysctl
+/// files in Sysctl.swift, the 2008 next_id proposal in NextId.swift.
 public final class Machine {
     // Every access happens under Kernel's lock, one call at a time: the runtime's dynamic
     // exclusivity checks on these properties cost as much as the allocation itself.

@@ -1,6 +1,6 @@
-/// setsid and setpgid (kernel/sys.c), with the kernel's checks in the kernel's order. Process
-/// group and session belong to the process; pids in arguments are numbers in the calling
-/// thread's pid namespace.
+/// setsid and setpgid (kernel/sys.c, docs/interface.md §4.7), with the kernel's checks in the
+/// kernel's order. Process group and session belong to the process; pids in arguments are
+/// numbers in the calling thread's pid namespace.
 extension Machine {
     /// setsid: the process leads a new session and a new group, both its own pid. Returns the
     /// session id in the caller's namespace.

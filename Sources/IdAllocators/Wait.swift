@@ -1,5 +1,5 @@
 /// Reaping zombies: waitid(WEXITED | WNOHANG) (kernel/exit.c do_wait), and the SIGCHLD
-/// disposition that decides whether children become zombies at all.
+/// disposition that decides whether children become zombies at all (docs/interface.md §4.6).
 ///
 /// `wait` never blocks: a ctl write cannot wait for a child to exit. So, as with WNOHANG, a
 /// process with children but no zombie among them gets 0, and one without children ECHILD.
