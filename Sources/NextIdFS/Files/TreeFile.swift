@@ -62,36 +62,3 @@ extension TreeFile {
 protocol TreeLink: Sendable {
     func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
 }
-
-extension NodeKind {
-    /// The file type behind a regular-file kind.
-    var file: (any TreeFile)? {
-        switch self {
-        case .processStatus, .threadStatus: TaskTextFile.status
-        case .processStat, .threadStat: TaskTextFile.stat
-        case .processComm, .threadComm: TaskTextFile.comm
-        case .processCmdline: TaskTextFile.cmdline
-        case .children: ChildrenFile()
-        case .nextId: NextIdFile()
-        case .ctl: CtlFile()
-        case .nsLastPid, .rootNsLastPid: SysctlFile(name: .nsLastPid, top: self == .rootNsLastPid)
-        case .pidMax, .rootPidMax: SysctlFile(name: .pidMax, top: self == .rootPidMax)
-        case .msgNextId, .rootMsgNextId: SysctlFile(name: .msgNextId, top: self == .rootMsgNextId)
-        case .semNextId, .rootSemNextId: SysctlFile(name: .semNextId, top: self == .rootSemNextId)
-        case .shmNextId, .rootShmNextId: SysctlFile(name: .shmNextId, top: self == .rootShmNextId)
-        case .sysvipcMsg, .rootSysvipcMsg: SysvipcFile(kind: .msg, top: self == .rootSysvipcMsg)
-        case .sysvipcSem, .rootSysvipcSem: SysvipcFile(kind: .sem, top: self == .rootSysvipcSem)
-        case .sysvipcShm, .rootSysvipcShm: SysvipcFile(kind: .shm, top: self == .rootSysvipcShm)
-        case .uptime: UptimeFile()
-        default: nil
-        }
-    }
-
-    var link: (any TreeLink)? {
-        switch self {
-        case .nsPid, .nsPidForChildren, .nsIpc: NamespaceLink()
-        case .taskLink: TaskLink()
-        default: nil
-        }
-    }
-}

@@ -21,7 +21,7 @@ public struct NodeRef: Hashable, Sendable {
         self.kind = kind
         tid = Int32((inode >> 8) & 0x7F_FFFF)
         serial = inode >> 31
-        if kind.scope == .machine && (tid != 0 || serial != 0) { return nil }
+        if kind.spec.scope == .machine && (tid != 0 || serial != 0) { return nil }
     }
 
     public var inode: UInt64 {
@@ -34,4 +34,10 @@ public struct NodeRef: Hashable, Sendable {
 
     /// The same task's node of another kind.
     func sibling(_ kind: NodeKind) -> NodeRef { NodeRef(kind: kind, tid: tid, serial: serial) }
+
+    /// Who acts through this node's files: its task, or at the top of the mount the root
+    /// namespaces with the rights of the real caller's `uid`.
+    func actor(uid: UInt32) -> Actor {
+        kind.spec.scope == .machine ? .host(uid: uid) : .task(task)
+    }
 }
