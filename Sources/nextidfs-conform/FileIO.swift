@@ -1,49 +1,22 @@
 import Glibc
+import NextIdFS
+import SystemPackage
 
 /// Plain system calls on paths, with errno as the error: what the mount runner uses to talk to
-/// a live nextidfs, and how scripts are read.
+/// a live nextidfs, and how scripts are read. Reads and writes go through `SystemIO`.
 enum FileIO {
     static func read(_ path: String) -> Result<[UInt8], ErrnoCode> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ErrnoCode(errno)) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(ErrnoCode(errno))
-            }
-            if n == 0 { return .success(out) }
-            out.append(contentsOf: chunk[0..<n])
-        }
+        Result { () throws(SystemPackage.Errno) in try SystemIO.read(path) }.mapError { ErrnoCode($0.rawValue) }
     }
 
     /// One open(O_WRONLY) + write(2) + close; the write's count or errno.
     static func write(_ path: String, _ bytes: [UInt8]) -> Result<Int, ErrnoCode> {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ErrnoCode(errno)) }
-        defer { close(fd) }
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        return n < 0 ? .failure(ErrnoCode(errno)) : .success(n)
+        Result { () throws(SystemPackage.Errno) in try SystemIO.writeOnce(path, bytes) }.mapError { ErrnoCode($0.rawValue) }
     }
 
     /// Creates or replaces a file with `bytes`.
     static func create(_ path: String, _ bytes: [UInt8]) -> Result<Void, ErrnoCode> {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return .failure(ErrnoCode(errno)) }
-        defer { close(fd) }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(ErrnoCode(errno))
-            }
-            done += n
-        }
-        return .success(())
+        Result { () throws(SystemPackage.Errno) in try SystemIO.create(path, bytes) }.mapError { ErrnoCode($0.rawValue) }
     }
 
     static func names(inDirectory path: String) -> Result<[String], ErrnoCode> {

@@ -1,18 +1,5 @@
 public import IdAllocators
 
-/// The real process behind a request (fuse_req_ctx), and the file descriptor table it uses
-/// (the kernel's lock owner: one per process, shared by its threads, copied by fork).
-public struct Caller: Sendable {
-    public var uid: UInt32
-    public var gid: UInt32
-    public var lockOwner: UInt64
-    public init(uid: UInt32, gid: UInt32, lockOwner: UInt64 = 0) {
-        self.uid = uid
-        self.gid = gid
-        self.lockOwner = lockOwner
-    }
-}
-
 /// One write request as the file sees it.
 public struct WriteRequest: Sendable {
     public var data: ArraySlice<UInt8>

@@ -198,6 +198,11 @@ public final class Filesystem: Sendable {
 
     static let dots = [Array(".".utf8), Array("..".utf8)]
 
+    /// opendir(3): directories only.
+    public func openDirectory(_ inode: UInt64) -> Result<Void, Errno> {
+        resolve(inode).flatMap { $0.spec.type == .directory ? .success(()) : .failure(.ENOTDIR) }
+    }
+
     public func readlink(_ inode: UInt64) -> Result<[UInt8], Errno> {
         resolve(inode).flatMap { live in
             guard let link = live.spec.link else { return .failure(.EINVAL) }
@@ -253,7 +258,12 @@ public final class Filesystem: Sendable {
     }
 
     /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
-    /// close. `exiting`: whether the closing process is exiting (asked only when it matters).
+    /// close.
+    public func flush(_ file: OpenFile, by closer: Caller) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
+        flush(file, by: closer) { closer.isExiting }
+    }
+
+    /// `flush(_:by:)`, told by `exiting` whether the closer is exiting (asked only when it matters).
     public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
         guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
             return (nil, Invalidation(), 0)
@@ -278,6 +288,21 @@ public final class Filesystem: Sendable {
             }
         }
         return invalidation
+    }
+
+    /// What a SETATTR asks to change.
+    public struct AttributeChanges: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let modeOrOwner = AttributeChanges(rawValue: 1)
+        public static let size = AttributeChanges(rawValue: 2)
+    }
+
+    /// chmod and chown are refused as procfs refuses them; size changes (O_TRUNC, truncate(2))
+    /// and times are accepted and change nothing.
+    public func setattr(_ inode: UInt64, _ changes: AttributeChanges) -> Result<NodeAttributes, Errno> {
+        if changes.contains(.modeOrOwner) { return .failure(.EPERM) }
+        return changes.contains(.size) ? truncate(inode) : getattr(inode)
     }
 
     /// O_TRUNC and truncate(2) are accepted and change nothing (docs/interface.md §3.1).
