@@ -1,3 +1,5 @@
+import IdAllocators
+
 /// Every kind of node in the tree (docs/interface.md §2.1). The raw value is the kind's part of
 /// an inode number (`NodeRef`); everything else about a kind is its row in `NodeKind.rows`.
 public enum NodeKind: UInt8, Sendable, CaseIterable {
@@ -72,16 +74,10 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.rootSysvipcDir, .root,           "sysvipc",        .machine, .root, 0o555, .directory()),
         Row(.rootSysDir,    .root,            "sys",            .machine, .root, 0o555, .directory()),
         Row(.uptime,        .root,            "uptime",         .machine, .root, 0o444, .file(UptimeFile())),
-        Row(.rootSysvipcMsg, .rootSysvipcDir, "msg",            .machine, .root, 0o444, .file(SysvipcFile(kind: .msg))),
-        Row(.rootSysvipcSem, .rootSysvipcDir, "sem",            .machine, .root, 0o444, .file(SysvipcFile(kind: .sem))),
-        Row(.rootSysvipcShm, .rootSysvipcDir, "shm",            .machine, .root, 0o444, .file(SysvipcFile(kind: .shm))),
         Row(.rootSysKernelDir, .rootSysDir,   "kernel",         .machine, .root, 0o555, .directory()),
-        Row(.rootMsgNextId, .rootSysKernelDir, "msg_next_id",   .machine, .root, 0o644, .file(SysctlFile(name: .msgNextId))),
-        Row(.rootNsLastPid, .rootSysKernelDir, "ns_last_pid",   .machine, .root, 0o644, .file(SysctlFile(name: .nsLastPid))),
-        Row(.rootPidMax,    .rootSysKernelDir, "pid_max",       .machine, .root, 0o644, .file(SysctlFile(name: .pidMax))),
-        Row(.rootSemNextId, .rootSysKernelDir, "sem_next_id",   .machine, .root, 0o644, .file(SysctlFile(name: .semNextId))),
-        Row(.rootShmNextId, .rootSysKernelDir, "shm_next_id",   .machine, .root, 0o644, .file(SysctlFile(name: .shmNextId))),
-
+    ] + sysvipc(in: .rootSysvipcDir, [.rootSysvipcMsg, .rootSysvipcSem, .rootSysvipcShm], .machine, .root)
+      + sysKernel(in: .rootSysKernelDir, [.rootMsgNextId, .rootNsLastPid, .rootPidMax, .rootSemNextId, .rootShmNextId], .machine, .root)
+      + [
         Row(.processDir,    .root,            .pid,             .process, .task, 0o555, .directory()),
         Row(.processCmdline, .processDir,     "cmdline",        .process, .task, 0o444, .file(TaskTextFile.cmdline)),
         Row(.processComm,   .processDir,      "comm",           .process, .task, 0o444, .file(TaskTextFile.comm)),
@@ -94,16 +90,10 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.nsIpc,         .nsDir,           "ipc",            .process, .task, 0o777, .link(NamespaceLink.ipc)),
         Row(.nsPid,         .nsDir,           "pid",            .process, .task, 0o777, .link(NamespaceLink.pid)),
         Row(.nsPidForChildren, .nsDir,        "pid_for_children", .process, .task, 0o777, .link(NamespaceLink.pidForChildren)),
-        Row(.sysvipcMsg,    .sysvipcDir,      "msg",            .process, .task, 0o444, .file(SysvipcFile(kind: .msg))),
-        Row(.sysvipcSem,    .sysvipcDir,      "sem",            .process, .task, 0o444, .file(SysvipcFile(kind: .sem))),
-        Row(.sysvipcShm,    .sysvipcDir,      "shm",            .process, .task, 0o444, .file(SysvipcFile(kind: .shm))),
         Row(.sysKernelDir,  .sysDir,          "kernel",         .process, .task, 0o555, .directory()),
-        Row(.msgNextId,     .sysKernelDir,    "msg_next_id",    .process, .task, 0o644, .file(SysctlFile(name: .msgNextId))),
-        Row(.nsLastPid,     .sysKernelDir,    "ns_last_pid",    .process, .task, 0o644, .file(SysctlFile(name: .nsLastPid))),
-        Row(.pidMax,        .sysKernelDir,    "pid_max",        .process, .task, 0o644, .file(SysctlFile(name: .pidMax))),
-        Row(.semNextId,     .sysKernelDir,    "sem_next_id",    .process, .task, 0o644, .file(SysctlFile(name: .semNextId))),
-        Row(.shmNextId,     .sysKernelDir,    "shm_next_id",    .process, .task, 0o644, .file(SysctlFile(name: .shmNextId))),
-
+    ] + sysvipc(in: .sysvipcDir, [.sysvipcMsg, .sysvipcSem, .sysvipcShm], .process, .task)
+      + sysKernel(in: .sysKernelDir, [.msgNextId, .nsLastPid, .pidMax, .semNextId, .shmNextId], .process, .task)
+      + [
         Row(.threadDir,     .threadsDir,      .pid,             .thread,  .task, 0o555, .directory()),
         Row(.children,      .threadDir,       "children",       .thread,  .task, 0o444, .file(ChildrenFile())),
         Row(.threadComm,    .threadDir,       "comm",           .thread,  .task, 0o444, .file(TaskTextFile.comm)),
@@ -113,6 +103,20 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.threadStatus,  .threadDir,       "status",         .thread,  .task, 0o444, .file(TaskTextFile.status)),
         Row(.taskLink,      .taskLinksDir,    .pid,             .thread,  .task, 0o777, .link(TaskLink())),
     ]
+
+    /// sysvipc/ under `parent`: msg, sem, shm.
+    static func sysvipc(in parent: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
+        zip(kinds, IpcKind.allCases).map { kind, ipc in
+            Row(kind, parent, .fixed(Array(ipc.name.utf8)), scope, owner, 0o444, .file(SysvipcFile(kind: ipc)))
+        }
+    }
+
+    /// sys/kernel/ under `parent`: the sysctl files, in listing order.
+    static func sysKernel(in parent: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
+        zip(kinds, [SysctlName.msgNextId, .nsLastPid, .pidMax, .semNextId, .shmNextId]).map { kind, name in
+            Row(kind, parent, .fixed(Array(name.rawValue.utf8)), scope, owner, 0o644, .file(SysctlFile(name: name)))
+        }
+    }
 
     /// This kind's description, built once from its row.
     public var spec: NodeSpec { NodeSpec.table[Int(rawValue)]! }
