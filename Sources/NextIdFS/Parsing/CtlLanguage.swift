@@ -179,7 +179,7 @@ public enum CtlLanguage {
     /// nothing before any command.
     public static func renderResult(_ result: Int64?) -> [UInt8] {
         guard let result else { return [] }
-        if result < 0, let e = Int32(exactly: result.magnitude).flatMap(Errno.init(rawValue:)) {
+        if result < 0, let e = Int32(exactly: result.magnitude).flatMap(Errno.init(known:)) {
             return Array("-\(e.rawValue) \(e.name)\n".utf8)
         }
         return Array("\(result)\n".utf8)
