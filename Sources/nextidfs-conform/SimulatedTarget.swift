@@ -54,12 +54,11 @@ struct SimulatedTarget: Target {
     }
 
     func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, Errno> {
-        kernel.readSysctl(name, as: .task(kernel.handle(ofPid: task.tid))).mapError { $0 }
+        kernel.readSysctl(name, as: .task(kernel.handle(ofPid: task.tid)))
     }
 
     func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, Errno> {
-        let value = KernelInteger.parse(Array((text + "\n").utf8))
-        return kernel.writeSysctl(name, value: value, as: .task(kernel.handle(ofPid: task.tid))).mapError { $0 }
+        kernel.writeSysctl(name, KernelInteger.sysctlInput(Array((text + "\n").utf8)), as: .task(kernel.handle(ofPid: task.tid)))
     }
 
     func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], Errno> {

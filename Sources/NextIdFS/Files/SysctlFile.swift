@@ -13,7 +13,7 @@ struct SysctlFile: TreeFile {
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         // Like the kernel's sysctl_writes_strict: a write past the start is ignored.
         guard request.offset == 0 else { return WriteOutcome(result: .success(request.data.count)) }
-        let result = kernel.writeSysctl(name, value: KernelInteger.parse(request.data), as: node.actor(uid: request.caller.uid))
+        let result = kernel.writeSysctl(name, KernelInteger.sysctlInput(request.data), as: node.actor(uid: request.caller.uid))
         return WriteOutcome(result: result.map { _ in request.data.count })
     }
 }

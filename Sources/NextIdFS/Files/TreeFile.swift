@@ -16,12 +16,10 @@ public struct WriteRequest: Sendable {
     }
 }
 
-/// What a write did: bytes taken or an errno, and what it changed that the kernel may have
-/// cached: task owners (setuid/setgid) and tasks that ended.
+/// What a write did: bytes taken or an errno, and what it changed in the machine.
 public struct WriteOutcome: Sendable {
     public var result: Result<Int, Errno>
-    public var ownersChanged: Bool = false
-    public var ended: [TaskEntry] = []
+    public var changes = Changes()
 }
 
 /// One kind of regular file: how it renders and how it takes writes.

@@ -59,19 +59,20 @@ final class FuseContext: Sendable {
     }
 
     /// The result of a write or flush, once the kernel was told what to forget and, after many
-    /// tasks ended at once (a pid namespace's init took its namespace with it), once their memory
-    /// went back to the system: glibc keeps freed memory in the arena of the thread that freed
-    /// it (each worker has its own) until malloc_trim.
-    func settle<R>(_ body: () -> (R, invalidate: Filesystem.Invalidation, ended: Int)) -> R {
-        let (result, ended) = { () -> (R, Int) in
-            let (result, invalidation, ended) = body()
-            invalidate(invalidation)
-            return (result, ended)
+    /// tasks were released at once (a pid namespace's init took its namespace with it), once
+    /// their memory went back to the system: glibc keeps freed memory in the arena of the thread
+    /// that freed it (each worker has its own) until malloc_trim.
+    func settle<R>(_ body: () -> Filesystem.Settled<R>) -> R {
+        // The notices' arrays are freed before the trim.
+        let (result, released) = { () -> (R, Int) in
+            let settled = body()
+            invalidate(settled.invalidate)
+            return (settled.result, settled.released)
         }()
-        if ended >= FuseContext.trimAfterEnded { malloc_trim(0) }
+        if released >= FuseContext.trimAfterReleased { malloc_trim(0) }
         return result
     }
-    static let trimAfterEnded = 10_000
+    static let trimAfterReleased = 10_000
 
     func stat(_ a: NodeAttributes) -> stat {
         var st = Glibc.stat()

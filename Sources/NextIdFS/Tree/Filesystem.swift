@@ -1,5 +1,4 @@
 public import IdAllocators
-import Synchronization
 
 /// A node's attributes, as getattr and lookup report them.
 public struct NodeAttributes: Sendable, Equatable {
@@ -8,42 +7,6 @@ public struct NodeAttributes: Sendable, Equatable {
     public var permissions: UInt32
     public var uid: UInt32
     public var gid: UInt32
-}
-
-/// One open(2) of a regular file: the content built at its last read at offset 0, and the ctl
-/// lines its writers have not finished.
-public final class OpenFile: Sendable {
-    let node: NodeRef
-    let file: any TreeFile
-    let writers = CtlWriters()
-    private let snapshot = Mutex<[UInt8]?>(nil)
-    /// Where the last write through this open file ended: the file position procfs would have.
-    let position = Mutex<Int64>(0)
-
-    init(node: NodeRef, file: any TreeFile) {
-        self.node = node
-        self.file = file
-    }
-
-    /// Content is built afresh by a read at offset 0 and served from there for later offsets,
-    /// while the file's task lives.
-    func read(offset: Int64, size: Int, kernel: Kernel) -> Result<[UInt8], Errno> {
-        snapshot.withLock { snapshot in
-            let content: [UInt8]
-            if offset != 0, let snapshot {
-                guard node.kind.spec.scope == .machine || kernel.identity(of: node.task) != nil else { return .failure(.ESRCH) }
-                content = snapshot
-            } else {
-                switch file.content(of: node, in: kernel) {
-                case .success(let bytes): content = bytes
-                case .failure(let e): return .failure(e)
-                }
-                snapshot = content
-            }
-            let start = Int(min(max(offset, 0), Int64(content.count)))
-            return .success(Array(content[start...].prefix(max(size, 0))))
-        }
-    }
 }
 
 /// A node whose task, if it has one, is still the one the node was made for, with that task's
@@ -226,27 +189,16 @@ public final class Filesystem: Sendable {
         file.read(offset: offset, size: size, kernel: kernel)
     }
 
-    /// What the kernel's caches must forget after a write: attributes of nodes whose owner
-    /// changed, and names of tasks that ended.
-    public struct Invalidation: Sendable, Equatable {
-        /// The name `pid` in directory `parent`, which led to `child`.
-        public struct Name: Sendable, Equatable {
-            public var parent: UInt64
-            public var child: UInt64
-            public var pid: Int32
-            public var name: [UInt8] { Array(String(pid).utf8) }
-        }
-        public var inodes: [UInt64] = []
-        public var names: [Name] = []
-        public var isEmpty: Bool { inodes.isEmpty && names.isEmpty }
-    }
+    /// A write and what the kernel must forget after it: the result, the invalidation, and how
+    /// many tasks were released (the daemon returns their memory to the system after many).
+    public typealias Settled<R> = (result: R, invalidate: Invalidation, released: Int)
 
     /// A write at the request's offset, or for O_APPEND at this open file's position. procfs
     /// files have size 0, so appending there writes at the file position; the kernel's FUSE
     /// client instead puts an O_APPEND write at the size it caches for the inode, which every
     /// direct_io write raises to the end of that write (fuse_write_update_attr) and only a
     /// lookup, getattr or O_TRUNC open brings back to 0.
-    public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation, ended: Int) {
+    public func write(_ file: OpenFile, _ request: WriteRequest) -> Settled<Result<Int, Errno>> {
         let outcome = file.position.withLock { position in
             var request = request
             if request.append { request.offset = position }
@@ -254,40 +206,22 @@ public final class Filesystem: Sendable {
             if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
             return outcome
         }
-        return (outcome.result, invalidation(after: outcome, on: file), outcome.ended.count)
+        return (outcome.result, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
     }
 
     /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
     /// close.
-    public func flush(_ file: OpenFile, by closer: Caller) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
+    public func flush(_ file: OpenFile, by closer: Caller) -> Settled<Errno?> {
         flush(file, by: closer) { closer.isExiting }
     }
 
     /// `flush(_:by:)`, told by `exiting` whether the closer is exiting (asked only when it matters).
-    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
+    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> Settled<Errno?> {
         guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
-            return (nil, Invalidation(), 0)
+            return (nil, Filesystem.Invalidation(), 0)
         }
         let error: Errno? = if case .failure(let e) = outcome.result { e } else { nil }
-        return (error, invalidation(after: outcome, on: file), outcome.ended.count)
-    }
-
-    func invalidation(after outcome: WriteOutcome, on file: OpenFile) -> Invalidation {
-        var invalidation = Invalidation()
-        if outcome.ownersChanged, let id = kernel.identity(of: file.node.task), let leader = kernel.identity(ofPid: id.tgid) {
-            invalidation.inodes = inodes(ofProcess: leader.handle)
-        }
-        for task in outcome.ended {
-            func name(_ kind: NodeKind, in parent: NodeRef) -> Invalidation.Name {
-                Invalidation.Name(parent: parent.inode, child: NodeRef(kind: kind, tid: task.tid, serial: task.serial).inode, pid: task.tid)
-            }
-            if task.tid == task.tgid { invalidation.names.append(name(.processDir, in: NodeRef(kind: .root))) }
-            invalidation.names.append(name(.taskLink, in: NodeRef(kind: .taskLinksDir)))
-            if task.tid != task.tgid, let leader = kernel.identity(ofPid: task.tgid) {
-                invalidation.names.append(name(.threadDir, in: NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)))
-            }
-        }
-        return invalidation
+        return (error, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
     }
 
     /// What a SETATTR asks to change.
@@ -310,15 +244,5 @@ public final class Filesystem: Sendable {
         getattr(inode).flatMap { attributes in
             attributes.type == .regular ? .success(attributes) : .failure(.EISDIR)
         }
-    }
-
-    /// Every inode of a process and its threads.
-    public func inodes(ofProcess leader: TaskHandle) -> [UInt64] {
-        guard let threads = kernel.threads(ofGroup: leader) else { return [] }
-        var out = NodeSpec.processKinds.map { NodeRef(kind: $0, tid: leader.tid, serial: leader.serial).inode }
-        for thread in threads {
-            out += NodeSpec.threadKinds.map { NodeRef(kind: $0, tid: thread.tid, serial: thread.serial).inode }
-        }
-        return out
     }
 }

@@ -188,6 +188,9 @@ public final class NodeSpec: Sendable {
         return nil
     }
 
+    /// The directories that list tasks by pid, in the order of their rows.
+    static let taskDirectories = NodeKind.allCases.map(\.spec).filter { $0.taskEntries != nil }
+
     /// The kinds of a process's nodes and of a thread's (what an owner change touches).
     static let processKinds = NodeKind.allCases.filter { $0.spec.scope == .process }
     static let threadKinds = NodeKind.allCases.filter { $0.spec.scope == .thread }

@@ -27,8 +27,18 @@ enum TaskListing: Sendable {
         switch self {
         case .threadGroups: kernel.threadGroups(from: from, limit: TaskListing.batch)
         case .allThreads: kernel.allThreads(from: from, limit: TaskListing.batch)
-        case .groupThreads:
-            (kernel.threads(ofGroup: directory.task) ?? []).filter { $0.tid >= from }.sorted { $0.tid < $1.tid }
+        case .groupThreads: kernel.threads(ofGroup: directory.task, from: from, limit: TaskListing.batch) ?? []
+        }
+    }
+
+    /// The directory of this listing, of kind `kind`, that showed the released task: a process's
+    /// task/ does not need to forget its leader, which goes with the whole <pid>/.
+    func directory(_ kind: NodeKind, showing released: Changes.Released) -> NodeRef? {
+        let isLeader = released.task == released.leader
+        return switch self {
+        case .threadGroups: isLeader ? NodeRef(kind: kind) : nil
+        case .allThreads: NodeRef(kind: kind)
+        case .groupThreads: isLeader ? nil : NodeRef(kind: kind, task: released.leader)
         }
     }
 }
