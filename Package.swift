@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // libfuse3 (Debian: libfuse3-dev) and a shim header for what Swift cannot import.
@@ -30,17 +31,27 @@ let package = Package(
         // The simulated kernel: pure Swift, no I/O, no FUSE.
         .target(name: "IdAllocators", swiftSettings: strict),
         // The tree, file formats, parsers and the libfuse glue.
-        .target(name: "NextIdFS", dependencies: ["IdAllocators", "CFuse"], swiftSettings: strict),
+        .target(
+            name: "NextIdFS",
+            dependencies: ["IdAllocators", "CFuse", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
         // The daemon.
         .executableTarget(
             name: "nextidfs",
-            dependencies: ["NextIdFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NextIdFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         // Operation scripts: run on the simulation, generate, compare with tools/kernelrun.
         .executableTarget(
             name: "nextidfs-conform",
-            dependencies: ["NextIdFS", "IdAllocators", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NextIdFS", "IdAllocators", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -33,7 +33,7 @@ func residentBytes() -> Int {
 func vfscanf_wrapper(_ file: UnsafeMutablePointer<FILE>, _ size: UnsafeMutablePointer<Int>, _ resident: UnsafeMutablePointer<Int>) -> Int32 {
     var buffer = [CChar](repeating: 0, count: 128)
     guard fgets(&buffer, 128, file) != nil else { return 0 }
-    let fields = String(cString: buffer).split(separator: " ")
+    let fields = String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self).split(separator: " ")
     guard fields.count >= 2, let s = Int(fields[0]), let r = Int(fields[1]) else { return 0 }
     size.pointee = s
     resident.pointee = r

@@ -4,17 +4,12 @@
 /// broadcast does). Only a task with uid 0 may change them, else EPERM, even to its own id
 /// (docs/interface.md §8.2).
 extension Machine {
-    func setUID(actor: TaskIndex, uid: UInt32) -> Result<Int64, Errno> {
+    /// setuid and setgid: `change` on the process's credentials, as uid 0.
+    func setCredentials(actor: TaskIndex, _ changes: inout Changes, _ change: (inout Task) -> Void) -> Result<Int64, Errno> {
         let process = groupLeader(actor)
         guard tasks[Int(process)].uid == 0 else { return .failure(.EPERM) }
-        tasks[Int(process)].uid = uid
-        return .success(0)
-    }
-
-    func setGID(actor: TaskIndex, gid: UInt32) -> Result<Int64, Errno> {
-        let process = groupLeader(actor)
-        guard tasks[Int(process)].uid == 0 else { return .failure(.EPERM) }
-        tasks[Int(process)].gid = gid
+        change(&tasks[Int(process)])
+        changes.newOwners.append(Changes.NewOwner(process: handle(of: process), threads: threads(ofLeader: process).map(handle(of:))))
         return .success(0)
     }
 

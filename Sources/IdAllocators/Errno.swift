@@ -1,23 +1,29 @@
-/// The errno values the simulated kernel (and the tree above it) returns, with Linux's numbers
-/// (x86_64) and names.
-public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible {
-    case EPERM = 1
-    case ENOENT = 2
-    case ESRCH = 3
-    case ECHILD = 10
-    case EAGAIN = 11
-    case ENOMEM = 12
-    case EACCES = 13
-    case EBUSY = 16
-    case EEXIST = 17
-    case ENOTDIR = 20
-    case EISDIR = 21
-    case EINVAL = 22
-    case ENOSPC = 28
-    case ELOOP = 40
-    case ESTALE = 116
+/// An errno value with Linux's numbers (x86_64): what the simulated kernel fails with, what the
+/// tree answers FUSE with, and what the tools get from real system calls. The errnos nextidfs
+/// itself answers with have names; any other number (a real system call's) is `E<n>`.
+public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
 
-    public var name: String {
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let EPERM = Errno(rawValue: 1)
+    public static let ENOENT = Errno(rawValue: 2)
+    public static let ESRCH = Errno(rawValue: 3)
+    public static let ECHILD = Errno(rawValue: 10)
+    public static let EAGAIN = Errno(rawValue: 11)
+    public static let ENOMEM = Errno(rawValue: 12)
+    public static let EACCES = Errno(rawValue: 13)
+    public static let EBUSY = Errno(rawValue: 16)
+    public static let EEXIST = Errno(rawValue: 17)
+    public static let ENOTDIR = Errno(rawValue: 20)
+    public static let EISDIR = Errno(rawValue: 21)
+    public static let EINVAL = Errno(rawValue: 22)
+    public static let ENOSPC = Errno(rawValue: 28)
+    public static let ELOOP = Errno(rawValue: 40)
+    public static let ESTALE = Errno(rawValue: 116)
+
+    /// The name of an errno nextidfs answers with (strerrorname_np's, as kernelrun prints it).
+    var knownName: String? {
         switch self {
         case .EPERM: "EPERM"
         case .ENOENT: "ENOENT"
@@ -34,13 +40,17 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
         case .ENOSPC: "ENOSPC"
         case .ELOOP: "ELOOP"
         case .ESTALE: "ESTALE"
+        default: nil
         }
     }
 
-    public var description: String { name }
-
-    public init?(name: String) {
-        guard let e = Errno.allCases.first(where: { $0.name == name }) else { return nil }
-        self = e
+    /// One of the errnos nextidfs answers with, if `rawValue` is one.
+    public init?(known rawValue: Int32) {
+        self.init(rawValue: rawValue)
+        guard knownName != nil else { return nil }
     }
+
+    public var name: String { knownName ?? "E\(rawValue)" }
+
+    public var description: String { name }
 }

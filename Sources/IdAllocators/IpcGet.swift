@@ -1,15 +1,17 @@
 /// The arguments of msgget, semget and shmget.
 public struct IpcGetRequest: Sendable, Equatable {
+    /// IPC_PRIVATE: a key no other get finds.
+    public static let privateKey: Int32 = 0
+
     public var kind: IpcKind
     public var key: Int32
-    /// IPC_CREAT, IPC_EXCL and the permission bits.
-    public var flags: Int32
+    public var flags: IpcFlags
     /// semget only.
     public var nsems: Int32
     /// shmget only.
     public var size: UInt64
 
-    public init(kind: IpcKind, key: Int32, flags: Int32, nsems: Int32 = 0, size: UInt64 = 0) {
+    public init(kind: IpcKind, key: Int32, flags: IpcFlags, nsems: Int32 = 0, size: UInt64 = 0) {
         self.kind = kind
         self.key = key
         self.flags = flags
@@ -29,11 +31,11 @@ extension Machine {
         if request.kind == .sem && (request.nsems < 0 || Int(request.nsems) > Limits.semmsl) {
             return .failure(.EINVAL)
         }
-        if request.key != IpcFlags.privateKey {
+        if request.key != IpcGetRequest.privateKey {
             if let idx = ids.byKey[request.key], let existing = ids.objects[idx] {
                 return ipcGetExisting(existing, request, process: process)
             }
-            guard request.flags & IpcFlags.create != 0 else { return .failure(.ENOENT) }
+            guard request.flags.contains(.create) else { return .failure(.ENOENT) }
         }
         return ipcCreate(actor: actor, request, namespace: ns)
     }
@@ -41,14 +43,13 @@ extension Machine {
     /// ipcget_public on a key in use: EEXIST with IPC_CREAT|IPC_EXCL, the type's more_checks,
     /// then ipcperms.
     func ipcGetExisting(_ object: IpcObject, _ request: IpcGetRequest, process: TaskIndex) -> Result<Int64, Errno> {
-        let both = IpcFlags.create | IpcFlags.exclusive
-        if request.flags & both == both { return .failure(.EEXIST) }
+        if request.flags.isSuperset(of: [.create, .exclusive]) { return .failure(.EEXIST) }
         switch request.kind {
         case .msg: break
         case .sem: if Int(request.nsems) > object.nsems { return .failure(.EINVAL) }
         case .shm: if request.size > object.size { return .failure(.EINVAL) }
         }
-        guard ipcPermits(object, requested: request.flags, uid: tasks[Int(process)].uid, gid: tasks[Int(process)].gid) else {
+        guard ipcPermits(object, requested: request.flags.rawValue, uid: tasks[Int(process)].uid, gid: tasks[Int(process)].gid) else {
             return .failure(.EACCES)
         }
         return .success(Int64(object.id))
@@ -92,12 +93,12 @@ extension Machine {
 
         let leader = tasks[Int(process)]
         let object = IpcObject(
-            key: request.key, idx: slot.idx, seq: slot.seq, mode: UInt32(request.flags & IpcFlags.modeMask),
+            key: request.key, idx: slot.idx, seq: slot.seq, mode: request.flags.mode,
             uid: leader.uid, gid: leader.gid, cuid: leader.uid, cgid: leader.gid,
             creatorPid: numbers(of: process).root, ctime: now(),
             nsems: kind == .sem ? Int(request.nsems) : 0, size: kind == .shm ? request.size : 0)
         ids.objects[slot.idx] = object
-        if request.key != IpcFlags.privateKey { ids.byKey[request.key] = slot.idx }
+        if request.key != IpcGetRequest.privateKey { ids.byKey[request.key] = slot.idx }
         switch kind {
         case .msg: break
         case .sem: ipcNamespaces[Int(ns)].usedSems += object.nsems

@@ -51,7 +51,7 @@ extension Machine {
         let ids = ipcNamespaces[Int(ns)].ids[kind.rawValue]
         ids.idr.remove(object.idx)
         ids.objects[object.idx] = nil
-        if object.key != IpcFlags.privateKey { ids.byKey[object.key] = nil }
+        if object.key != IpcGetRequest.privateKey { ids.byKey[object.key] = nil }
         switch kind {
         case .msg: break
         case .sem: ipcNamespaces[Int(ns)].usedSems -= object.nsems

@@ -24,26 +24,39 @@ public final class Kernel: Sendable {
     /// counts mean nothing ran in between.
     public var operations: UInt64 { machine.withLock { $0.operations } }
 
+    /// `body` on the task `handle` names, with the lock held; ESRCH once that task has ended.
+    private func onTask<R: Sendable>(_ handle: TaskHandle, _ body: @Sendable (Machine, TaskIndex) -> Result<R, Errno>) -> Result<R, Errno> {
+        machine.withLock { m in
+            guard let t = m.task(handle) else { return .failure(.ESRCH) }
+            return body(m, t)
+        }
+    }
+
+    /// What `body` sees of the task `handle` names, with the lock held; nil once it has ended.
+    private func view<R: Sendable>(_ handle: TaskHandle, _ body: @Sendable (Machine, TaskIndex) -> R) -> R? {
+        machine.withLock { m in m.task(handle).map { body(m, $0) } }
+    }
+
     // MARK: calls
 
-    /// One call by the thread `task`; ESRCH once it has ended.
+    /// One call by the thread `task`; ESRCH once it has ended. What the call changed is not
+    /// reported: callers that keep views of the machine use `run`.
     public func call(_ syscall: Syscall, by task: TaskHandle) -> Result<Int64, Errno> {
-        machine.withLock { m in
-            guard let t = m.task(task) else { return .failure(.ESRCH) }
-            return m.performCall(syscall, actor: t)
+        onTask(task) { m, t in
+            var changes = Changes()
+            return m.performCall(syscall, actor: t, &changes)
         }
     }
 
     /// A ctl write: the lines run in order until the first failure, as one atomic step, and the
-    /// thread's last result records the last line that ran.
+    /// thread's last result records the last line that ran. The outcome says what changed.
     public func run(_ batch: [Result<Syscall, Errno>], by task: TaskHandle) -> BatchOutcome {
         machine.withLock { $0.perform(batch: batch, by: task) }
     }
 
     /// The ctl read-back: the last result of thread `task` (value, or -errno), nil before any.
     public func lastResult(of task: TaskHandle) -> Result<Int64?, Errno> {
-        machine.withLock { m in
-            guard let t = m.task(task) else { return .failure(.ESRCH) }
+        onTask(task) { m, t in
             let result = m.tasks[Int(t)].lastResult
             return .success(result == Task.noResult ? nil : result)
         }
@@ -52,10 +65,7 @@ public final class Kernel: Sendable {
     // MARK: next_id
 
     public func pendingIds(of task: TaskHandle) -> Result<PendingIds?, Errno> {
-        machine.withLock { m in
-            guard let t = m.task(task) else { return .failure(.ESRCH) }
-            return .success(m.pendingIds(of: t).flatMap(PendingIds.init))
-        }
+        onTask(task) { m, t in .success(m.pendingIds(of: t).flatMap(PendingIds.init)) }
     }
 
     public func setPendingIds(of task: TaskHandle, _ ids: PendingIds?) -> Result<Int64, Errno> {
@@ -71,11 +81,10 @@ public final class Kernel: Sendable {
         }
     }
 
-    /// `value` nil: the written text was not a number (EINVAL, after the EPERM check).
-    public func writeSysctl(_ name: SysctlName, value: Int64?, as actor: Actor) -> Result<Int64, Errno> {
+    public func writeSysctl(_ name: SysctlName, _ input: SysctlInput, as actor: Actor) -> Result<Int64, Errno> {
         machine.withLock { m in
             guard let (pidNS, ipcNS, uid) = m.resolve(actor) else { return .failure(.ESRCH) }
-            return m.writeSysctl(name, value: value, uid: uid, pidNamespace: pidNS, ipcNamespace: ipcNS)
+            return m.writeSysctl(name, input, uid: uid, pidNamespace: pidNS, ipcNamespace: ipcNS)
         }
     }
 
@@ -93,18 +102,16 @@ public final class Kernel: Sendable {
     }
 
     public func identity(of task: TaskHandle) -> TaskIdentity? {
-        machine.withLock { m in m.task(task).map { m.identity(of: $0) } }
+        view(task) { m, t in m.identity(of: t) }
     }
 
     public func status(of task: TaskHandle) -> TaskStatus? {
-        machine.withLock { m in m.task(task).map { m.status(of: $0) } }
+        view(task) { m, t in m.status(of: t) }
     }
 
     /// The children of thread `task` as root-namespace pids, in the kernel's order.
     public func children(of task: TaskHandle) -> [Int32]? {
-        machine.withLock { m in
-            m.task(task).map { t in m.children(ofThread: t).map { m.numbers(of: $0).root } }
-        }
+        view(task) { m, t in m.children(ofThread: t).map { m.numbers(of: $0).root } }
     }
 
     /// Thread-group leaders with a root pid at or above `from`, ascending, at most `limit`.
@@ -120,14 +127,17 @@ public final class Kernel: Sendable {
     /// The threads of the process whose leader is `leader` (leader first); nil unless it is a
     /// live thread-group leader.
     public func threads(ofGroup leader: TaskHandle) -> [TaskEntry]? {
-        machine.withLock { m in
-            guard let t = m.task(leader), m.tasks[Int(t)].isLeader else { return nil }
-            return m.threads(ofLeader: t).map { m.entry($0) }
-        }
+        view(leader) { m, t in m.tasks[Int(t)].isLeader ? m.threads(ofLeader: t).map { m.entry($0) } : nil } ?? nil
+    }
+
+    /// The threads of that process with a root tid at or above `from`, ascending, at most
+    /// `limit`; nil unless `leader` is a live thread-group leader.
+    public func threads(ofGroup leader: TaskHandle, from: Int32, limit: Int) -> [TaskEntry]? {
+        view(leader) { m, t in m.tasks[Int(t)].isLeader ? m.threadEntries(ofLeader: t, from: from, limit: limit) : nil } ?? nil
     }
 
     public func namespaceInodes(of task: TaskHandle) -> NamespaceInodes? {
-        machine.withLock { m in m.task(task).map { m.namespaceInodes(of: $0) } }
+        view(task) { m, t in m.namespaceInodes(of: t) }
     }
 
     public func ipcTable(_ kind: IpcKind, as actor: Actor) -> [IpcObjectView]? {

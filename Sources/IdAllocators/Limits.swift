@@ -43,10 +43,17 @@ public enum Limits {
     public static let maxPendingIds = 32
 }
 
-/// IPC flag bits (linux/ipc.h).
-public enum IpcFlags {
-    public static let create: Int32 = 0o1000
-    public static let exclusive: Int32 = 0o2000
-    public static let modeMask: Int32 = 0o777
-    public static let privateKey: Int32 = 0
+/// The flag word of msgget, semget and shmget (linux/ipc.h): IPC_CREAT, IPC_EXCL and the
+/// permission bits in one int, as the calls take it and as the ctl grammar writes it
+/// (`IPC_CREAT|0600`, or one number: `01600`).
+public struct IpcFlags: OptionSet, Sendable, Hashable, ExpressibleByIntegerLiteral {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public init(integerLiteral value: Int32) { rawValue = value }
+
+    public static let create: IpcFlags = 0o1000
+    public static let exclusive: IpcFlags = 0o2000
+
+    /// The permission bits.
+    public var mode: UInt32 { UInt32(rawValue & 0o777) }
 }

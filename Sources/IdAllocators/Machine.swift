@@ -1,12 +1,13 @@
 /// The simulated machine: every task, pid namespace and IPC namespace, and the operations of
-/// the kernel on them. Not thread-safe on its own: `Kernel` serialises every call.
+/// the kernel on them. Internal to IdAllocators and not thread-safe on its own: the one instance
+/// lives in a `Kernel`, reached only with its lock held.
 ///
 /// One file per rule: alloc_pid in AllocPid.swift, copy_process in Fork.swift, exit, zombies and
 /// reparenting in Exit.swift, wait and SIGCHLD in Wait.swift, setsid/setpgid in Session.swift,
 /// unshare in Unshare.swift, credentials in Credentials.swift, ipc_idr_alloc/ipc_addid in
 /// IpcIds.swift, ipcget key rules in IpcGet.swift, IPC_RMID/IPC_SET in IpcCtl.swift, the sysctl
 /// files in Sysctl.swift, the 2008 next_id proposal in NextId.swift.
-public final class Machine {
+final class Machine {
     // Every access happens under Kernel's lock, one call at a time: the runtime's dynamic
     // exclusivity checks on these properties cost as much as the allocation itself.
     @exclusivity(unchecked) var tasks: [Task] = []
@@ -22,8 +23,6 @@ public final class Machine {
     @exclusivity(unchecked) var freeIpcNamespaces: [Int32] = []
     /// Pending ids of the 2008 next_id interface, per thread (sparse; `Task.hasPendingIds`).
     @exclusivity(unchecked) var pendingIds: [TaskIndex: [Int32]] = [:]
-    /// Tasks ended by the batch being performed (for the filesystem's caches), when recording.
-    @exclusivity(unchecked) var endedTasks: [TaskEntry]? = nil
     @exclusivity(unchecked) var nextSerial: UInt64 = 1
     /// How many calls and sysctl writes the machine has performed (whatever their outcome).
     @exclusivity(unchecked) var operations: UInt64 = 0
@@ -40,7 +39,7 @@ public final class Machine {
 
     /// The world at mount time (docs/interface.md §1): a root pid and IPC namespace holding `init`,
     /// pid 1, uid 0, gid 0.
-    public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
+    init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
         precondition((Limits.pidMaxMin...Limits.pidMaxLimit).contains(pidMax))
         self.now = now
         var root = PidNamespace(level: 0, parent: -1, pidMax: pidMax, inode: Limits.rootPidNamespaceInode)
@@ -101,6 +100,11 @@ public final class Machine {
     /// Whether thread `t` can still make calls: its process has not begun to exit.
     func isRunning(_ t: TaskIndex) -> Bool {
         tasks[Int(groupLeader(t))].exitState == .running
+    }
+
+    /// The handle that names task `t`.
+    func handle(of t: TaskIndex) -> TaskHandle {
+        TaskHandle(tid: numbers(of: t).root, serial: tasks[Int(t)].serial)
     }
 
     /// The task `handle` was taken for, if it is still alive: the same pid and the same serial.

@@ -31,28 +31,49 @@ public enum Actor: Sendable, Equatable {
     case host(uid: UInt32)
 }
 
-/// How a batch of ctl lines went: how many ran successfully before the first failure.
+/// What calls changed that a view of the machine may hold (the filesystem's caches): tasks
+/// released, whose pids and files are gone, and processes whose owner changed.
+public struct Changes: Sendable, Equatable {
+    /// A released task, with its thread-group leader as it was (itself for a leader).
+    public struct Released: Sendable, Equatable {
+        public var task: TaskHandle
+        public var leader: TaskHandle
+    }
+
+    /// A process whose uid or gid changed, and its threads then (leader first).
+    public struct NewOwner: Sendable, Equatable {
+        public var process: TaskHandle
+        public var threads: [TaskHandle]
+    }
+
+    public var released: [Released] = []
+    public var newOwners: [NewOwner] = []
+
+    public init() {}
+}
+
+/// How a batch of ctl lines went: how many ran successfully before the first failure, and what
+/// they changed.
 public struct BatchOutcome: Sendable, Equatable {
     public var completed: Int
     public var failure: Errno?
-    /// Tasks that ended during the batch (an exit, or a namespace's init taking its tasks).
-    public var ended: [TaskEntry] = []
+    public var changes = Changes()
     /// The machine's operation count after the batch (`Kernel.operations`).
     public var operation: UInt64 = 0
 }
 
 extension Machine {
     /// One call by thread `actor`.
-    func perform(_ call: Syscall, actor: TaskIndex) -> Result<Int64, Errno> {
+    func perform(_ call: Syscall, actor: TaskIndex, _ changes: inout Changes) -> Result<Int64, Errno> {
         operations += 1
         return switch call {
         case .fork: copyProcess(actor: actor, flags: [])
         case .clone(let flags): copyProcess(actor: actor, flags: flags)
         case .unshare(let flags): unshare(actor: actor, flags: flags)
-        case .exit(let code): exitTask(actor, code: code)
+        case .exit(let code): exitTask(actor, code: code, &changes)
         case .comm(let name): setComm(actor: actor, name: name)
-        case .setuid(let uid): setUID(actor: actor, uid: uid)
-        case .setgid(let gid): setGID(actor: actor, gid: gid)
+        case .setuid(let uid): setCredentials(actor: actor, &changes) { $0.uid = uid }
+        case .setgid(let gid): setCredentials(actor: actor, &changes) { $0.gid = gid }
         case .ipcGet(let request): ipcGet(actor: actor, request)
         case .ipcRemove(let kind, let id): ipcRemove(actor: actor, kind: kind, id: id)
         case .ipcSet(let kind, let id, let uid, let gid, let mode):
@@ -60,17 +81,17 @@ extension Machine {
         case .setNextId(let ids): setPendingIds(of: actor, ids)
         case .setsid: setsid(actor: actor)
         case .setpgid(let pid, let pgid): setpgid(actor: actor, pid: pid, pgid: pgid)
-        case .wait(let pid): wait(actor: actor, pid: pid)
+        case .wait(let pid): wait(actor: actor, pid: pid, &changes)
         case .sigchld(let ignore): setSigchld(actor: actor, ignore: ignore)
         }
     }
 
     /// A call by a thread that can still make one (ESRCH once its process has begun to exit),
     /// then the inits it woke finish their exit.
-    func performCall(_ call: Syscall, actor: TaskIndex) -> Result<Int64, Errno> {
+    func performCall(_ call: Syscall, actor: TaskIndex, _ changes: inout Changes) -> Result<Int64, Errno> {
         guard isRunning(actor) else { return .failure(.ESRCH) }
-        let result = perform(call, actor: actor)
-        runReaperWakeups()
+        let result = perform(call, actor: actor, &changes)
+        runReaperWakeups(&changes)
         return result
     }
 
@@ -78,25 +99,30 @@ extension Machine {
     /// errno. The thread's last result is the last line that ran. A thread that exited mid-batch
     /// makes the rest fail with ESRCH (nothing is recorded: the thread is gone).
     func perform(batch: [Result<Syscall, Errno>], by handle: TaskHandle) -> BatchOutcome {
-        guard let actor = task(handle) else { return BatchOutcome(completed: 0, failure: .ESRCH, operation: operations) }
-        var completed = 0
-        endedTasks = []
-        defer { endedTasks = nil }
-        for line in batch {
-            guard task(handle) == actor, isRunning(actor) else {
-                return BatchOutcome(completed: completed, failure: .ESRCH, ended: endedTasks ?? [], operation: operations)
-            }
-            let result = line.flatMap { performCall($0, actor: actor) }
-            if task(handle) == actor {
-                switch result {
-                case .success(let value): tasks[Int(actor)].lastResult = value
-                case .failure(let e): tasks[Int(actor)].lastResult = -Int64(e.rawValue)
+        let actor = task(handle)
+        var outcome = BatchOutcome(completed: 0, failure: actor == nil ? .ESRCH : nil)
+        if let actor {
+            for line in batch {
+                guard task(handle) == actor, isRunning(actor) else {
+                    outcome.failure = .ESRCH
+                    break
                 }
+                let result = line.flatMap { performCall($0, actor: actor, &outcome.changes) }
+                if task(handle) == actor {
+                    switch result {
+                    case .success(let value): tasks[Int(actor)].lastResult = value
+                    case .failure(let e): tasks[Int(actor)].lastResult = -Int64(e.rawValue)
+                    }
+                }
+                if case .failure(let e) = result {
+                    outcome.failure = e
+                    break
+                }
+                outcome.completed += 1
             }
-            if case .failure(let e) = result { return BatchOutcome(completed: completed, failure: e, ended: endedTasks ?? [], operation: operations) }
-            completed += 1
         }
-        return BatchOutcome(completed: completed, failure: nil, ended: endedTasks ?? [], operation: operations)
+        outcome.operation = operations
+        return outcome
     }
 
     /// The namespaces and uid an actor acts with.

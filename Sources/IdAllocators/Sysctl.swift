@@ -17,8 +17,14 @@ public enum SysctlName: String, Sendable, CaseIterable {
     }
 }
 
+/// What a write to a sysctl file holds: a number, or text that is not one.
+public enum SysctlInput: Sendable, Equatable {
+    case number(Int64)
+    case notANumber
+}
+
 /// Reads and writes of the sysctl files, with the kernel's ranges. A write needs uid 0 (EPERM,
-/// checked before the value); a value that did not parse (nil) or is out of range is EINVAL.
+/// checked before the value); text that is not a number, or a number out of range, is EINVAL.
 extension Machine {
     func readSysctl(_ name: SysctlName, pidNamespace: Int32, ipcNamespace: Int32) -> Int64 {
         switch name {
@@ -32,10 +38,10 @@ extension Machine {
         }
     }
 
-    func writeSysctl(_ name: SysctlName, value: Int64?, uid: UInt32, pidNamespace: Int32, ipcNamespace: Int32) -> Result<Int64, Errno> {
+    func writeSysctl(_ name: SysctlName, _ input: SysctlInput, uid: UInt32, pidNamespace: Int32, ipcNamespace: Int32) -> Result<Int64, Errno> {
         operations += 1
         guard uid == 0 else { return .failure(.EPERM) }
-        guard let value else { return .failure(.EINVAL) }
+        guard case .number(let value) = input else { return .failure(.EINVAL) }
         switch name {
         case .nsLastPid:
             // 0...pid_max; the next automatic pid is the first free one from value + 1.

@@ -159,6 +159,21 @@ extension Machine {
         return out
     }
 
+    /// The threads of `leader`'s group with a root tid at or above `from`, ascending, at most
+    /// `limit`: one walk of the thread list, which is in creation order, so mostly ascending
+    /// already (a directory listing resumes by tid, a batch at a time).
+    func threadEntries(ofLeader leader: TaskIndex, from: Int32, limit: Int) -> [TaskEntry] {
+        var out: [TaskEntry] = []
+        forEachThread(ofLeader: leader) { t in
+            let tid = numbers(of: t).root
+            guard tid >= from, out.count < limit || tid < out[out.count - 1].tid else { return }
+            let at = (out.lastIndex { $0.tid < tid } ?? -1) + 1
+            out.insert(entry(t), at: at)
+            if out.count > limit { out.removeLast() }
+        }
+        return out
+    }
+
     func namespaceInodes(of t: TaskIndex) -> NamespaceInodes {
         let leader = tasks[Int(groupLeader(t))]
         let pid = pidNamespaces[Int(activeNamespace(of: t))].inode

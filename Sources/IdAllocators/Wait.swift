@@ -6,22 +6,22 @@
 extension Machine {
     /// `wait` (any child) or `wait PID`: reaps one zombie child of the caller's process and
     /// returns its pid in the caller's namespace; 0 when the children (or that child) live on.
-    func wait(actor: TaskIndex, pid: Int32?) -> Result<Int64, Errno> {
+    func wait(actor: TaskIndex, pid: Int32?, _ changes: inout Changes) -> Result<Int64, Errno> {
         let process = groupLeader(actor)
         let ns = activeNamespace(of: actor)
-        guard let pid else { return waitAny(actor: actor, process: process, ns: ns) }
+        guard let pid else { return waitAny(actor: actor, process: process, ns: ns, &changes) }
         // waitid(P_PID, pid): no such process, or not ours: ECHILD.
         guard pid > 0 else { return .failure(.EINVAL) }
         guard let child = findTask(pid, in: ns), tasks[Int(child)].isLeader,
               tasks[Int(child)].parent != noTask, groupLeader(tasks[Int(child)].parent) == process else {
             return .failure(.ECHILD)
         }
-        return .success(reapIfZombie(child, ns: ns))
+        return .success(reapIfZombie(child, ns: ns, &changes))
     }
 
     /// Children of the calling thread first, then of the group's other threads in thread
     /// order from it (while_each_thread), each list in its order: the first zombie is reaped.
-    private func waitAny(actor: TaskIndex, process: TaskIndex, ns: Int32) -> Result<Int64, Errno> {
+    private func waitAny(actor: TaskIndex, process: TaskIndex, ns: Int32, _ changes: inout Changes) -> Result<Int64, Errno> {
         let threads = threads(ofLeader: process)
         let start = threads.firstIndex(of: actor) ?? 0
         var hasChildren = false
@@ -29,7 +29,7 @@ extension Machine {
             var child = tasks[Int(threads[(start + k) % threads.count])].firstChild
             while child != noTask {
                 hasChildren = true
-                if tasks[Int(child)].exitState == .zombie { return .success(reapIfZombie(child, ns: ns)) }
+                if tasks[Int(child)].exitState == .zombie { return .success(reapIfZombie(child, ns: ns, &changes)) }
                 child = tasks[Int(child)].nextSibling
             }
         }
@@ -37,10 +37,10 @@ extension Machine {
     }
 
     /// wait_task_zombie: a zombie is released and its pid (in `ns`) returned; 0 otherwise.
-    private func reapIfZombie(_ child: TaskIndex, ns: Int32) -> Int64 {
+    private func reapIfZombie(_ child: TaskIndex, ns: Int32, _ changes: inout Changes) -> Int64 {
         guard tasks[Int(child)].exitState == .zombie else { return 0 }
         let nr = number(of: tasks[Int(child)].pid, in: ns)
-        releaseProcess(child)
+        releaseProcess(child, &changes)
         return Int64(nr)
     }
 

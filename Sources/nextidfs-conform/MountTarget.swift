@@ -8,11 +8,11 @@ struct MountTarget: Target {
 
     func taskPath(_ task: TaskRef, _ file: String) -> String { "\(root)/\(task.tgid)/task/\(task.tid)/\(file)" }
 
-    func text(_ path: String) -> Result<String, ErrnoCode> {
+    func text(_ path: String) -> Result<String, Errno> {
         FileIO.read(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, Errno> {
         let path = taskPath(task, "ctl")
         switch FileIO.write(path, Array((line + "\n").utf8)) {
         case .failure(let e): return .failure(e)
@@ -56,17 +56,17 @@ struct MountTarget: Target {
         return ProcText.statusField(status, "PPid")?.first.map { Int32($0) }
     }
 
-    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, Errno> {
         text("\(root)/\(task.tgid)/sys/kernel/\(name.rawValue)").map { Int64($0.trimmingNewline) ?? Int64.min }
     }
 
-    func writeSysctl(_ name: SysctlName, text value: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+    func writeSysctl(_ name: SysctlName, text value: String, by task: TaskRef) -> Result<Int64, Errno> {
         FileIO.write("\(root)/\(task.tgid)/sys/kernel/\(name.rawValue)", Array((value + "\n").utf8)).map { _ in 0 }
     }
 
-    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode> {
+    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], Errno> {
         text("\(root)/\(task.tgid)/sysvipc/\(kind.name)").flatMap { table in
-            guard let rows = ProcText.sysvipc(kind, table) else { return .failure(ErrnoCode(Errno.EINVAL.rawValue)) }
+            guard let rows = ProcText.sysvipc(kind, table) else { return .failure(.EINVAL) }
             return .success(rows)
         }
     }

@@ -12,7 +12,7 @@ enum OpResult: Equatable {
     case text(String)
     /// `read ipc`: one row per object in idx order.
     case table([IpcRow])
-    case failure(Int32)
+    case failure(Errno)
 
     func line(_ number: Int) -> String {
         switch self {
@@ -21,12 +21,15 @@ enum OpResult: Equatable {
         case .pids(let pids): "\(number) =" + pids.map { " \($0)" }.joined()
         case .text(let text): "\(number) = \(text)"
         case .table(let rows): "\(number) = " + (rows.isEmpty ? "-" : rows.map(\.token).joined(separator: " "))
-        case .failure(let e): "\(number) ! \(ErrnoName.of(e))"
+        case .failure(let e): "\(number) ! \(e.name)"
         }
     }
 
-    var errno: Int32? {
+    var errno: Errno? {
         if case .failure(let e) = self { return e }
         return nil
     }
+
+    /// The errno's name, `E0` after a success (for the generator's statistics).
+    var errnoName: String { errno?.name ?? "E0" }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import SystemPackage
 
 /// Buffered standard output without Foundation or the C `stdout` global (not concurrency-safe
 /// in Swift 6): whole lines into a buffer, written to fd 1 in large chunks.
@@ -14,24 +14,12 @@ struct Output {
     }
 
     mutating func flush() {
-        Output.writeAll(1, buffer)
+        _ = try? FileDescriptor.standardOutput.writeAll(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// A message on standard error (flush standard output first to keep the order).
     static func error(_ message: String) {
-        writeAll(2, Array((message + "\n").utf8))
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            done += n
-        }
+        _ = try? FileDescriptor.standardError.writeAll((message + "\n").utf8)
     }
 }

@@ -19,7 +19,7 @@ struct Script {
     var operations: [Operation]
 
     enum ParseError: Error, CustomStringConvertible {
-        case unreadable(path: String, errno: ErrnoCode)
+        case unreadable(path: String, errno: Errno)
         case badHeader(path: String, line: Int)
         case notAnOperation(path: String, line: Int, text: String)
 

@@ -19,10 +19,10 @@ final class ScriptRunner<T: Target> {
 
     func execute(handle: Int, command text: String) -> OpResult {
         lastEnded = []
-        guard let actor = handles.live(handle) else { return .failure(Errno.ESRCH.rawValue) }
+        guard let actor = handles.live(handle) else { return .failure(.ESRCH) }
         switch Command(text) {
         case .invalid:
-            return .failure(Errno.EINVAL.rawValue)
+            return .failure(.EINVAL)
         case .ctl(let line):
             return ctl(line, actor: actor, handle: handle)
         case .sysctl(let name, let value):
@@ -30,27 +30,27 @@ final class ScriptRunner<T: Target> {
         case .readSysctl(let name):
             return result(target.readSysctl(name, by: actor.task))
         case .readNsList(let list):
-            guard let ids = target.nsList(list, of: actor.task) else { return .failure(Errno.ESRCH.rawValue) }
+            guard let ids = target.nsList(list, of: actor.task) else { return .failure(.ESRCH) }
             return .pids(ids)
         case .readPpid:
             return .value(Int64(parentPid(of: actor)))
         case .readStat(let h):
             // Any handle whose task is still there, zombies included.
             guard h < handles.count, target.serial(of: handles[h].task.tid) == handles[h].serial,
-                  let fields = target.stat(of: handles[h].task) else { return .failure(Errno.ESRCH.rawValue) }
+                  let fields = target.stat(of: handles[h].task) else { return .failure(.ESRCH) }
             return .text(fields.text)
         case .readIpc(let kind):
             switch target.ipcTable(kind, by: actor.task) {
             case .success(let rows): return .table(rows)
-            case .failure(let e): return .failure(e.code)
+            case .failure(let e): return .failure(e)
             }
         }
     }
 
-    func result(_ r: Result<Int64, ErrnoCode>) -> OpResult {
+    func result(_ r: Result<Int64, Errno>) -> OpResult {
         switch r {
         case .success(let v): .value(v)
-        case .failure(let e): .failure(e.code)
+        case .failure(let e): .failure(e)
         }
     }
 
@@ -58,7 +58,7 @@ final class ScriptRunner<T: Target> {
         let call = try? CtlLanguage.parse(ArraySlice(line.utf8)).get()
         let value: Int64
         switch target.ctl(line, by: actor.task) {
-        case .failure(let e): return .failure(e.code)
+        case .failure(let e): return .failure(e)
         case .success(let v): value = v
         }
         switch call {

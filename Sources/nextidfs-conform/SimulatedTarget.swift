@@ -10,11 +10,11 @@ struct SimulatedTarget: Target {
         kernel = Kernel(pidMax: pidMax)
     }
 
-    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
+    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, Errno> {
         let call = CtlLanguage.parse(ArraySlice(line.utf8))
         let handle = kernel.handle(ofPid: task.tid)
         let outcome = kernel.run([call], by: handle)
-        if let failure = outcome.failure { return .failure(ErrnoCode(failure.rawValue)) }
+        if let failure = outcome.failure { return .failure(failure) }
         switch kernel.lastResult(of: handle) {
         case .success(let value): return .success(value ?? 0)
         case .failure: return .success(0)  // the thread exited
@@ -53,17 +53,16 @@ struct SimulatedTarget: Target {
         kernel.status(of: kernel.handle(ofPid: task.tid))?.ppid
     }
 
-    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode> {
-        kernel.readSysctl(name, as: .task(kernel.handle(ofPid: task.tid))).mapError { ErrnoCode($0.rawValue) }
+    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, Errno> {
+        kernel.readSysctl(name, as: .task(kernel.handle(ofPid: task.tid)))
     }
 
-    func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, ErrnoCode> {
-        let value = KernelInteger.parse(Array((text + "\n").utf8))
-        return kernel.writeSysctl(name, value: value, as: .task(kernel.handle(ofPid: task.tid))).mapError { ErrnoCode($0.rawValue) }
+    func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, Errno> {
+        kernel.writeSysctl(name, KernelInteger.sysctlInput(Array((text + "\n").utf8)), as: .task(kernel.handle(ofPid: task.tid)))
     }
 
-    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode> {
-        guard let views = kernel.ipcTable(kind, as: .task(kernel.handle(ofPid: task.tid))) else { return .failure(ErrnoCode(Errno.ESRCH.rawValue)) }
+    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], Errno> {
+        guard let views = kernel.ipcTable(kind, as: .task(kernel.handle(ofPid: task.tid))) else { return .failure(.ESRCH) }
         return .success(views.map { v in
             IpcRow(kind: kind, id: v.id, key: v.key, mode: v.mode, uid: v.uid, gid: v.gid, cuid: v.cuid, cgid: v.cgid,
                    extra: kind == .sem ? UInt64(v.nsems) : v.size)

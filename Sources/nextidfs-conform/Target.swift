@@ -40,7 +40,7 @@ struct StatFields: Equatable {
 protocol Target {
     /// One ctl line written by `task`; the value it reads back (0 for an exit, whose thread is
     /// gone before it could read) or the errno of the write.
-    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, ErrnoCode>
+    func ctl(_ line: String, by task: TaskRef) -> Result<Int64, Errno>
     /// The root pid of the process `task` created last (the end of its children list).
     func newestChild(of task: TaskRef) -> Int32?
     /// The root tid of the thread of `tgid` whose pid in its own namespace is `innermostPid`.
@@ -52,10 +52,10 @@ protocol Target {
     func stat(of task: TaskRef) -> StatFields?
     /// Its parent process's root pid (PPid as the root namespace shows it), 0 for none.
     func ppid(of task: TaskRef) -> Int32?
-    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, ErrnoCode>
+    func readSysctl(_ name: SysctlName, by task: TaskRef) -> Result<Int64, Errno>
     /// Writes `text` and a newline to the task's sysctl file `name`.
-    func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, ErrnoCode>
-    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], ErrnoCode>
+    func writeSysctl(_ name: SysctlName, text: String, by task: TaskRef) -> Result<Int64, Errno>
+    func ipcTable(_ kind: IpcKind, by task: TaskRef) -> Result<[IpcRow], Errno>
 }
 
 extension Target {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import IdAllocators
 import NextIdFS
+import SystemPackage
 
 @main
 struct Nextidfs: ParsableCommand {
@@ -102,8 +103,7 @@ struct Nextidfs: ParsableCommand {
     }
 
     func fail(_ message: String) -> Never {
-        let line = Array("nextidfs: \(message)\n".utf8)
-        _ = line.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) }
+        _ = try? FileDescriptor.standardError.writeAll("nextidfs: \(message)\n".utf8)
         Glibc.exit(1)
     }
 }

@@ -50,12 +50,12 @@ import Testing
         Case(name: "second unshare pid", setup: { w in base(w); _ = w.call(2, .unshare(.pid)); return 2 }, call: .unshare([.pid, .ipc]), errno: .EINVAL),
         Case(name: "msgget of a missing key", setup: { w in base(w); _ = w.call(2, w.pending(9)); return 2 }, call: w0.msgget(0x77, 0o600), errno: .ENOENT),
         Case(name: "IPC_CREAT|IPC_EXCL on a key in use", setup: { w in base(w); _ = w.call(2, w0.msgget(0x77)); _ = w.call(2, w.pending(9)); return 2 },
-             call: w0.msgget(0x77, IpcFlags.create | IpcFlags.exclusive | 0o600), errno: .EEXIST),
-        Case(name: "msgget without the permission", setup: { w in base(w); _ = w.call(2, w0.msgget(0x77, IpcFlags.create | 0o600)); return 3 },
+             call: w0.msgget(0x77, [.create, .exclusive, 0o600]), errno: .EEXIST),
+        Case(name: "msgget without the permission", setup: { w in base(w); _ = w.call(2, w0.msgget(0x77, [.create, 0o600])); return 3 },
              call: w0.msgget(0x77, 0o600), errno: .EACCES),
         Case(name: "semget nsems 0", setup: { w in base(w); _ = w.call(2, w.pending(9)); return 2 },
-             call: .ipcGet(IpcGetRequest(kind: .sem, key: 0, flags: IpcFlags.create, nsems: 0)), errno: .EINVAL),
-        Case(name: "shmget size above the segment's", setup: { w in base(w); _ = w.call(2, .ipcGet(IpcGetRequest(kind: .shm, key: 5, flags: IpcFlags.create | 0o600, size: 10))); return 2 },
+             call: .ipcGet(IpcGetRequest(kind: .sem, key: 0, flags: .create, nsems: 0)), errno: .EINVAL),
+        Case(name: "shmget size above the segment's", setup: { w in base(w); _ = w.call(2, .ipcGet(IpcGetRequest(kind: .shm, key: 5, flags: [.create, 0o600], size: 10))); return 2 },
              call: .ipcGet(IpcGetRequest(kind: .shm, key: 5, flags: 0o600, size: 11)), errno: .EINVAL),
         Case(name: "msgrm of no object", setup: { w in base(w); return 2 }, call: .ipcRemove(.msg, id: 5), errno: .EINVAL),
         Case(name: "msgrm of another user's queue", setup: { w in base(w); _ = w.call(2, w0.msgget()); return 3 }, call: .ipcRemove(.msg, id: 0), errno: .EPERM),
@@ -99,9 +99,9 @@ import Testing
              call: .setNextId(PendingIds([7])), errno: .ESRCH),
         Case(name: "shm namespace limit", setup: { w in
                 base(w)
-                for _ in 0..<Limits.shmmni { _ = w.call(2, .ipcGet(IpcGetRequest(kind: .shm, key: 0, flags: IpcFlags.create | 0o600, size: 1))) }
+                for _ in 0..<Limits.shmmni { _ = w.call(2, .ipcGet(IpcGetRequest(kind: .shm, key: 0, flags: [.create, 0o600], size: 1))) }
                 return 2 },
-             call: .ipcGet(IpcGetRequest(kind: .shm, key: 0, flags: IpcFlags.create | 0o600, size: 1)), errno: .ENOSPC),
+             call: .ipcGet(IpcGetRequest(kind: .shm, key: 0, flags: [.create, 0o600], size: 1)), errno: .ENOSPC),
     ]
 
     static let w0 = World()
@@ -148,13 +148,13 @@ import Testing
         ErrnoTableTests.base(w)
         let before = w.snapshot(excludingPendingOf: 0)
         for name in SysctlName.allCases {
-            #expect(w.kernel.writeSysctl(name, value: 5000, as: w.actor(3)) == .failure(.EPERM))
-            #expect(w.kernel.writeSysctl(name, value: nil, as: w.actor(2)) == .failure(.EINVAL))
-            #expect(w.kernel.writeSysctl(name, value: -2, as: w.actor(2)) == .failure(.EINVAL))
-            #expect(w.kernel.writeSysctl(name, value: 1 << 40, as: w.actor(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, .number(5000), as: w.actor(3)) == .failure(.EPERM))
+            #expect(w.kernel.writeSysctl(name, .notANumber, as: w.actor(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, .number(-2), as: w.actor(2)) == .failure(.EINVAL))
+            #expect(w.kernel.writeSysctl(name, .number(1 << 40), as: w.actor(2)) == .failure(.EINVAL))
         }
-        #expect(w.kernel.writeSysctl(.pidMax, value: 300, as: w.actor(2)) == .failure(.EINVAL))
-        #expect(w.kernel.writeSysctl(.nsLastPid, value: 32769, as: w.actor(2)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.pidMax, .number(300), as: w.actor(2)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.nsLastPid, .number(32769), as: w.actor(2)) == .failure(.EINVAL))
         #expect(w.snapshot(excludingPendingOf: 0) == before)
     }
 }

@@ -3,11 +3,11 @@ import Testing
 
 /// ipc_idr_alloc, ipc_addid, ipcget key rules, IPC_RMID, IPC_SET, limits and namespaces.
 @Suite struct IpcTests {
-    func sem(_ key: Int32, _ nsems: Int32, _ flags: Int32 = IpcFlags.create | 0o600) -> Syscall {
+    func sem(_ key: Int32, _ nsems: Int32, _ flags: IpcFlags = [.create, 0o600]) -> Syscall {
         .ipcGet(IpcGetRequest(kind: .sem, key: key, flags: flags, nsems: nsems))
     }
 
-    func shm(_ key: Int32, _ size: UInt64, _ flags: Int32 = IpcFlags.create | 0o600) -> Syscall {
+    func shm(_ key: Int32, _ size: UInt64, _ flags: IpcFlags = [.create, 0o600]) -> Syscall {
         .ipcGet(IpcGetRequest(kind: .shm, key: key, flags: flags, size: size))
     }
 
@@ -55,11 +55,11 @@ import Testing
     @Test func nextIdTakesSeqAndFallsBackToTheLowestFreeIdxAbove() {
         let w = World()
         w.setSysctl(.semNextId, 3 * 32768 + 7, by: 1)
-        #expect(w.value(1, sem(IpcFlags.privateKey, 1)) == 3 * 32768 + 7)
+        #expect(w.value(1, sem(IpcGetRequest.privateKey, 1)) == 3 * 32768 + 7)
         w.setSysctl(.semNextId, 5 * 32768 + 7, by: 1)
-        #expect(w.value(1, sem(IpcFlags.privateKey, 1)) == 5 * 32768 + 8, "idx 7 taken: quietly 8")
+        #expect(w.value(1, sem(IpcGetRequest.privateKey, 1)) == 5 * 32768 + 8, "idx 7 taken: quietly 8")
         // seq, last_idx and the cursor were not touched.
-        #expect(w.value(1, sem(IpcFlags.privateKey, 1)) == 0)
+        #expect(w.value(1, sem(IpcGetRequest.privateKey, 1)) == 0)
     }
 
     /// Found by the conformance runner (regress/ipc-next-id-end.ops): the kernel's fallback
@@ -85,9 +85,9 @@ import Testing
         #expect(w.value(1, w.msgget(0x999)) == 500)
         #expect(w.sysctl(.msgNextId, of: 1) == -1)
         // Early failures (the namespace limit) do not consume it either.
-        for _ in 0..<Limits.shmmni { _ = w.value(1, shm(IpcFlags.privateKey, 4096)) }
+        for _ in 0..<Limits.shmmni { _ = w.value(1, shm(IpcGetRequest.privateKey, 4096)) }
         w.setSysctl(.shmNextId, 42, by: 1)
-        #expect(w.errno(1, shm(IpcFlags.privateKey, 4096)) == .ENOSPC)
+        #expect(w.errno(1, shm(IpcGetRequest.privateKey, 4096)) == .ENOSPC)
         #expect(w.sysctl(.shmNextId, of: 1) == 42)
     }
 
@@ -95,7 +95,7 @@ import Testing
         let w = World()
         let a = w.value(1, w.msgget(77))
         #expect(w.value(1, w.msgget(77)) == a, "IPC_CREAT on an existing key returns it")
-        #expect(w.errno(1, w.msgget(77, IpcFlags.create | IpcFlags.exclusive | 0o600)) == .EEXIST)
+        #expect(w.errno(1, w.msgget(77, [.create, .exclusive, 0o600])) == .EEXIST)
         #expect(w.errno(1, w.msgget(78, 0o600)) == .ENOENT)
         #expect(w.value(1, w.msgget()) != w.value(1, w.msgget()), "IPC_PRIVATE always creates")
         // Keys are per type: a sem set may use the same key.
@@ -104,7 +104,7 @@ import Testing
 
     @Test func permissionsOnGetRemoveAndSet() {
         let w = World()
-        let q = Int32(w.value(1, w.msgget(5, IpcFlags.create | 0o640)))
+        let q = Int32(w.value(1, w.msgget(5, [.create, 0o640])))
         let user = w.spawn(1)
         _ = w.call(user, .setgid(50))
         _ = w.call(user, .setuid(1000))
@@ -120,7 +120,7 @@ import Testing
         #expect(w.value(user, .ipcSet(.msg, id: q, uid: 1000, gid: 50, mode: 0o644)) == 0)
         #expect(w.value(user, .ipcRemove(.msg, id: q)) == 0)
         // Group class.
-        let s = Int32(w.value(1, sem(6, 1, IpcFlags.create | 0o660)))
+        let s = Int32(w.value(1, sem(6, 1, [.create, 0o660])))
         _ = w.call(1, .ipcSet(.sem, id: s, uid: 0, gid: 50, mode: 0o660))
         #expect(w.value(user, sem(6, 1, 0o660)) == Int64(s))
     }
@@ -138,13 +138,13 @@ import Testing
 
     @Test func semaphoreAndSharedMemoryArguments() {
         let w = World()
-        #expect(w.errno(1, sem(IpcFlags.privateKey, 0)) == .EINVAL)
-        #expect(w.errno(1, sem(IpcFlags.privateKey, -1)) == .EINVAL)
-        #expect(w.errno(1, sem(IpcFlags.privateKey, 32001)) == .EINVAL)
+        #expect(w.errno(1, sem(IpcGetRequest.privateKey, 0)) == .EINVAL)
+        #expect(w.errno(1, sem(IpcGetRequest.privateKey, -1)) == .EINVAL)
+        #expect(w.errno(1, sem(IpcGetRequest.privateKey, 32001)) == .EINVAL)
         #expect(w.value(1, sem(9, 4)) == 0)
         #expect(w.value(1, sem(9, 0, 0o600)) == 0, "nsems 0 is fine for an existing set")
         #expect(w.errno(1, sem(9, 5, 0o600)) == .EINVAL)
-        #expect(w.errno(1, shm(IpcFlags.privateKey, 0)) == .EINVAL)
+        #expect(w.errno(1, shm(IpcGetRequest.privateKey, 0)) == .EINVAL)
         #expect(w.value(1, shm(10, 8192)) == 0)
         #expect(w.value(1, shm(10, 0, 0o600)) == 0)
         #expect(w.errno(1, shm(10, 8193, 0o600)) == .EINVAL)
@@ -168,10 +168,11 @@ import Testing
         let ns = m.tasks[Int(c)].ipcNamespace
         _ = m.copyProcess(actor: c, flags: [])
         let g = m.children(ofThread: c).last!
-        _ = m.ipcGet(actor: c, IpcGetRequest(kind: .msg, key: 1, flags: IpcFlags.create | 0o600))
-        _ = m.exitTask(c, code: 0)
+        _ = m.ipcGet(actor: c, IpcGetRequest(kind: .msg, key: 1, flags: [.create, 0o600]))
+        var changes = Changes()
+        _ = m.exitTask(c, code: 0, &changes)
         #expect(m.ipcNamespaces[Int(ns)].live && m.ipcTable(.msg, namespace: ns).count == 1)
-        _ = m.exitTask(g, code: 0)
+        _ = m.exitTask(g, code: 0, &changes)
         #expect(!m.ipcNamespaces[Int(ns)].live)
     }
 }
@@ -190,14 +191,14 @@ import Testing
         #expect(w.setSysctl(.shmNextId, -1, by: 1) == .failure(.EINVAL))
         #expect(w.setSysctl(.shmNextId, Int64(Int32.max), by: 1) == .success(0))
         #expect(w.setSysctl(.shmNextId, Int64(Int32.max) + 1, by: 1) == .failure(.EINVAL))
-        #expect(w.kernel.writeSysctl(.nsLastPid, value: nil, as: w.actor(1)) == .failure(.EINVAL))
+        #expect(w.kernel.writeSysctl(.nsLastPid, .notANumber, as: w.actor(1)) == .failure(.EINVAL))
         let user = w.spawn(1)
         _ = w.call(user, .setuid(7))
         for name in SysctlName.allCases {
-            #expect(w.kernel.writeSysctl(name, value: nil, as: w.actor(user)) == .failure(.EPERM))
-            #expect(w.kernel.writeSysctl(name, value: 1000, as: .host(uid: 7)) == .failure(.EPERM))
+            #expect(w.kernel.writeSysctl(name, .notANumber, as: w.actor(user)) == .failure(.EPERM))
+            #expect(w.kernel.writeSysctl(name, .number(1000), as: .host(uid: 7)) == .failure(.EPERM))
         }
-        #expect(w.kernel.writeSysctl(.nsLastPid, value: 1000, as: .host(uid: 0)) == .success(0))
+        #expect(w.kernel.writeSysctl(.nsLastPid, .number(1000), as: .host(uid: 0)) == .success(0))
         #expect(w.sysctl(.nsLastPid, of: user) == 1000)
         #expect(w.kernel.readSysctl(.nsLastPid, as: w.actor(99999)) == .failure(.ESRCH))
     }

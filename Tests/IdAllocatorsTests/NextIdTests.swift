@@ -38,7 +38,7 @@ import Testing
         #expect(w.pendingIds(1) == [900], "a get that finds its key creates nothing")
         #expect(w.errno(1, w.msgget(4, 0o600)) == .ENOENT)
         #expect(w.pendingIds(1) == [900])
-        _ = w.call(1, .ipcGet(IpcGetRequest(kind: .sem, key: 5, flags: IpcFlags.create, nsems: 0)))
+        _ = w.call(1, .ipcGet(IpcGetRequest(kind: .sem, key: 5, flags: .create, nsems: 0)))
         #expect(w.pendingIds(1) == [900], "invalid arguments (nsems 0) are not a creation")
     }
 

@@ -27,7 +27,8 @@ struct RandomOperation {
         let live = m.liveTasks().filter { m.isRunning($0) }
         let actor = live[bits(0, live.count)]
         let level = m.pidNamespaces[Int(m.activeNamespace(of: actor))].level
-        defer { m.runReaperWakeups() }
+        var changes = Changes()
+        defer { m.runReaperWakeups(&changes) }
         switch bits(8, 20) {
         case 0, 1, 2:
             let pending = m.pendingIds(of: actor)
@@ -44,22 +45,22 @@ struct RandomOperation {
             _ = m.setPendingIds(of: actor, PendingIds(ids))
         case 4, 5:
             if actor != m.rootInit || bits(12, 4) == 0 {
-                _ = m.exitTask(actor, code: UInt8(bits(12, 256)))
+                _ = m.exitTask(actor, code: UInt8(bits(12, 256)), &changes)
             }
         case 6:
             _ = m.unshare(actor: actor, flags: [[.pid], [.ipc], [.pid, .ipc]][bits(12, 3)])
         case 7:
-            _ = m.setUID(actor: actor, uid: bits(12, 4) == 0 ? 1000 : 0)
+            _ = m.setCredentials(actor: actor, &changes) { $0.uid = bits(12, 4) == 0 ? 1000 : 0 }
         case 8:
             let ns = m.activeNamespace(of: actor)
-            _ = m.writeSysctl(.nsLastPid, value: Int64(bits(12, 1300)), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
+            _ = m.writeSysctl(.nsLastPid, .number(Int64(bits(12, 1300))), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
         case 9:
             let ns = m.activeNamespace(of: actor)
-            _ = m.writeSysctl(.pidMax, value: Int64(301 + bits(12, 1000)), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
+            _ = m.writeSysctl(.pidMax, .number(Int64(301 + bits(12, 1000))), uid: m.uid(of: actor), pidNamespace: ns, ipcNamespace: 0)
         case 10, 11, 12:
             let kind = IpcKind(rawValue: bits(12, 3))!
             let key = Int32(bits(14, 4))
-            let request = IpcGetRequest(kind: kind, key: key, flags: IpcFlags.create | (bits(16, 2) == 0 ? IpcFlags.exclusive : 0) | 0o600, nsems: 1, size: 4096)
+            let request = IpcGetRequest(kind: kind, key: key, flags: [.create, bits(16, 2) == 0 ? .exclusive : [], 0o600], nsems: 1, size: 4096)
             _ = m.ipcGet(actor: actor, request)
         case 13:
             let kind = IpcKind(rawValue: bits(12, 3))!
@@ -70,7 +71,7 @@ struct RandomOperation {
             let kind = IpcKind(rawValue: bits(12, 3))!
             let ipcNS = m.tasks[Int(m.groupLeader(actor))].ipcNamespace
             _ = m.writeSysctl(kind == .msg ? .msgNextId : kind == .sem ? .semNextId : .shmNextId,
-                              value: Int64(bits(14, 100)), uid: m.uid(of: actor), pidNamespace: 0, ipcNamespace: ipcNS)
+                              .number(Int64(bits(14, 100))), uid: m.uid(of: actor), pidNamespace: 0, ipcNamespace: ipcNS)
         case 15:
             _ = m.setsid(actor: actor)
         case 16:
@@ -87,7 +88,7 @@ struct RandomOperation {
             _ = m.setpgid(actor: actor, pid: pick(12), pgid: pick(18))
         case 17:
             let used = m.usedNumbers(in: m.activeNamespace(of: actor))
-            _ = m.wait(actor: actor, pid: bits(12, 2) == 0 || used.isEmpty ? nil : used[bits(14, used.count)])
+            _ = m.wait(actor: actor, pid: bits(12, 2) == 0 || used.isEmpty ? nil : used[bits(14, used.count)], &changes)
         case 18:
             _ = m.setSigchld(actor: actor, ignore: bits(12, 3) == 0)
         default:

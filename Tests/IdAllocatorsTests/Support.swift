@@ -51,7 +51,7 @@ struct World {
 
     @discardableResult
     func setSysctl(_ name: SysctlName, _ value: Int64, by tid: Int32) -> Result<Int64, Errno> {
-        kernel.writeSysctl(name, value: value, as: actor(tid))
+        kernel.writeSysctl(name, .number(value), as: actor(tid))
     }
 
     /// The task that has pid `tid` now, as the actor on a sysctl file or IPC table.
@@ -61,7 +61,7 @@ struct World {
 
     func pendingIds(_ tid: Int32) -> [Int32]? { (try? kernel.pendingIds(of: kernel.handle(ofPid: tid)).get())??.ids }
 
-    func msgget(_ key: Int32 = IpcFlags.privateKey, _ flags: Int32 = IpcFlags.create | 0o600) -> Syscall {
+    func msgget(_ key: Int32 = IpcGetRequest.privateKey, _ flags: IpcFlags = [.create, 0o600]) -> Syscall {
         .ipcGet(IpcGetRequest(kind: .msg, key: key, flags: flags))
     }
 

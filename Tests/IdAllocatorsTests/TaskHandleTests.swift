@@ -8,7 +8,7 @@ import Testing
         let w = World()
         let child = w.spawn(1)
         let old = w.kernel.handle(ofPid: child)
-        _ = w.call(1, .ipcGet(IpcGetRequest(kind: .msg, key: 0x77, flags: IpcFlags.create | 0o600)))
+        _ = w.call(1, .ipcGet(IpcGetRequest(kind: .msg, key: 0x77, flags: [.create, 0o600])))
         #expect(w.kernel.call(.exit(code: 0), by: old) == .success(0))
         _ = w.call(1, w.pending(child))
         #expect(w.spawn(1) == child, "the pid is reused")
@@ -25,7 +25,7 @@ import Testing
         #expect(outcome.completed == 0 && outcome.failure == .ESRCH)
         #expect(w.kernel.setPendingIds(of: old, PendingIds([5])) == .failure(.ESRCH))
         for name in SysctlName.allCases {
-            #expect(w.kernel.writeSysctl(name, value: 400, as: .task(old)) == .failure(.ESRCH))
+            #expect(w.kernel.writeSysctl(name, .number(400), as: .task(old)) == .failure(.ESRCH))
             #expect(w.kernel.readSysctl(name, as: .task(old)) == .failure(.ESRCH))
         }
         #expect(w.snapshot(excludingPendingOf: 0) == before, "nothing changed")

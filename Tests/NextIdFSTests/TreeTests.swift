@@ -184,15 +184,15 @@ import Testing
         // Small or large, a last line without newline runs when the writer closes the file.
         #expect(write(ctl, "next_id LONG 77", file: file) == .success(15))
         #expect(read(nextId) == "")
-        #expect(fs.flush(file, by: root) { false }.error == nil)
+        #expect(fs.flush(file, by: root) { false }.result == nil)
         #expect(read(nextId) == "LONG 77\n")
         #expect(write(ctl, "next_id clear\nbogus", file: file) == .success(19))
-        #expect(fs.flush(file, by: root) { false }.error == .EINVAL, "close reports the last line's errno")
-        #expect(fs.flush(file, by: root) { false }.error == nil)
+        #expect(fs.flush(file, by: root) { false }.result == .EINVAL, "close reports the last line's errno")
+        #expect(fs.flush(file, by: root) { false }.result == nil)
         // One writer's close runs only its own line; an exiting writer's line never runs.
         #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("fork".utf8)), offset: 0, caller: Caller(uid: 0, gid: 0, lockOwner: 7))).result == .success(4))
-        #expect(fs.flush(file, by: root) { false }.error == nil)
-        #expect(fs.flush(file, by: Caller(uid: 0, gid: 0, lockOwner: 7)) { true }.error == .EINVAL)
+        #expect(fs.flush(file, by: root) { false }.result == nil)
+        #expect(fs.flush(file, by: Caller(uid: 0, gid: 0, lockOwner: 7)) { true }.result == .EINVAL)
         #expect(list(1).count == 6 + 1 + 8000 + 1, "nothing forked")
     }
 
@@ -231,6 +231,20 @@ import Testing
         #expect(fs.rename(in: dir, status, to: dir, Array("stat".utf8)) == .EPERM)
         #expect(fs.rename(in: dir, new, to: dir, status) == .ENOENT)
         #expect(list(dir).count == 10)
+    }
+
+    @Test func aProcesssThreadsAreListedByTidWhateverTheirOrderOfCreation() {
+        _ = write(inode("1", "task", "1", "ctl"), "fork\n")
+        _ = write(inode("2", "task", "2", "ctl"), "next_id LONG 900\nclone thread\nclone thread\n")
+        #expect(list(inode("2", "task")) == [".", "..", "2", "3", "900"])
+        var names: [String] = []
+        var offset: Int64 = 0
+        while fs.readdir(inode("2", "task"), from: offset, { entry in
+            names.append(String(decoding: entry.name, as: UTF8.self))
+            offset = entry.next
+            return false
+        }) == nil, names.count < 10, offset < Filesystem.dynamicBase + 900 {}
+        #expect(names == [".", "..", "2", "3", "900"], "one entry per request, resumed by offset")
     }
 
     @Test func largeListingsResumeByOffset() {

@@ -8,42 +8,32 @@ struct CtlFile: TreeFile {
     }
 
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
-        var ran = Ran()
+        var changes = Changes()
         let result = writers.with(request.caller.lockOwner) { writer in
-            writer.write(request.data, operation: { kernel.operations }) { ran.run($0, node: node, kernel: kernel) }
+            writer.write(request.data, operation: { kernel.operations }) { CtlFile.run($0, by: node, kernel, &changes) }
         }
-        return WriteOutcome(result: result, ownersChanged: ran.ownersChanged, ended: ran.ended)
+        return WriteOutcome(result: result, changes: changes)
     }
 
     /// close(2): a waiting last line runs now, unless its writer is exiting.
     func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome? {
-        var ran = Ran()
+        var changes = Changes()
+        var ran = false
         let error = writers.with(owner) { writer in
-            writer.close(exiting: exiting) { ran.run($0, node: node, kernel: kernel) }
+            writer.close(exiting: exiting) { lines in
+                ran = true
+                return CtlFile.run(lines, by: node, kernel, &changes)
+            }
         }
-        guard error != nil || ran.ran else { return nil }
-        return WriteOutcome(result: error.map { .failure($0) } ?? .success(0), ownersChanged: ran.ownersChanged, ended: ran.ended)
+        guard error != nil || ran else { return nil }
+        return WriteOutcome(result: error.map { .failure($0) } ?? .success(0), changes: changes)
     }
 
-    /// Lines run on the kernel as the thread's batch, and what they changed that the kernel's
-    /// caches hold.
-    struct Ran {
-        var ran = false
-        var ownersChanged = false
-        var ended: [TaskEntry] = []
-
-        mutating func run(_ lines: [CtlWriter.Line], node: NodeRef, kernel: Kernel) -> CtlWriter.LinesRun {
-            let batch = lines.map { $0.flatMap(CtlLanguage.parse) }
-            let outcome = kernel.run(batch, by: node.task)
-            ran = true
-            ended += outcome.ended
-            ownersChanged = ownersChanged || batch.prefix(outcome.completed + 1).contains { call in
-                switch call {
-                case .success(.setuid), .success(.setgid): true
-                default: false
-                }
-            }
-            return CtlWriter.LinesRun(completed: outcome.completed, failure: outcome.failure, operation: outcome.operation)
-        }
+    /// Lines run on the kernel as the thread's batch (a writer runs at most one per request);
+    /// `changes`: what they changed.
+    static func run(_ lines: [CtlWriter.Line], by node: NodeRef, _ kernel: Kernel, _ changes: inout Changes) -> CtlWriter.LinesRun {
+        let outcome = kernel.run(lines.map { $0.flatMap(CtlLanguage.parse) }, by: node.task)
+        changes = outcome.changes
+        return CtlWriter.LinesRun(completed: outcome.completed, failure: outcome.failure, operation: outcome.operation)
     }
 }

@@ -25,16 +25,18 @@ struct ChildrenFile: TreeFile {
 
 /// ns/pid, ns/pid_for_children, ns/ipc: `pid:[N]`, `ipc:[N]`. A process that has exited keeps
 /// only ns/pid (its struct pid's namespace); the others have no target, as in procfs.
-struct NamespaceLink: TreeLink {
+enum NamespaceLink: TreeLink {
+    case pid, pidForChildren, ipc
+
     func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
         guard let ns = kernel.namespaceInodes(of: node.task) else { return .failure(.ESRCH) }
-        if ns.hasExited && node.kind != .nsPid { return .failure(.ENOENT) }
-        switch node.kind {
-        case .nsPid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
-        case .nsPidForChildren:
+        if ns.hasExited && self != .pid { return .failure(.ENOENT) }
+        switch self {
+        case .pid: return .success(ProcFormats.namespaceLink("pid", ns.pid))
+        case .pidForChildren:
             guard ns.pidForChildrenHadInit else { return .failure(.ENOENT) }
             return .success(ProcFormats.namespaceLink("pid", ns.pidForChildren))
-        default: return .success(ProcFormats.namespaceLink("ipc", ns.ipc))
+        case .ipc: return .success(ProcFormats.namespaceLink("ipc", ns.ipc))
         }
     }
 }

@@ -1,18 +1,5 @@
 public import IdAllocators
 
-/// The real process behind a request (fuse_req_ctx), and the file descriptor table it uses
-/// (the kernel's lock owner: one per process, shared by its threads, copied by fork).
-public struct Caller: Sendable {
-    public var uid: UInt32
-    public var gid: UInt32
-    public var lockOwner: UInt64
-    public init(uid: UInt32, gid: UInt32, lockOwner: UInt64 = 0) {
-        self.uid = uid
-        self.gid = gid
-        self.lockOwner = lockOwner
-    }
-}
-
 /// One write request as the file sees it.
 public struct WriteRequest: Sendable {
     public var data: ArraySlice<UInt8>
@@ -29,12 +16,10 @@ public struct WriteRequest: Sendable {
     }
 }
 
-/// What a write did: bytes taken or an errno, and what it changed that the kernel may have
-/// cached: task owners (setuid/setgid) and tasks that ended.
+/// What a write did: bytes taken or an errno, and what it changed in the machine.
 public struct WriteOutcome: Sendable {
     public var result: Result<Int, Errno>
-    public var ownersChanged: Bool = false
-    public var ended: [TaskEntry] = []
+    public var changes = Changes()
 }
 
 /// One kind of regular file: how it renders and how it takes writes.
@@ -61,37 +46,4 @@ extension TreeFile {
 /// A symbolic link: its target.
 protocol TreeLink: Sendable {
     func target(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno>
-}
-
-extension NodeKind {
-    /// The file type behind a regular-file kind.
-    var file: (any TreeFile)? {
-        switch self {
-        case .processStatus, .threadStatus: TaskTextFile.status
-        case .processStat, .threadStat: TaskTextFile.stat
-        case .processComm, .threadComm: TaskTextFile.comm
-        case .processCmdline: TaskTextFile.cmdline
-        case .children: ChildrenFile()
-        case .nextId: NextIdFile()
-        case .ctl: CtlFile()
-        case .nsLastPid, .rootNsLastPid: SysctlFile(name: .nsLastPid, top: self == .rootNsLastPid)
-        case .pidMax, .rootPidMax: SysctlFile(name: .pidMax, top: self == .rootPidMax)
-        case .msgNextId, .rootMsgNextId: SysctlFile(name: .msgNextId, top: self == .rootMsgNextId)
-        case .semNextId, .rootSemNextId: SysctlFile(name: .semNextId, top: self == .rootSemNextId)
-        case .shmNextId, .rootShmNextId: SysctlFile(name: .shmNextId, top: self == .rootShmNextId)
-        case .sysvipcMsg, .rootSysvipcMsg: SysvipcFile(kind: .msg, top: self == .rootSysvipcMsg)
-        case .sysvipcSem, .rootSysvipcSem: SysvipcFile(kind: .sem, top: self == .rootSysvipcSem)
-        case .sysvipcShm, .rootSysvipcShm: SysvipcFile(kind: .shm, top: self == .rootSysvipcShm)
-        case .uptime: UptimeFile()
-        default: nil
-        }
-    }
-
-    var link: (any TreeLink)? {
-        switch self {
-        case .nsPid, .nsPidForChildren, .nsIpc: NamespaceLink()
-        case .taskLink: TaskLink()
-        default: nil
-        }
-    }
 }

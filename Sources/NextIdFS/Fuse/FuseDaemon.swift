@@ -2,6 +2,7 @@ import CFuse
 import Glibc
 import IdAllocators
 import Synchronization
+import SystemPackage
 
 /// How the daemon runs (FUSE conventions: -f, -d, -s, -o).
 public struct DaemonOptions: Sendable, Equatable {
@@ -31,6 +32,9 @@ public struct DaemonOptions: Sendable, Equatable {
     }
 }
 
+/// Why the daemon could not mount or serve, in words for its command line. Not an errno: most
+/// of these are the daemon's own checks (a mount point that is not a directory, or is mounted
+/// already) or what libfuse and fusermount3 printed, which come without one.
 public struct DaemonError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -152,27 +156,23 @@ public enum FuseDaemon {
         fflush(nil)
         // Close-on-exec: fusermount3 (forked during the mount, alive as long as the mount with
         // auto_unmount) must not hold the caller's stderr, or `nextidfs DIR | tail` never ends.
-        let saved = fcntl(2, F_DUPFD_CLOEXEC, 0)
-        let capture = nextidfs_memfd("nextidfs-stderr")
-        guard saved >= 0, capture >= 0 else { return try body() }
-        dup2(capture, 2)
+        let saved = FileDescriptor(rawValue: fcntl(2, F_DUPFD_CLOEXEC, 0))
+        let capture = FileDescriptor(rawValue: nextidfs_memfd("nextidfs-stderr"))
+        guard saved.rawValue >= 0, capture.rawValue >= 0 else {
+            for fd in [saved, capture] where fd.rawValue >= 0 { try? fd.close() }
+            return try body()
+        }
+        _ = try? capture.duplicate(as: .standardError)
         let result: Result<T, DaemonError>
         do { result = .success(try body()) } catch { result = .failure(error) }
         fflush(nil)
-        dup2(saved, 2)
-        close(saved)
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        lseek(capture, 0, SEEK_SET)
-        while true {
-            let n = read(capture, &chunk, chunk.count)
-            if n <= 0 { break }
-            text += chunk[0..<n]
-        }
-        close(capture)
+        _ = try? saved.duplicate(as: .standardError)
+        try? saved.close()
+        let text = (try? capture.seek(offset: 0, from: .start)).flatMap { _ in try? capture.readToEnd() } ?? []
+        try? capture.close()
         switch result {
         case .success(let value):
-            if !text.isEmpty { _ = text.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) } }
+            _ = try? FileDescriptor.standardError.writeAll(text)
             return value
         case .failure(let error):
             let detail = String(decoding: text, as: UTF8.self)

@@ -136,7 +136,7 @@ public enum CtlLanguage {
 
     /// KEY: IPC_PRIVATE, decimal (signed, or unsigned up to 2^32-1), or 0x-hex up to 0xffffffff.
     static func ipcKey(_ word: ArraySlice<UInt8>) -> Int32? {
-        if Tokens.equals(word, "IPC_PRIVATE") { return IpcFlags.privateKey }
+        if Tokens.equals(word, "IPC_PRIVATE") { return IpcGetRequest.privateKey }
         if word.count > 2, word.first == UInt8(ascii: "0"), (word[word.startIndex + 1] | 0x20) == UInt8(ascii: "x") {
             return Tokens.cLiteral(word, max: UInt64(UInt32.max)).map { Int32(truncatingIfNeeded: $0) }
         }
@@ -145,20 +145,20 @@ public enum CtlLanguage {
 
     /// FLAGS: `|`-joined IPC_CREAT, IPC_EXCL and numbers (C literals: 0600 is octal), or one
     /// number. Only IPC_CREAT, IPC_EXCL and permission bits are accepted.
-    static func ipcFlags(_ word: ArraySlice<UInt8>) -> Int32? {
-        var value: Int32 = 0
+    static func ipcFlags(_ word: ArraySlice<UInt8>) -> IpcFlags? {
+        var flags: IpcFlags = []
         for part in word.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false) {
             if Tokens.equals(part, "IPC_CREAT") {
-                value |= IpcFlags.create
+                flags.insert(.create)
             } else if Tokens.equals(part, "IPC_EXCL") {
-                value |= IpcFlags.exclusive
+                flags.insert(.exclusive)
             } else if let n = Tokens.cLiteral(part, max: 0o3777) {
-                value |= Int32(n)
+                flags.insert(IpcFlags(rawValue: Int32(n)))
             } else {
                 return nil
             }
         }
-        return value
+        return flags
     }
 
     /// An IPC id or a pid_t: decimal, possibly negative (the kernel decides what a negative one
@@ -179,7 +179,7 @@ public enum CtlLanguage {
     /// nothing before any command.
     public static func renderResult(_ result: Int64?) -> [UInt8] {
         guard let result else { return [] }
-        if result < 0, let e = Int32(exactly: result.magnitude).flatMap(Errno.init(rawValue:)) {
+        if result < 0, let e = Int32(exactly: result.magnitude).flatMap(Errno.init(known:)) {
             return Array("-\(e.rawValue) \(e.name)\n".utf8)
         }
         return Array("\(result)\n".utf8)

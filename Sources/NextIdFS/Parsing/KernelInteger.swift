@@ -1,8 +1,16 @@
+public import IdAllocators
+
 /// Integers written to the sysctl files, parsed as the kernel's proc_dointvec does: leading
 /// white space skipped, an optional minus, then a C literal (0x hex, leading-0 octal, decimal;
 /// strtoul with base 0). After the number only blanks and newlines may follow: the kernel would
 /// accept `5 abc` through a short write, docs/interface.md §5.3 makes it EINVAL.
 public enum KernelInteger {
+    /// What a write to a sysctl file holds, for the kernel.
+    public static func sysctlInput(_ text: some Collection<UInt8>) -> SysctlInput {
+        parse(text).map(SysctlInput.number) ?? .notANumber
+    }
+
+
     /// nil: not a number (the caller answers EINVAL after its permission check).
     public static func parse(_ text: some Collection<UInt8>) -> Int64? {
         var bytes = ArraySlice(text)

@@ -1,5 +1,4 @@
 public import IdAllocators
-import Synchronization
 
 /// A node's attributes, as getattr and lookup report them.
 public struct NodeAttributes: Sendable, Equatable {
@@ -10,43 +9,29 @@ public struct NodeAttributes: Sendable, Equatable {
     public var gid: UInt32
 }
 
-/// One open(2) of a regular file: the content built at its last read at offset 0, and the ctl
-/// lines its writers have not finished.
-public final class OpenFile: Sendable {
-    let node: NodeRef
-    let file: any TreeFile
-    let writers = CtlWriters()
-    private let snapshot = Mutex<[UInt8]?>(nil)
-    /// Where the last write through this open file ended: the file position procfs would have.
-    let position = Mutex<Int64>(0)
+/// A node whose task, if it has one, is still the one the node was made for, with that task's
+/// uid and gid.
+struct LiveNode {
+    var node: NodeRef
+    var spec: NodeSpec
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 
-    init(node: NodeRef, file: any TreeFile) {
-        self.node = node
-        self.file = file
+    /// The same task's node of kind `spec`.
+    func sibling(_ spec: NodeSpec) -> LiveNode {
+        LiveNode(node: node.sibling(spec.kind), spec: spec, uid: uid, gid: gid)
     }
 
-    /// Content is built afresh by a read at offset 0 and served from there for later offsets,
-    /// while the file's task lives.
-    func read(offset: Int64, size: Int, kernel: Kernel) -> Result<[UInt8], Errno> {
-        snapshot.withLock { cached in
-            if offset == 0 || cached == nil {
-                switch file.content(of: node, in: kernel) {
-                case .success(let bytes): cached = bytes
-                case .failure(let e): return .failure(e)
-                }
-            } else if node.kind.scope != .machine, kernel.identity(of: node.task) == nil {
-                return .failure(.ESRCH)
-            }
-            let bytes = cached!
-            let start = Int(min(max(offset, 0), Int64(bytes.count)))
-            return .success(Array(bytes[start...].prefix(max(size, 0))))
-        }
+    var attributes: NodeAttributes {
+        let owned = spec.owner == .task
+        return NodeAttributes(inode: node.inode, type: spec.type, permissions: spec.mode, uid: owned ? uid : 0, gid: owned ? gid : 0)
     }
 }
 
 /// The tree of docs/interface.md §2 in terms of inode numbers, names and bytes: what the FUSE glue
 /// calls. Nodes are not stored: an inode number names its kind and task, and every request
-/// checks the task is still the same one.
+/// checks the task is still the same one. What a kind is and which file type serves it is its
+/// row in `NodeKind.rows`.
 public final class Filesystem: Sendable {
     public let kernel: Kernel
 
@@ -54,53 +39,41 @@ public final class Filesystem: Sendable {
 
     /// Entries in a directory listing; pids follow the fixed entries at offset `dynamicBase + pid`.
     static let dynamicBase: Int64 = 64
-    static let listingBatch = 256
 
     // MARK: nodes
 
     /// The node an inode names, if its task is still the one it was made for. A stale inode
     /// gives ESTALE, so that the kernel looks the path up again (the pid may have a new task).
-    func resolve(_ inode: UInt64) -> Result<(NodeRef, uid: UInt32, gid: UInt32), Errno> {
+    func resolve(_ inode: UInt64) -> Result<LiveNode, Errno> {
         guard let node = NodeRef(inode: inode) else { return .failure(.ENOENT) }
-        switch node.kind.scope {
+        let spec = node.kind.spec
+        switch spec.scope {
         case .machine:
-            return .success((node, 0, 0))
+            return .success(LiveNode(node: node, spec: spec))
         case .process, .thread:
-            guard let id = kernel.identity(of: node.task), node.kind.scope == .thread || id.tgid == node.tid else {
+            guard let id = kernel.identity(of: node.task), spec.scope == .thread || id.tgid == node.tid else {
                 return .failure(.ESTALE)
             }
-            return .success((node, id.uid, id.gid))
+            return .success(LiveNode(node: node, spec: spec, uid: id.uid, gid: id.gid))
         }
     }
 
-    func attributes(_ node: NodeRef, uid: UInt32, gid: UInt32) -> NodeAttributes {
-        NodeAttributes(inode: node.inode, type: node.kind.type, permissions: node.kind.permissions, uid: uid, gid: gid)
-    }
-
     public func getattr(_ inode: UInt64) -> Result<NodeAttributes, Errno> {
-        resolve(inode).map { attributes($0.0, uid: $0.uid, gid: $0.gid) }
+        resolve(inode).map(\.attributes)
     }
 
     public func lookup(parent: UInt64, name: [UInt8]) -> Result<NodeAttributes, Errno> {
-        resolve(parent).flatMap { dir, uid, gid in
-            guard dir.kind.type == .directory else { return .failure(.ENOTDIR) }
-            if let fixed = dir.kind.fixedEntries.first(where: { $0.name.utf8.elementsEqual(name) }) {
-                return .success(attributes(dir.sibling(fixed.kind), uid: uid, gid: gid))
+        resolve(parent).flatMap { dir in
+            guard dir.spec.type == .directory else { return .failure(.ENOTDIR) }
+            if let entry = dir.spec.entry(named: name) {
+                return .success(dir.sibling(entry).attributes)
             }
-            guard let pid = Filesystem.pidName(name) else { return .failure(.ENOENT) }
-            switch dir.kind {
-            case .root:
-                guard let id = kernel.identity(ofPid: pid), id.tgid == pid else { return .failure(.ENOENT) }
-                return .success(attributes(NodeRef(kind: .processDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
-            case .taskLinksDir:
-                guard let id = kernel.identity(ofPid: pid) else { return .failure(.ENOENT) }
-                return .success(attributes(NodeRef(kind: .taskLink, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
-            case .threadsDir:
-                guard let id = kernel.identity(ofPid: pid), id.tgid == dir.tid else { return .failure(.ENOENT) }
-                return .success(attributes(NodeRef(kind: .threadDir, tid: pid, serial: id.serial), uid: id.uid, gid: id.gid))
-            default:
+            guard let (child, listing) = dir.spec.taskEntries, let pid = Filesystem.pidName(name),
+                  let id = listing.find(pid, in: dir.node, kernel) else {
                 return .failure(.ENOENT)
             }
+            let node = NodeRef(kind: child.kind, tid: pid, serial: id.serial)
+            return .success(LiveNode(node: node, spec: child, uid: id.uid, gid: id.gid).attributes)
         }
     }
 
@@ -155,69 +128,59 @@ public final class Filesystem: Sendable {
     /// offset is whatever a user gave seekdir: one that this listing never handed out (negative,
     /// or past the highest pid) lists nothing.
     public func readdir(_ inode: UInt64, from offset: Int64, _ emit: (DirectoryEntry) -> Bool) -> Errno? {
-        let dir: NodeRef
+        let dir: LiveNode
         switch resolve(inode) {
         case .failure(let e): return e
-        case .success(let r): dir = r.0
+        case .success(let live): dir = live
         }
-        guard dir.kind.type == .directory else { return .ENOTDIR }
+        guard dir.spec.type == .directory else { return .ENOTDIR }
         guard offset >= 0, offset < Filesystem.dynamicBase + Int64(Limits.pidMaxLimit) else { return nil }
-        let fixed: [(name: String, kind: NodeKind)] = [(".", dir.kind), ("..", dir.kind)] + dir.kind.fixedEntries
+        // ".", "..", then the fixed entries.
         var position = offset
-        while position < Int64(fixed.count) {
-            let entry = fixed[Int(position)]
-            let node = position < 2 ? dir : dir.sibling(entry.kind)
+        while position < Int64(2 + dir.spec.entries.count) {
+            let spec = position < 2 ? dir.spec : dir.spec.entries[Int(position) - 2]
+            let name = position < 2 ? Filesystem.dots[Int(position)] : spec.name
+            let node = position < 2 ? dir.node : dir.node.sibling(spec.kind)
             position += 1
-            if !emit(DirectoryEntry(name: Array(entry.name.utf8), inode: node.inode, type: node.kind.type, next: position)) {
-                return nil
-            }
+            if !emit(DirectoryEntry(name: name, inode: node.inode, type: spec.type, next: position)) { return nil }
         }
-        let childKind: NodeKind
-        let list: (Int32) -> [TaskEntry]
-        switch dir.kind {
-        case .root:
-            childKind = .processDir
-            list = { self.kernel.threadGroups(from: $0, limit: Filesystem.listingBatch) }
-        case .taskLinksDir:
-            childKind = .taskLink
-            list = { self.kernel.allThreads(from: $0, limit: Filesystem.listingBatch) }
-        case .threadsDir:
-            childKind = .threadDir
-            let group = (kernel.threads(ofGroup: dir.task) ?? []).sorted { $0.tid < $1.tid }
-            list = { from in group.filter { $0.tid >= from } }
-        default:
-            return nil
-        }
+        guard let (child, listing) = dir.spec.taskEntries else { return nil }
         var from = Int32(max(position - Filesystem.dynamicBase + 1, 0))  // at most pidMaxLimit (checked above)
         while true {
-            let batch = list(from)
-            guard !batch.isEmpty else { return nil }
+            let batch = listing.list(from: from, in: dir.node, kernel)
+            guard let last = batch.last else { return nil }
             for task in batch {
-                let node = NodeRef(kind: childKind, tid: task.tid, serial: task.serial)
-                let entry = DirectoryEntry(name: Array(String(task.tid).utf8), inode: node.inode, type: childKind.type,
+                let node = NodeRef(kind: child.kind, tid: task.tid, serial: task.serial)
+                let entry = DirectoryEntry(name: Array(String(task.tid).utf8), inode: node.inode, type: child.type,
                                            next: Filesystem.dynamicBase + Int64(task.tid))
                 if !emit(entry) { return nil }
             }
-            if dir.kind == .threadsDir { return nil }
-            from = batch.last!.tid + 1
+            from = last.tid + 1
         }
     }
 
+    static let dots = [Array(".".utf8), Array("..".utf8)]
+
+    /// opendir(3): directories only.
+    public func openDirectory(_ inode: UInt64) -> Result<Void, Errno> {
+        resolve(inode).flatMap { $0.spec.type == .directory ? .success(()) : .failure(.ENOTDIR) }
+    }
+
     public func readlink(_ inode: UInt64) -> Result<[UInt8], Errno> {
-        resolve(inode).flatMap { node, _, _ in
-            guard let link = node.kind.link else { return .failure(.EINVAL) }
-            return link.target(of: node, in: kernel)
+        resolve(inode).flatMap { live in
+            guard let link = live.spec.link else { return .failure(.EINVAL) }
+            return link.target(of: live.node, in: kernel)
         }
     }
 
     // MARK: files
 
     public func open(_ inode: UInt64) -> Result<OpenFile, Errno> {
-        resolve(inode).flatMap { node, _, _ in
-            switch node.kind.type {
-            case .directory: return .failure(.EISDIR)
-            case .symlink: return .failure(.ELOOP)
-            case .regular: return .success(OpenFile(node: node, file: node.kind.file!))
+        resolve(inode).flatMap { live in
+            switch live.spec.serves {
+            case .directory: .failure(.EISDIR)
+            case .link: .failure(.ELOOP)
+            case .file(let file): .success(OpenFile(node: live.node, file: file))
             }
         }
     }
@@ -226,27 +189,16 @@ public final class Filesystem: Sendable {
         file.read(offset: offset, size: size, kernel: kernel)
     }
 
-    /// What the kernel's caches must forget after a write: attributes of nodes whose owner
-    /// changed, and names of tasks that ended.
-    public struct Invalidation: Sendable, Equatable {
-        /// The name `pid` in directory `parent`, which led to `child`.
-        public struct Name: Sendable, Equatable {
-            public var parent: UInt64
-            public var child: UInt64
-            public var pid: Int32
-            public var name: [UInt8] { Array(String(pid).utf8) }
-        }
-        public var inodes: [UInt64] = []
-        public var names: [Name] = []
-        public var isEmpty: Bool { inodes.isEmpty && names.isEmpty }
-    }
+    /// A write and what the kernel must forget after it: the result, the invalidation, and how
+    /// many tasks were released (the daemon returns their memory to the system after many).
+    public typealias Settled<R> = (result: R, invalidate: Invalidation, released: Int)
 
     /// A write at the request's offset, or for O_APPEND at this open file's position. procfs
     /// files have size 0, so appending there writes at the file position; the kernel's FUSE
     /// client instead puts an O_APPEND write at the size it caches for the inode, which every
     /// direct_io write raises to the end of that write (fuse_write_update_attr) and only a
     /// lookup, getattr or O_TRUNC open brings back to 0.
-    public func write(_ file: OpenFile, _ request: WriteRequest) -> (result: Result<Int, Errno>, invalidate: Invalidation, ended: Int) {
+    public func write(_ file: OpenFile, _ request: WriteRequest) -> Settled<Result<Int, Errno>> {
         let outcome = file.position.withLock { position in
             var request = request
             if request.append { request.offset = position }
@@ -254,35 +206,37 @@ public final class Filesystem: Sendable {
             if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
             return outcome
         }
-        return (outcome.result, invalidation(after: outcome, on: file), outcome.ended.count)
+        return (outcome.result, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
     }
 
     /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
-    /// close. `exiting`: whether the closing process is exiting (asked only when it matters).
-    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> (error: Errno?, invalidate: Invalidation, ended: Int) {
-        guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
-            return (nil, Invalidation(), 0)
-        }
-        let error: Errno? = if case .failure(let e) = outcome.result { e } else { nil }
-        return (error, invalidation(after: outcome, on: file), outcome.ended.count)
+    /// close.
+    public func flush(_ file: OpenFile, by closer: Caller) -> Settled<Errno?> {
+        flush(file, by: closer) { closer.isExiting }
     }
 
-    func invalidation(after outcome: WriteOutcome, on file: OpenFile) -> Invalidation {
-        var invalidation = Invalidation()
-        if outcome.ownersChanged, let id = kernel.identity(of: file.node.task), let leader = kernel.identity(ofPid: id.tgid) {
-            invalidation.inodes = inodes(ofProcess: leader.handle)
+    /// `flush(_:by:)`, told by `exiting` whether the closer is exiting (asked only when it matters).
+    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> Settled<Errno?> {
+        guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
+            return (nil, Filesystem.Invalidation(), 0)
         }
-        for task in outcome.ended {
-            func name(_ kind: NodeKind, in parent: NodeRef) -> Invalidation.Name {
-                Invalidation.Name(parent: parent.inode, child: NodeRef(kind: kind, tid: task.tid, serial: task.serial).inode, pid: task.tid)
-            }
-            if task.tid == task.tgid { invalidation.names.append(name(.processDir, in: NodeRef(kind: .root))) }
-            invalidation.names.append(name(.taskLink, in: NodeRef(kind: .taskLinksDir)))
-            if task.tid != task.tgid, let leader = kernel.identity(ofPid: task.tgid) {
-                invalidation.names.append(name(.threadDir, in: NodeRef(kind: .threadsDir, tid: task.tgid, serial: leader.serial)))
-            }
-        }
-        return invalidation
+        let error: Errno? = if case .failure(let e) = outcome.result { e } else { nil }
+        return (error, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
+    }
+
+    /// What a SETATTR asks to change.
+    public struct AttributeChanges: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let modeOrOwner = AttributeChanges(rawValue: 1)
+        public static let size = AttributeChanges(rawValue: 2)
+    }
+
+    /// chmod and chown are refused as procfs refuses them; size changes (O_TRUNC, truncate(2))
+    /// and times are accepted and change nothing.
+    public func setattr(_ inode: UInt64, _ changes: AttributeChanges) -> Result<NodeAttributes, Errno> {
+        if changes.contains(.modeOrOwner) { return .failure(.EPERM) }
+        return changes.contains(.size) ? truncate(inode) : getattr(inode)
     }
 
     /// O_TRUNC and truncate(2) are accepted and change nothing (docs/interface.md §3.1).
@@ -290,19 +244,5 @@ public final class Filesystem: Sendable {
         getattr(inode).flatMap { attributes in
             attributes.type == .regular ? .success(attributes) : .failure(.EISDIR)
         }
-    }
-
-    /// Every inode of a process and its threads.
-    public func inodes(ofProcess leader: TaskHandle) -> [UInt64] {
-        guard let threads = kernel.threads(ofGroup: leader) else { return [] }
-        var out = NodeKind.allCases.filter { $0.scope == .process }.map {
-            NodeRef(kind: $0, tid: leader.tid, serial: leader.serial).inode
-        }
-        for thread in threads {
-            out += NodeKind.allCases.filter { $0.scope == .thread }.map {
-                NodeRef(kind: $0, tid: thread.tid, serial: thread.serial).inode
-            }
-        }
-        return out
     }
 }

@@ -16,12 +16,16 @@ public struct NodeRef: Hashable, Sendable {
         self.serial = serial & TaskHandle.serialMask
     }
 
+    init(kind: NodeKind, task: TaskHandle) {
+        self.init(kind: kind, tid: task.tid, serial: task.serial)
+    }
+
     public init?(inode: UInt64) {
         guard let kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: inode)) else { return nil }
         self.kind = kind
         tid = Int32((inode >> 8) & 0x7F_FFFF)
         serial = inode >> 31
-        if kind.scope == .machine && (tid != 0 || serial != 0) { return nil }
+        if kind.spec.scope == .machine && (tid != 0 || serial != 0) { return nil }
     }
 
     public var inode: UInt64 {
@@ -33,5 +37,11 @@ public struct NodeRef: Hashable, Sendable {
     public var task: TaskHandle { TaskHandle(tid: tid, serial: serial) }
 
     /// The same task's node of another kind.
-    func sibling(_ kind: NodeKind) -> NodeRef { NodeRef(kind: kind, tid: tid, serial: serial) }
+    func sibling(_ kind: NodeKind) -> NodeRef { NodeRef(kind: kind, task: task) }
+
+    /// Who acts through this node's files: its task, or at the top of the mount the root
+    /// namespaces with the rights of the real caller's `uid`.
+    func actor(uid: UInt32) -> Actor {
+        kind.spec.scope == .machine ? .host(uid: uid) : .task(task)
+    }
 }

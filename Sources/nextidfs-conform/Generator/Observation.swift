@@ -57,7 +57,7 @@ struct Observation {
         switch command {
         case .invalid: stats.note("malformed")
         case .sysctl(let name, _):
-            stats.note(result.errno.map { "sysctl.\(ErrnoName.of($0))" } ?? "sysctl.\(name.rawValue)")
+            stats.note(result.errno.map { "sysctl.\($0.name)" } ?? "sysctl.\(name.rawValue)")
         case .readSysctl, .readNsList, .readIpc: stats.note("read")
         case .readStat: stats.note(result.errno == nil ? "read.stat" : "read.stat.ESRCH")
         case .readPpid:
@@ -78,17 +78,17 @@ struct Observation {
         case .fork, .clone: creation(result, world: world, into: &stats)
         case .exit: exit(result, world: world, into: &stats)
         case .ipcGet(let request): ipcGet(request, result, into: &stats)
-        case .ipcRemove: stats.note(result.errno.map { "ipc.rm.\(ErrnoName.of($0))" } ?? "ipc.rm")
-        case .ipcSet: stats.note(result.errno.map { "ipc.set.\(ErrnoName.of($0))" } ?? "ipc.set")
-        case .unshare: stats.note(result.errno.map { "unshare.\(ErrnoName.of($0))" } ?? "unshare")
-        case .setuid, .setgid: stats.note(result.errno.map { "cred.\(ErrnoName.of($0))" } ?? "cred")
+        case .ipcRemove: stats.note(result.errno.map { "ipc.rm.\($0.name)" } ?? "ipc.rm")
+        case .ipcSet: stats.note(result.errno.map { "ipc.set.\($0.name)" } ?? "ipc.set")
+        case .unshare: stats.note(result.errno.map { "unshare.\($0.name)" } ?? "unshare")
+        case .setuid, .setgid: stats.note(result.errno.map { "cred.\($0.name)" } ?? "cred")
         case .setNextId: stats.note("next_id")
         case .comm: stats.note("comm")
-        case .setsid: stats.note(result.errno.map { "setsid.\(ErrnoName.of($0))" } ?? "setsid")
-        case .setpgid: stats.note(result.errno.map { "setpgid.\(ErrnoName.of($0))" } ?? "setpgid")
+        case .setsid: stats.note(result.errno.map { "setsid.\($0.name)" } ?? "setsid")
+        case .setpgid: stats.note(result.errno.map { "setpgid.\($0.name)" } ?? "setpgid")
         case .wait:
             if case .value(let v) = result { stats.note(v == 0 ? "wait.none" : "wait.reaped") }
-            else { stats.note("wait.\(ErrnoName.of(result.errno ?? 0))") }
+            else { stats.note("wait.\(result.errnoName)") }
         case .sigchld: stats.note("sigchld")
         }
     }
@@ -99,9 +99,9 @@ struct Observation {
             kind = flags.contains(.thread) ? "thread" : flags.contains(.newPid) ? "newpid" : "clone"
         }
         guard case .created(let value, let child, let pids) = result else {
-            stats.note("create.\(ErrnoName.of(result.errno ?? 0))")
-            if pending != nil { stats.note("forced.\(ErrnoName.of(result.errno ?? 0))") }
-            if forcedOnHeldPid && result.errno == Errno.EEXIST.rawValue { stats.note("forced.EEXIST.held") }
+            stats.note("create.\(result.errnoName)")
+            if pending != nil { stats.note("forced.\(result.errnoName)") }
+            if forcedOnHeldPid && result.errno == .EEXIST { stats.note("forced.EEXIST.held") }
             return
         }
         stats.note("create.\(kind)")
@@ -118,8 +118,8 @@ struct Observation {
     }
 
     func exit(_ result: OpResult, world: GenWorld, into stats: inout EventStats) {
-        guard result.errno == nil else {
-            stats.note("exit.\(ErrnoName.of(result.errno!))")
+        if let e = result.errno {
+            stats.note("exit.\(e.name)")
             return
         }
         let ended = world.runner.lastEnded
@@ -136,7 +136,7 @@ struct Observation {
 
     func ipcGet(_ request: IpcGetRequest, _ result: OpResult, into stats: inout EventStats) {
         guard case .value(let v) = result else {
-            stats.note("ipc.get.\(ErrnoName.of(result.errno ?? 0))")
+            stats.note("ipc.get.\(result.errnoName)")
             return
         }
         let id = Int32(truncatingIfNeeded: v)

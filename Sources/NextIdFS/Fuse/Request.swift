@@ -1,0 +1,145 @@
+import CFuse
+import Glibc
+import IdAllocators
+
+/// What a request answers. `Request.reply` is the one place that turns it into fuse_reply_*.
+enum Reply {
+    /// fuse_reply_err(0).
+    case done
+    /// FORGET: no reply at all.
+    case nothing
+    case entry(NodeAttributes)
+    case attributes(NodeAttributes)
+    case bytes([UInt8])
+    case link([UInt8])
+    case written(Int)
+    /// An open file (nil: a directory), its handle kept in the request's fuse_file_info.
+    case opened(OpenFile?)
+}
+
+/// One FUSE request: the context the session's userdata holds, the file it names (if any),
+/// and its single reply.
+struct Request {
+    let req: fuse_req_t?
+    let fi: UnsafeMutablePointer<fuse_file_info>?
+    let context: FuseContext
+
+    init(_ req: fuse_req_t?, _ fi: UnsafeMutablePointer<fuse_file_info>? = nil) {
+        self.req = req
+        self.fi = fi
+        context = Unmanaged<FuseContext>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
+    }
+
+    var filesystem: Filesystem { context.filesystem }
+
+    /// The open file behind `fi` (from OPEN's reply until RELEASE).
+    var file: OpenFile { handle.takeUnretainedValue() }
+
+    var handle: Unmanaged<OpenFile> {
+        Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!)
+    }
+
+    /// open(2)'s flags.
+    var flags: Int32 { nextidfs_fi_flags(fi) }
+
+    /// Who sent the request, with the lock owner the kernel names its file descriptor table by.
+    var caller: Caller {
+        let ctx = fuse_req_ctx(req)!.pointee
+        return Caller(uid: ctx.uid, gid: ctx.gid, lockOwner: fi?.pointee.lock_owner ?? 0, pid: ctx.pid)
+    }
+
+    func reply(_ errno: Errno) { reply(.failure(errno)) }
+
+    func reply(_ result: Result<Reply, Errno>) {
+        let reply: Reply
+        switch result {
+        case .failure(let e):
+            fuse_reply_err(req, e.rawValue)
+            return
+        case .success(let r): reply = r
+        }
+        switch reply {
+        case .done:
+            fuse_reply_err(req, 0)
+        case .nothing:
+            fuse_reply_none(req)
+        case .entry(let a):
+            var e = fuse_entry_param()
+            e.ino = a.inode
+            e.attr = context.stat(a)
+            e.attr_timeout = FuseContext.cacheSeconds
+            e.entry_timeout = FuseContext.cacheSeconds
+            if fuse_reply_entry(req, &e) == 0 { context.lookups.lookedUp(a.inode) }
+        case .attributes(let a):
+            var st = context.stat(a)
+            fuse_reply_attr(req, &st, FuseContext.cacheSeconds)
+        case .bytes(let bytes):
+            fuse_reply_buf(req, bytes, bytes.count)
+        case .link(let target):
+            _ = CChars.with(target) { name, _ in fuse_reply_readlink(req, name) }
+        case .written(let count):
+            fuse_reply_write(req, count)
+        case .opened(nil):
+            fuse_reply_open(req, fi)
+        case .opened(let file?):
+            // Every file: st_size 0 and direct_io, so reads always reach the daemon; read-only
+            // opens skip the flush round trip.
+            nextidfs_fi_set_direct_io(fi, flags & O_ACCMODE == O_RDONLY ? 1 : 0)
+            let handle = Unmanaged.passRetained(file)
+            fi!.pointee.fh = UInt64(UInt(bitPattern: handle.toOpaque()))
+            if fuse_reply_open(req, fi) != 0 { handle.release() }
+        }
+    }
+}
+
+/// Names between Swift's bytes and C's chars: every cast between the two is here.
+enum CChars {
+    /// A NUL-terminated name from libfuse.
+    static func bytes(_ name: UnsafePointer<CChar>?) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self), count: strlen(name!)))
+    }
+
+    /// `bytes` as a NUL-terminated C string, and its length without the NUL, during `body`.
+    static func with<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>, Int) -> R) -> R {
+        (bytes + [0]).withUnsafeBytes { body($0.assumingMemoryBound(to: CChar.self).baseAddress!, bytes.count) }
+    }
+
+    /// A byte buffer as the char buffer libfuse fills.
+    static func chars(_ buffer: UnsafeMutableRawPointer) -> UnsafeMutablePointer<CChar> {
+        buffer.assumingMemoryBound(to: CChar.self)
+    }
+}
+
+/// A READDIR reply being filled: entries packed by fuse_add_direntry until `size` is reached.
+struct DirectoryBuffer {
+    let req: fuse_req_t?
+    private(set) var bytes: [UInt8]
+    private(set) var used = 0
+
+    init(_ req: fuse_req_t?, size: Int) {
+        self.req = req
+        bytes = [UInt8](repeating: 0, count: size)
+    }
+
+    /// Adds `entry` if it fits; false when the buffer is full.
+    mutating func add(_ entry: Filesystem.DirectoryEntry, _ st: stat) -> Bool {
+        var st = st
+        let req = req, used = used, size = bytes.count
+        let added = CChars.with(entry.name) { name, _ -> Int? in
+            let needed = fuse_add_direntry(req, nil, 0, name, nil, 0)
+            guard used + needed <= size else { return nil }
+            return bytes.withUnsafeMutableBytes {
+                fuse_add_direntry(req, CChars.chars($0.baseAddress! + used), size - used, name, &st, off_t(entry.next))
+            }
+        }
+        guard let added else { return false }
+        self.used += added
+        return true
+    }
+
+    /// The entries added, for the reply.
+    mutating func finish() -> [UInt8] {
+        bytes.removeSubrange(used...)
+        return bytes
+    }
+}
