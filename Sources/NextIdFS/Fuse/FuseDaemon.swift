@@ -1,7 +1,6 @@
 import CFuse
 import Glibc
 import IdAllocators
-import Synchronization
 
 /// How the daemon runs (FUSE conventions: -f, -d, -s, -o).
 public struct DaemonOptions: Sendable, Equatable {
@@ -196,7 +195,7 @@ final class Stopper: Sendable {
     let sessionBits: Int
     let beforeUnmount: @Sendable () -> Void
     /// nil while serving; then whether a signal stopped it.
-    let state = Mutex<Bool?>(nil)
+    let state = Lock<Bool?>(nil)
 
     init(session: OpaquePointer, beforeUnmount: @escaping @Sendable () -> Void) {
         sessionBits = Int(bitPattern: UnsafeRawPointer(session))

@@ -1,5 +1,4 @@
 public import IdAllocators
-import Synchronization
 
 /// A node's attributes, as getattr and lookup report them.
 public struct NodeAttributes: Sendable, Equatable {
@@ -16,9 +15,9 @@ public final class OpenFile: Sendable {
     let node: NodeRef
     let file: any TreeFile
     let writers = CtlWriters()
-    private let snapshot = Mutex<[UInt8]?>(nil)
+    private let snapshot = Lock<[UInt8]?>(nil)
     /// Where the last write through this open file ended: the file position procfs would have.
-    let position = Mutex<Int64>(0)
+    let position = Lock<Int64>(0)
 
     init(node: NodeRef, file: any TreeFile) {
         self.node = node
