@@ -80,3 +80,15 @@ if ProcessInfo.processInfo.environment["NEXTIDFS_BENCHMARKS"] != nil {
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }
+
+// The libFuzzer target only when asked for, so that plain builds and CI's build stay as they
+// are: NEXTIDFS_FUZZ=1 swift build --sanitize=fuzzer (scripts/fuzz.sh does this).
+if ProcessInfo.processInfo.environment["NEXTIDFS_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "NextIdFuzz",
+            dependencies: ["NextIdFS", "IdAllocators"],
+            path: "Fuzz/NextIdFuzz",
+            // No main: libFuzzer's calls LLVMFuzzerTestOneInput.
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, runs every test (Swift unit and
-# property tests, the shell-level tests on a real mount, among them mount(8), fstab and
-# scripts/install.sh, kernel conformance, dump/restore).
+# property tests, a minute of fuzzing, the shell-level tests on a real mount, among them mount(8),
+# fstab and scripts/install.sh, the concurrency and life-cycle tests under ThreadSanitizer,
+# kernel conformance, dump/restore).
 # FUSE and namespace tests need root, /dev/fuse and fusermount3: without them the run fails
 # under CI=true and skips those tests (saying so) elsewhere.
 set -euo pipefail
@@ -17,7 +18,7 @@ step() { printf '\n=== %s\n' "$*"; }
 
 # Every suite, in the order they run. A suite that is missing or not executable is an error (it
 # would otherwise be a test that silently never runs), found before the build.
-suites=(tests/shell/run.sh tests/conformance/run.sh
+suites=(tests/shell/run.sh scripts/tsan.sh tests/conformance/run.sh
         tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/run.sh)
 for suite in "${suites[@]}"; do
     [ -f "$suite" ] && [ -x "$suite" ] || { echo "test.sh: suite $suite is missing or not executable" >&2; exit 1; }
@@ -29,6 +30,9 @@ bin=$(swift build --show-bin-path)/nextidfs
 
 step "unit and property tests"
 swift test --skip-build
+
+step "fuzzing (scripts/fuzz.sh, one minute)"
+scripts/fuzz.sh 60
 
 can_mount() {
     [ "$(id -u)" -eq 0 ] || { echo "not root"; return 1; }

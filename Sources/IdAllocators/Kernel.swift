@@ -1,18 +1,16 @@
-import Synchronization
-
 /// The one way into the simulated kernel: every operation on a task is addressed by a
 /// `TaskHandle` (the task itself, not its pid) and returns a value or an errno: ESRCH (or nil)
 /// once that task has ended, checked under the same lock as the operation. Only `identity(ofPid:)`
 /// goes by number, for path lookups. Thread-safe: each call (and each ctl batch) runs alone, so
 /// concurrent writers never see each other's intermediate state.
 public final class Kernel: Sendable {
-    private let machine: Mutex<Machine>
+    let machine: Lock<Machine>
     private let now: @Sendable () -> Int64
     /// When the machine started (seconds since the epoch, from `now`).
     public let bootTime: Int64
 
     public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
-        machine = Mutex(Machine(pidMax: pidMax, now: now))
+        machine = Lock(Machine(pidMax: pidMax, now: now))
         self.now = now
         bootTime = now()
     }

@@ -9,9 +9,25 @@ import Testing
             let m = Machine(pidMax: pidMax)
             for op in ops {
                 RandomOperation(op).apply(to: m)
-                m.checkInvariants()
+                #expect(m.invariantViolations() == [])
             }
         }
+    }
+
+    /// The checker the fuzzer relies on does see a broken machine.
+    @Test func invariantViolationsNameWhatIsBroken() {
+        let m = Machine(pidMax: 400)
+        _ = m.copyProcess(actor: m.rootInit, flags: [])
+        #expect(m.invariantViolations() == [])
+        m.tasks[1].hasPendingIds = true
+        m.pidNamespaces[0].references += 1
+        m.tasks[Int(m.rootInit)].firstChild = noTask
+        #expect(m.invariantViolations() == [
+            "task 2: pending-id flag and table agree",
+            "task 2: listed once by its parent, not 0 times",
+            "pid namespace 0: 6 references, 5 holders",
+        ])
+        #expect(Kernel().invariantViolations() == [])
     }
 }
 
@@ -98,15 +114,6 @@ struct RandomOperation {
 }
 
 extension Machine {
-    /// Every task not released: running, dying or zombie.
-    func liveTasks() -> [TaskIndex] {
-        tasks.indices.filter { tasks[$0].serial != 0 }.map { TaskIndex($0) }
-    }
-
-    func namespaceChain(of t: TaskIndex) -> [Int32] {
-        pidNamespaceChain(from: activeNamespace(of: t))
-    }
-
     /// The numbers taken in `ns`, whatever holds them.
     func usedNumbers(in ns: Int32) -> [Int32] {
         var out: [Int32] = []
@@ -141,97 +148,6 @@ extension Machine {
             #expect(uid(of: actor) != 0)
         case .failure(let e):
             #expect([.EINVAL, .ENOMEM, .EAGAIN, .ENOSPC].contains(e))
-        }
-    }
-
-    func checkInvariants() {
-        let live = liveTasks()
-        var pidRefs: [Int32: Int] = [0: 1]
-        var ipcRefs: [Int32: Int] = [0: 1]
-        var groupMembers: [PidIndex: Int32] = [:]
-        var sessionMembers: [PidIndex: Int32] = [:]
-        for t in live {
-            let task = tasks[Int(t)]
-            let chain = namespaceChain(of: t)
-            let numbers = numbers(of: t)
-            #expect(pids[Int(task.pid)].task == t, "its struct pid names it")
-            #expect(chain.count == numbers.level + 1, "NSpid has one pid per level")
-            for (level, ns) in chain.reversed().enumerated() {
-                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(numbers[level])) == task.pid, "each pid maps back to its task")
-            }
-            #expect(task.hasPendingIds == (pendingIds[t] != nil), "pending-id flag and table agree")
-            if task.isLeader {
-                groupMembers[task.pgrp, default: 0] += 1
-                sessionMembers[task.session, default: 0] += 1
-                #expect(pids[Int(task.pgrp)].groupSession == task.session, "a group lies in one session")
-                if task.isSessionLeader { #expect(task.pgrp == task.pid && task.session == task.pid, "a session leader leads its group") }
-                let members = threads(ofLeader: t)
-                #expect(members.count == Int(task.threadCount))
-                for member in members.dropFirst() {
-                    #expect(tasks[Int(member)].leader == t)
-                    #expect(activeNamespace(of: member) == activeNamespace(of: t))
-                }
-                if t != rootInit {
-                    #expect(children(ofThread: task.parent).filter { $0 == t }.count == 1, "listed once by its parent")
-                }
-                switch task.exitState {
-                case .running:
-                    pidRefs[task.pidForChildren, default: 0] += 1
-                    ipcRefs[task.ipcNamespace, default: 0] += 1
-                case .zombie:
-                    #expect(members.count == 1 && children(ofThread: t).isEmpty, "a zombie has no threads and no children")
-                    #expect(!task.hasPendingIds)
-                    let parent = groupLeader(task.parent)
-                    #expect(pidNamespaces[Int(activeNamespace(of: parent))].childReaper != parent, "an init reaps at once")
-                case .dying:
-                    let ns = activeNamespace(of: t)
-                    #expect(pidNamespaces[Int(ns)].childReaper == t && !pidNamespaces[Int(ns)].adding, "only an init waits")
-                    #expect(pidNamespaces[Int(ns)].allocated > 1, "it waits for other pids of its namespace")
-                    #expect(members.count == 1)
-                }
-            }
-            for child in children(ofThread: t) {
-                #expect(tasks[Int(child)].parent == t && tasks[Int(child)].isLeader && tasks[Int(child)].serial != 0)
-                #expect(isRunning(t) || tasks[Int(child)].exitState == .dying, "only a running task has children (a dying init may wait for a dying one)")
-            }
-            // NStgid, level by level, names the group leader in that level's namespace
-            let nsTgid = status(of: t).nsTgid
-            #expect(nsTgid.count == chain.count)
-            for (level, ns) in chain.reversed().enumerated() where level < nsTgid.count {
-                #expect(pidNamespaces[Int(ns)].idr.value(at: Int(nsTgid[level])) == tasks[Int(groupLeader(t))].pid, "NStgid names the leader")
-            }
-        }
-        // struct pids: attached exactly as the processes say, in the idr exactly while attached
-        var inIdr: [PidIndex: Int] = [:]
-        for (i, ns) in pidNamespaces.enumerated() where ns.live {
-            #expect(ns.allocated == ns.idr.count)
-            if ns.parent >= 0 { pidRefs[ns.parent, default: 0] += 1 }
-            ns.idr.forEach { nr, p in
-                inIdr[p, default: 0] += 1
-                #expect(pids[Int(p)].isAttached, "no pid stays allocated with nothing attached")
-                #expect(pids[Int(p)].numbers[ns.level] == Int32(nr))
-                #expect(number(of: p, in: Int32(i)) == Int32(nr))
-            }
-        }
-        let freeSlots = Set(freePidSlots)
-        for (i, pid) in pids.enumerated() where !freeSlots.contains(PidIndex(i)) {
-            let p = PidIndex(i)
-            #expect(pid.groupMembers == groupMembers[p, default: 0], "group members of pid \(i)")
-            #expect(pid.sessionMembers == sessionMembers[p, default: 0], "session members of pid \(i)")
-            #expect(pid.task == noTask || tasks[Int(pid.task)].pid == p)
-            #expect(inIdr[p, default: 0] == pid.numbers.level + 1, "a live pid has a number at every level")
-            pidRefs[pid.namespace, default: 0] += 1
-        }
-        for (i, ns) in pidNamespaces.enumerated() where ns.live {
-            #expect(ns.references == pidRefs[Int32(i), default: 0], "pid namespace \(i) holders")
-        }
-        for (i, ns) in ipcNamespaces.enumerated() where ns.live {
-            #expect(ns.references == ipcRefs[Int32(i), default: 0], "ipc namespace \(i) holders")
-            for kind in IpcKind.allCases {
-                let ids = ns.ids[kind.rawValue]
-                #expect(ids.objects.count == ids.inUse)
-                #expect(ids.byKey.values.allSatisfy { ids.objects[$0] != nil })
-            }
         }
     }
 }

@@ -1,5 +1,4 @@
 import IdAllocators
-import Synchronization
 
 /// The ctl batch rule, for one writer: a line runs only when it is known to be whole.
 ///
@@ -108,7 +107,7 @@ struct CtlWriter {
 /// writer's file descriptor table): a process that shares the open file after fork(2) writes its
 /// own lines, and one writer's close never runs another's waiting line.
 final class CtlWriters: Sendable {
-    private let writers = Mutex<[UInt64: CtlWriter]>([:])
+    private let writers = Lock<[UInt64: CtlWriter]>([:])
 
     /// `body` on `owner`'s state, alone: one writer's requests and close go one at a time.
     func with<R>(_ owner: UInt64, _ body: (inout CtlWriter) -> R) -> R {

@@ -1,7 +1,6 @@
 import CFuse
 import Glibc
 import IdAllocators
-import Synchronization
 import SystemPackage
 
 /// How the daemon runs (FUSE conventions: -f, -d, -s, -o).
@@ -71,6 +70,11 @@ public enum FuseDaemon {
             return se
         }
         context.session.store(Int(bitPattern: UnsafeRawPointer(session)), ordering: .releasing)
+        // kill -9: fusermount3 (auto_unmount) unmounts once our end of its socket closes, but only
+        // if the mount then answers ENOTCONN; a request caught by the connection's abort fails
+        // otherwise and the mount stays dead. A dead process's files are released from its
+        // highest descriptor down, so a copy of /dev/fuse above that socket goes first.
+        _ = fcntl(fuse_session_fd(session), F_DUPFD_CLOEXEC, 256)
 
         fuse_daemonize(options.foreground || options.debug ? 1 : 0)
 
@@ -196,7 +200,7 @@ final class Stopper: Sendable {
     let sessionBits: Int
     let beforeUnmount: @Sendable () -> Void
     /// nil while serving; then whether a signal stopped it.
-    let state = Mutex<Bool?>(nil)
+    let state = Lock<Bool?>(nil)
 
     init(session: OpaquePointer, beforeUnmount: @escaping @Sendable () -> Void) {
         sessionBits = Int(bitPattern: UnsafeRawPointer(session))

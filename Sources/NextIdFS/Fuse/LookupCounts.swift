@@ -1,11 +1,10 @@
-import Synchronization
-
+import IdAllocators
 /// The inodes the kernel holds and how many lookups it counts for each: every entry reply adds
 /// one, FORGET takes its count back. Only what the kernel holds can be in its caches, so only
 /// that needs an invalidation notice: the names of 200,000 tasks that ended together, never
 /// looked up, need none.
 final class LookupCounts: Sendable {
-    private let counts = Mutex<[UInt64: UInt64]>([:])
+    private let counts = Lock<[UInt64: UInt64]>([:])
 
     func lookedUp(_ inode: UInt64) {
         counts.withLock { $0[inode, default: 0] += 1 }

@@ -1,5 +1,4 @@
 import IdAllocators
-import Synchronization
 
 /// One open(2) of a regular file: the content built at its last read at offset 0, and the ctl
 /// lines its writers have not finished.
@@ -7,9 +6,9 @@ public final class OpenFile: Sendable {
     let node: NodeRef
     let file: any TreeFile
     let writers = CtlWriters()
-    private let snapshot = Mutex<[UInt8]?>(nil)
+    private let snapshot = Lock<[UInt8]?>(nil)
     /// Where the last write through this open file ended: the file position procfs would have.
-    let position = Mutex<Int64>(0)
+    let position = Lock<Int64>(0)
 
     init(node: NodeRef, file: any TreeFile) {
         self.node = node
