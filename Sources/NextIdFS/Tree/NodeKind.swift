@@ -10,6 +10,8 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case rootSysDir, rootSysKernelDir
     case rootNsLastPid, rootPidMax, rootMsgNextId, rootSemNextId, rootShmNextId
     case uptime
+    case loadavg, machineStat, meminfo, cpuinfo, ttyDir, ttyDrivers
+    case rootMsgmni, rootMsgmax, rootMsgmnb, rootSem, rootShmmni, rootShmmax, rootShmall, rootOsrelease
 
     // <pid>/: one per thread group.
     case processDir = 32
@@ -19,11 +21,13 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case sysDir, sysKernelDir
     case nsLastPid, pidMax, msgNextId, semNextId, shmNextId
     case threadsDir
+    case msgmni, msgmax, msgmnb, sem, shmmni, shmmax, shmall, osrelease
 
     // <pid>/task/<tid>/: one per thread, and the task/<tid> links at the top.
     case threadDir = 96
     case nextId, ctl, threadStatus, threadStat, threadComm, children
     case taskLink
+    case threadCmdline
 
     /// Which task a node belongs to: none (the machine's), a process (its thread-group leader,
     /// whose pid names the node), or any thread.
@@ -33,6 +37,18 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     public enum Owner: Sendable { case root, task }
 
     public enum FileType: Sendable { case directory, regular, symlink }
+
+    /// What the kernel may keep of a node between requests (its FUSE caches).
+    public enum Caching: Sendable {
+        /// Follows the simulated machine: attributes and names for a second (invalidated when a
+        /// write changes them), content read afresh at every open.
+        case machine
+        /// Changes by itself (the clock) or with anything any task does (the machine's counts),
+        /// with no invalidation sent: content read afresh at every read, never kept.
+        case live
+        /// Never changes while mounted: content may be kept as long as the kernel likes.
+        case constant
+    }
 
     /// What serves a node: a directory (its fixed entries are the rows that name it as their
     /// parent; `tasks` says which tasks it lists after them), a file type, or a link type.
@@ -58,25 +74,36 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         var owner: Owner
         var mode: UInt32
         var serves: Serves
+        var caching: Caching
 
-        init(_ kind: NodeKind, _ parent: NodeKind?, _ name: Name, _ scope: Scope, _ owner: Owner, _ mode: UInt32, _ serves: Serves) {
-            (self.kind, self.parent, self.name, self.scope, self.owner, self.mode, self.serves) =
-                (kind, parent, name, scope, owner, mode, serves)
+        init(_ kind: NodeKind, _ parent: NodeKind?, _ name: Name, _ scope: Scope, _ owner: Owner, _ mode: UInt32, _ serves: Serves,
+             _ caching: Caching = .machine) {
+            (self.kind, self.parent, self.name, self.scope, self.owner, self.mode, self.serves, self.caching) =
+                (kind, parent, name, scope, owner, mode, serves, caching)
         }
     }
 
     /// The tree of docs/interface.md §2.1, one row per kind. A directory lists its fixed entries
-    /// in the order of their rows. Adding a file: a case above, a row here, a file type in Files/.
+    /// in the order of their rows (at the top procfs's order: by length, then by name). Adding a
+    /// file: a case above, a row here, a file type in Files/. `caching` is `.machine` unless said.
     static let rows: [Row] = [
         // kind             parent            name              scope     owner  mode   served by
         Row(.root,          nil,              "",               .machine, .root, 0o555, .directory(tasks: .threadGroups)),
-        Row(.taskLinksDir,  .root,            "task",           .machine, .root, 0o555, .directory(tasks: .allThreads)),
-        Row(.rootSysvipcDir, .root,           "sysvipc",        .machine, .root, 0o555, .directory()),
         Row(.rootSysDir,    .root,            "sys",            .machine, .root, 0o555, .directory()),
-        Row(.uptime,        .root,            "uptime",         .machine, .root, 0o444, .file(UptimeFile())),
+        Row(.ttyDir,        .root,            "tty",            .machine, .root, 0o555, .directory()),
+        Row(.machineStat,   .root,            "stat",           .machine, .root, 0o444, .file(MachineTextFile.stat), .live),
+        Row(.taskLinksDir,  .root,            "task",           .machine, .root, 0o555, .directory(tasks: .allThreads)),
+        Row(.uptime,        .root,            "uptime",         .machine, .root, 0o444, .file(MachineTextFile.uptime), .live),
+        Row(.cpuinfo,       .root,            "cpuinfo",        .machine, .root, 0o444, .file(ConstantFile.cpuinfo), .constant),
+        Row(.loadavg,       .root,            "loadavg",        .machine, .root, 0o444, .file(MachineTextFile.loadavg), .live),
+        Row(.meminfo,       .root,            "meminfo",        .machine, .root, 0o444, .file(ConstantFile.meminfo), .constant),
+        Row(.rootSysvipcDir, .root,           "sysvipc",        .machine, .root, 0o555, .directory()),
         Row(.rootSysKernelDir, .rootSysDir,   "kernel",         .machine, .root, 0o555, .directory()),
+        Row(.ttyDrivers,    .ttyDir,          "drivers",        .machine, .root, 0o444, .file(ConstantFile.ttyDrivers), .constant),
     ] + sysvipc(in: .rootSysvipcDir, [.rootSysvipcMsg, .rootSysvipcSem, .rootSysvipcShm], .machine, .root)
-      + sysKernel(in: .rootSysKernelDir, [.rootMsgNextId, .rootNsLastPid, .rootPidMax, .rootSemNextId, .rootShmNextId], .machine, .root)
+      + sysKernel(in: .rootSysKernelDir, [.rootMsgNextId, .rootMsgmax, .rootMsgmnb, .rootMsgmni, .rootNsLastPid, .rootOsrelease,
+                                          .rootPidMax, .rootSem, .rootSemNextId, .rootShmNextId, .rootShmall, .rootShmmax, .rootShmmni],
+                  .machine, .root)
       + [
         Row(.processDir,    .root,            .pid,             .process, .task, 0o555, .directory()),
         Row(.processCmdline, .processDir,     "cmdline",        .process, .task, 0o444, .file(TaskTextFile.cmdline)),
@@ -92,10 +119,13 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.nsPidForChildren, .nsDir,        "pid_for_children", .process, .task, 0o777, .link(NamespaceLink.pidForChildren)),
         Row(.sysKernelDir,  .sysDir,          "kernel",         .process, .task, 0o555, .directory()),
     ] + sysvipc(in: .sysvipcDir, [.sysvipcMsg, .sysvipcSem, .sysvipcShm], .process, .task)
-      + sysKernel(in: .sysKernelDir, [.msgNextId, .nsLastPid, .pidMax, .semNextId, .shmNextId], .process, .task)
+      + sysKernel(in: .sysKernelDir, [.msgNextId, .msgmax, .msgmnb, .msgmni, .nsLastPid, .osrelease,
+                                      .pidMax, .sem, .semNextId, .shmNextId, .shmall, .shmmax, .shmmni],
+                  .process, .task)
       + [
         Row(.threadDir,     .threadsDir,      .pid,             .thread,  .task, 0o555, .directory()),
         Row(.children,      .threadDir,       "children",       .thread,  .task, 0o444, .file(ChildrenFile())),
+        Row(.threadCmdline, .threadDir,       "cmdline",        .thread,  .task, 0o444, .file(TaskTextFile.cmdline)),
         Row(.threadComm,    .threadDir,       "comm",           .thread,  .task, 0o444, .file(TaskTextFile.comm)),
         Row(.ctl,           .threadDir,       "ctl",            .thread,  .task, 0o600, .file(CtlFile())),
         Row(.nextId,        .threadDir,       "next_id",        .thread,  .task, 0o600, .file(NextIdFile())),
@@ -111,10 +141,23 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         }
     }
 
-    /// sys/kernel/ under `parent`: the sysctl files, in listing order.
+    /// sys/kernel/ under `parent`, sorted by name as sysctl directories list: the writable
+    /// sysctl files, and read-only constants: the IPC limits the simulation enforces (the same
+    /// in every IPC namespace) and the kernel release.
     static func sysKernel(in parent: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
-        zip(kinds, [SysctlName.msgNextId, .nsLastPid, .pidMax, .semNextId, .shmNextId]).map { kind, name in
-            Row(kind, parent, .fixed(Array(name.rawValue.utf8)), scope, owner, 0o644, .file(SysctlFile(name: name)))
+        let sysctl = { (name: SysctlName) in (name.rawValue, Serves.file(SysctlFile(name: name)), Caching.machine) }
+        let constant = { (name: String, file: ConstantFile) in (name, Serves.file(file), Caching.constant) }
+        let files = [
+            sysctl(.msgNextId), constant("msgmax", .number(Limits.msgmax)), constant("msgmnb", .number(Limits.msgmnb)),
+            constant("msgmni", .number(Limits.msgmni)), sysctl(.nsLastPid), constant("osrelease", .osrelease),
+            sysctl(.pidMax), constant("sem", .sem), sysctl(.semNextId), sysctl(.shmNextId),
+            constant("shmall", .number(Limits.shmall)), constant("shmmax", .number(Limits.shmmax)),
+            constant("shmmni", .number(Limits.shmmni)),
+        ]
+        precondition(files.count == kinds.count && files.map(\.0) == files.map(\.0).sorted())
+        return zip(kinds, files).map { kind, file in
+            let writable: Bool = if case .machine = file.2 { true } else { false }
+            return Row(kind, parent, .fixed(Array(file.0.utf8)), scope, owner, writable ? 0o644 : 0o444, file.1, file.2)
         }
     }
 
@@ -131,6 +174,7 @@ public final class NodeSpec: Sendable {
     /// Permission bits, as procfs gives them.
     public let mode: UInt32
     public let type: NodeKind.FileType
+    public let caching: NodeKind.Caching
     /// Its name in its parent; empty for the root and for the entries named by pid.
     let name: [UInt8]
     let serves: NodeKind.Serves
@@ -144,6 +188,7 @@ public final class NodeSpec: Sendable {
         scope = row.scope
         owner = row.owner
         mode = row.mode
+        caching = row.caching
         if case .fixed(let fixed) = row.name { name = fixed } else { name = [] }
         serves = row.serves
         switch row.serves {
