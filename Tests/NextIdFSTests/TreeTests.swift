@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func layout() throws {
-        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "1"])
+        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "self", "thread-self", "1"])
         #expect(read(inode("uptime")) == "0.00 0.00\n")
         #expect(list(inode("1")) == [".", "..", "cmdline", "comm", "ns", "stat", "status", "sys", "sysvipc", "task"])
         #expect(list(inode("1", "task")) == [".", "..", "1"])
@@ -81,7 +81,7 @@ import Testing
         let file = try! fs.open(ctl).get()
         #expect(write(ctl, "fork\nbogus\nfork\n", file: file) == .success(5))
         #expect(read(ctl) == "-22 EINVAL\n")
-        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "1", "2"])
+        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "self", "thread-self", "1", "2"])
         // The writer retries the rest: the failed line is not run again.
         #expect(write(ctl, "bogus\nfork\n", file: file) == .failure(.EINVAL))
         #expect(write(ctl, "fork\n", file: file) == .success(5))

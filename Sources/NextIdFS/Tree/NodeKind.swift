@@ -12,6 +12,7 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case uptime
     case loadavg, machineStat, meminfo, cpuinfo, ttyDir, ttyDrivers
     case rootMsgmni, rootMsgmax, rootMsgmnb, rootSem, rootShmmni, rootShmmax, rootShmall, rootOsrelease
+    case selfLink, threadSelfLink, attach
 
     // <pid>/: one per thread group.
     case processDir = 32
@@ -29,9 +30,16 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case taskLink
     case threadCmdline
 
+    // The reader's own <pid>/ and <pid>/task/<tid>/: a real process, not a simulated task.
+    case readerDir = 160
+    case readerStat, readerStatus, readerCmdline, readerComm, readerTaskDir
+    case readerThreadDir = 192
+    case readerThreadStat, readerThreadStatus, readerThreadCmdline, readerThreadComm
+
     /// Which task a node belongs to: none (the machine's), a process (its thread-group leader,
-    /// whose pid names the node), or any thread.
-    public enum Scope: Sendable { case machine, process, thread }
+    /// whose pid names the node), or any thread; or, for the reader's own entry, no simulated
+    /// task but the real reader's process or thread (docs/interface.md §2.5).
+    public enum Scope: Sendable { case machine, process, thread, readerProcess, readerThread }
 
     /// Whose uid and gid a node shows: root's, or its task's (procfs: the task's credentials).
     public enum Owner: Sendable { case root, task }
@@ -48,6 +56,9 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         case live
         /// Never changes while mounted: content may be kept as long as the kernel likes.
         case constant
+        /// Depends on who asks (self, the reader's own entry): names and attributes must not be
+        /// kept at all (entry and attribute timeouts 0), nor link targets, nor content.
+        case reader
     }
 
     /// What serves a node: a directory (its fixed entries are the rows that name it as their
@@ -58,10 +69,12 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         case link(any TreeLink)
     }
 
-    /// A node's name in its parent: fixed, or the pid (in the root namespace) of its task.
+    /// A node's name in its parent: fixed, the pid (in the root namespace) of its task, or
+    /// the real reader's own pid or tid (in its own pid namespace), for that reader only.
     enum Name: Sendable, Equatable, ExpressibleByStringLiteral {
         case fixed([UInt8])
         case pid
+        case reader
         init(stringLiteral name: String) { self = .fixed(Array(name.utf8)) }
     }
 
@@ -98,6 +111,9 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.loadavg,       .root,            "loadavg",        .machine, .root, 0o444, .file(MachineTextFile.loadavg), .live),
         Row(.meminfo,       .root,            "meminfo",        .machine, .root, 0o444, .file(ConstantFile.meminfo), .constant),
         Row(.rootSysvipcDir, .root,           "sysvipc",        .machine, .root, 0o555, .directory()),
+        Row(.attach,        .root,            "attach",         .machine, .root, 0o600, .file(AttachFile()), .reader),
+        Row(.selfLink,      .root,            "self",           .machine, .root, 0o777, .link(SelfLink(thread: false)), .reader),
+        Row(.threadSelfLink, .root,           "thread-self",    .machine, .root, 0o777, .link(SelfLink(thread: true)), .reader),
         Row(.rootSysKernelDir, .rootSysDir,   "kernel",         .machine, .root, 0o555, .directory()),
         Row(.ttyDrivers,    .ttyDir,          "drivers",        .machine, .root, 0o444, .file(ConstantFile.ttyDrivers), .constant),
     ] + sysvipc(in: .rootSysvipcDir, [.rootSysvipcMsg, .rootSysvipcSem, .rootSysvipcShm], .machine, .root)
@@ -132,7 +148,20 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.threadStat,    .threadDir,       "stat",           .thread,  .task, 0o444, .file(TaskTextFile.stat)),
         Row(.threadStatus,  .threadDir,       "status",         .thread,  .task, 0o444, .file(TaskTextFile.status)),
         Row(.taskLink,      .taskLinksDir,    .pid,             .thread,  .task, 0o777, .link(TaskLink())),
-    ]
+    ] + reader(.readerProcess, in: .root, dir: .readerDir, [.readerCmdline, .readerComm, .readerStat, .readerStatus], task: .readerTaskDir)
+      + reader(.readerThread, in: .readerTaskDir, dir: .readerThreadDir,
+               [.readerThreadCmdline, .readerThreadComm, .readerThreadStat, .readerThreadStatus], task: nil)
+
+    /// The reader's own entry, a process's or a thread's directory: cmdline comm stat status,
+    /// copied from the host's /proc, and (for a process) task/.
+    static func reader(_ scope: Scope, in parent: NodeKind, dir: NodeKind, _ files: [NodeKind], task: NodeKind?) -> [Row] {
+        let thread = scope == .readerThread
+        return [Row(dir, parent, .reader, scope, .task, 0o555, .directory(), .reader)]
+            + zip(files, ["cmdline", "comm", "stat", "status"]).map { kind, name in
+                Row(kind, dir, .fixed(Array(name.utf8)), scope, .task, 0o444, .file(ReaderTextFile(name: name, thread: thread)), .reader)
+            }
+            + (task.map { [Row($0, dir, "task", scope, .task, 0o555, .directory(), .reader)] } ?? [])
+    }
 
     /// sysvipc/ under `parent`: msg, sem, shm.
     static func sysvipc(in parent: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
@@ -182,6 +211,8 @@ public final class NodeSpec: Sendable {
     let entries: [NodeSpec]
     /// A directory's entries named by pid: their kind and which tasks they are.
     let taskEntries: (kind: NodeSpec, listing: TaskListing)?
+    /// A directory's entry for the reader itself, not listed.
+    let readerEntry: NodeSpec?
 
     init(_ row: NodeKind.Row, in rows: [NodeKind.Row]) {
         kind = row.kind
@@ -197,7 +228,8 @@ public final class NodeSpec: Sendable {
         case .link: type = .symlink
         }
         let below = rows.filter { $0.parent == row.kind }
-        entries = below.filter { $0.name != .pid }.map { NodeSpec($0, in: rows) }
+        entries = below.filter { if case .fixed = $0.name { true } else { false } }.map { NodeSpec($0, in: rows) }
+        readerEntry = below.first { $0.name == .reader }.map { NodeSpec($0, in: rows) }
         if case .directory(let listing?) = row.serves, let byPid = below.first(where: { $0.name == .pid }) {
             taskEntries = (NodeSpec(byPid, in: rows), listing)
         } else {
@@ -212,6 +244,7 @@ public final class NodeSpec: Sendable {
             table[Int(spec.kind.rawValue)] = spec
             spec.entries.forEach(add)
             if let byPid = spec.taskEntries { add(byPid.kind) }
+            if let reader = spec.readerEntry { add(reader) }
         }
         add(NodeSpec(NodeKind.rows[0], in: NodeKind.rows))
         return table
