@@ -19,6 +19,7 @@ done
 
 cat <<TXT
 nextidfs is mounted on $mountpoint. Try:
+  scripts/enter.sh $mountpoint ps -ef         (or scripts/enter.sh $mountpoint --as 1: a shell attached to init)
   echo "LONG 4242" > $mountpoint/1/task/1/next_id && echo fork > $mountpoint/1/task/1/ctl && cat $mountpoint/1/task/1/ctl
   cat $mountpoint/4242/status
   echo "msgget IPC_PRIVATE IPC_CREAT|0600" > $mountpoint/4242/task/4242/ctl && cat $mountpoint/sysvipc/msg

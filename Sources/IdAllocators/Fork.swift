@@ -55,10 +55,10 @@ extension Machine {
         }
 
         let slot = newTaskSlot()
-        clockTicks += 1
+        forks += 1
         var child = Task(
             serial: takeSerial(), pid: pid, leader: noTask,
-            comm: tasks[Int(actor)].comm, startTime: clockTicks,
+            comm: tasks[Int(actor)].comm, startTime: ticks(),
             pidForChildren: childNamespace, ipcNamespace: tasks[Int(process)].ipcNamespace,
             uid: uid, gid: tasks[Int(process)].gid)
         pids[Int(pid)].task = slot

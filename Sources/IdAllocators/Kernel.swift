@@ -5,18 +5,24 @@
 /// concurrent writers never see each other's intermediate state.
 public final class Kernel: Sendable {
     let machine: Lock<Machine>
-    private let now: @Sendable () -> Int64
-    /// When the machine started (seconds since the epoch, from `now`).
+    private let ticks: @Sendable () -> UInt64
+    /// When the machine booted, in seconds since the epoch (procfs btime): the host's boot, as
+    /// `now` (CLOCK_REALTIME in seconds) and `ticks` (CLOCK_BOOTTIME in clock ticks) give it
+    /// when the kernel is made. Every start time counts from there (docs/interface.md §6.6).
     public let bootTime: Int64
 
-    public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
-        machine = Lock(Machine(pidMax: pidMax, now: now))
-        self.now = now
-        bootTime = now()
+    public init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 },
+                ticks: @escaping @Sendable () -> UInt64 = { 0 }) {
+        machine = Lock(Machine(pidMax: pidMax, now: now, ticks: ticks))
+        self.ticks = ticks
+        bootTime = now() - Int64(ticks() / Limits.clockTicksPerSecond)
     }
 
-    /// Seconds since the machine started.
-    public var uptime: Int64 { now() - bootTime }
+    /// Clock ticks since the machine booted (CLOCK_BOOTTIME).
+    public var uptime: UInt64 { ticks() }
+
+    /// The machine-wide counts of /proc/stat and /proc/loadavg.
+    public var summary: MachineSummary { machine.withLock { $0.summary } }
 
     /// How many calls and sysctl writes the machine has performed, whatever their outcome: equal
     /// counts mean nothing ran in between.

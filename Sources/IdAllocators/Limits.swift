@@ -22,6 +22,11 @@ public enum Limits {
     public static let msgmni = 32_000
     public static let semmni = 32_000
     public static let shmmni = 4_096
+    /// MSGMAX and MSGMNB: the largest message and queue (bytes); the simulation sends none.
+    public static let msgmax = 8_192
+    public static let msgmnb = 16_384
+    /// SEMOPM: operations per semop call; the simulation makes none.
+    public static let semopm = 500
     /// kernel.sem: semmsl (semaphores per set) and semmns (semaphores per namespace).
     public static let semmsl = 32_000
     public static let semmns = 1_024_000_000
@@ -36,6 +41,9 @@ public enum Limits {
     public static let rootPidNamespaceInode: UInt32 = 4_026_531_836
     public static let rootIpcNamespaceInode: UInt32 = 4_026_531_839
     public static let firstDynamicInode: UInt32 = 0xF000_0000
+
+    /// USER_HZ: the unit of procfs times (starttime, /proc/stat).
+    public static let clockTicksPerSecond: UInt64 = 100
 
     /// TASK_COMM_LEN - 1.
     public static let commLength = 15

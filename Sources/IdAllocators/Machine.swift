@@ -27,10 +27,12 @@ final class Machine {
     /// How many calls and sysctl writes the machine has performed (whatever their outcome).
     @exclusivity(unchecked) var operations: UInt64 = 0
     var nextNamespaceInode = Limits.firstDynamicInode
-    /// A monotonically increasing count of task creations, reported as start time.
-    @exclusivity(unchecked) var clockTicks: UInt64 = 0
+    /// Tasks created since the machine started (the kernel's total_forks, threads included).
+    @exclusivity(unchecked) var forks: UInt64 = 0
     /// Seconds since the epoch, for IPC ctime.
     let now: @Sendable () -> Int64
+    /// CLOCK_BOOTTIME in clock ticks (USER_HZ, 100 a second), for start times.
+    let ticks: @Sendable () -> UInt64
 
     let rootPidNamespace: Int32 = 0
     let rootIpcNamespace: Int32 = 0
@@ -39,9 +41,11 @@ final class Machine {
 
     /// The world at mount time (docs/interface.md §1): a root pid and IPC namespace holding `init`,
     /// pid 1, uid 0, gid 0.
-    init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 }) {
+    init(pidMax: Int = Limits.defaultPidMax, now: @escaping @Sendable () -> Int64 = { 0 },
+         ticks: @escaping @Sendable () -> UInt64 = { 0 }) {
         precondition((Limits.pidMaxMin...Limits.pidMaxLimit).contains(pidMax))
         self.now = now
+        self.ticks = ticks
         var root = PidNamespace(level: 0, parent: -1, pidMax: pidMax, inode: Limits.rootPidNamespaceInode)
         root.references = 1 // the root namespace is never freed
         pidNamespaces.append(root)
@@ -56,7 +60,7 @@ final class Machine {
         }
         tasks[Int(slot)] = Task(
             serial: takeSerial(), pid: pid, leader: noTask,
-            comm: Comm(Array("init".utf8)), startTime: 0,
+            comm: Comm(Array("init".utf8)), startTime: ticks(),
             pidForChildren: rootPidNamespace, ipcNamespace: rootIpcNamespace, uid: 0, gid: 0)
         tasks[Int(slot)].lastThread = slot
         pids[Int(pid)].task = slot

@@ -9,6 +9,8 @@ public enum TaskState: Sendable, Equatable {
 /// What /proc shows of a task, with pids as seen from the root namespace.
 public struct TaskStatus: Sendable, Equatable {
     public var name: [UInt8]
+    /// The thread-group leader's name: the process's command line (there is no exec).
+    public var processName: [UInt8]
     public var tgid: Int32
     public var pid: Int32
     /// The parent process's tgid; 0 for the root init.
@@ -29,7 +31,7 @@ public struct TaskStatus: Sendable, Equatable {
     public var exitCode: Int32
     /// The PF_* flags of the kernel the simulation has: PF_EXITING, PF_FORKNOEXEC.
     public var flags: UInt32
-    /// Task creations before this one (procfs starttime stands in clock ticks since boot).
+    /// When the task was created: CLOCK_BOOTTIME in clock ticks (procfs starttime).
     public var startTime: UInt64
 
     public var pgid: Int32 { nsPgid[0] }
@@ -97,6 +99,16 @@ public struct NamespaceInodes: Sendable, Equatable {
     public var hasExited = false
 }
 
+/// The machine-wide counts of /proc/stat and /proc/loadavg.
+public struct MachineSummary: Sendable, Equatable {
+    /// Tasks that exist, zombies included (nr_threads).
+    public var threads: Int
+    /// Tasks created since boot (total_forks).
+    public var forks: UInt64
+    /// The root pid namespace's last automatic pid (its ns_last_pid).
+    public var lastPid: Int32
+}
+
 /// One row of /proc/sysvipc/{msg,sem,shm}.
 public struct IpcObjectView: Sendable, Equatable {
     public var key: Int32
@@ -114,6 +126,11 @@ public struct IpcObjectView: Sendable, Equatable {
 }
 
 extension Machine {
+    var summary: MachineSummary {
+        MachineSummary(threads: tasks.count - freeTaskSlots.count, forks: forks,
+                       lastPid: Int32(readSysctl(.nsLastPid, pidNamespace: rootPidNamespace, ipcNamespace: rootIpcNamespace)))
+    }
+
     func status(of t: TaskIndex) -> TaskStatus {
         let task = tasks[Int(t)]
         let leaderIndex = groupLeader(t)
@@ -128,7 +145,7 @@ extension Machine {
         var flags: UInt32 = t == rootInit ? 0 : TaskStatus.forkNoExecFlag
         if leader.exitState != .running { flags |= TaskStatus.exitingFlag }
         return TaskStatus(
-            name: task.comm.bytes, tgid: numbers(of: leaderIndex).root, pid: numbers(of: t).root, ppid: ppid,
+            name: task.comm.bytes, processName: leader.comm.bytes, tgid: numbers(of: leaderIndex).root, pid: numbers(of: t).root, ppid: ppid,
             uid: leader.uid, gid: leader.gid, threads: Int(leader.threadCount),
             nsTgid: numbers(of: leaderIndex).all, nsPid: numbers(of: t).all,
             nsPgid: chain.map { number(of: leader.pgrp, in: $0) }, nsSid: chain.map { number(of: leader.session, in: $0) },

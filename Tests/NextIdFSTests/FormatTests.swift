@@ -3,7 +3,7 @@
 import Testing
 
 @Suite struct FormatTests {
-    let sample = TaskStatus(name: Array("worker".utf8), tgid: 500, pid: 501, ppid: 1, uid: 1000, gid: 100, threads: 2,
+    let sample = TaskStatus(name: Array("worker".utf8), processName: Array("server".utf8), tgid: 500, pid: 501, ppid: 1, uid: 1000, gid: 100, threads: 2,
                             nsTgid: [500, 1], nsPid: [501, 2], nsPgid: [400, 0], nsSid: [1, 0], state: .sleeping,
                             exitCode: 0, flags: TaskStatus.forkNoExecFlag, startTime: 7)
 
@@ -78,7 +78,8 @@ import Testing
         #expect(ProcFormats.children([3, 40, 500]) == bytes("3 40 500 "))
         #expect(ProcFormats.children([]) == [])
         #expect(ProcFormats.comm(sample) == bytes("worker\n"))
-        #expect(ProcFormats.cmdline(sample) == bytes("worker") + [0])
+        #expect(ProcFormats.cmdline(sample) == bytes("server") + [0], "a thread shows its process's command line")
+        #expect(ProcFormats.cmdline(zombie) == [], "a zombie has no memory, so no command line")
         #expect(ProcFormats.number(-1) == bytes("-1\n"))
         #expect(ProcFormats.namespaceLink("ipc", 4026531839) == bytes("ipc:[4026531839]"))
     }

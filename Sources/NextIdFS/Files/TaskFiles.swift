@@ -48,10 +48,3 @@ struct TaskLink: TreeLink {
         return .success(Array("../\(id.tgid)/task/\(node.tid)".utf8))
     }
 }
-
-/// uptime: seconds since the mount (the simulated boot), and no idle time.
-struct UptimeFile: TreeFile {
-    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
-        .success(Array("\(kernel.uptime).00 0.00\n".utf8))
-    }
-}

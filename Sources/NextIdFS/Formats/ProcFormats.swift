@@ -85,8 +85,11 @@ public enum ProcFormats {
 
     public static func comm(_ s: TaskStatus) -> [UInt8] { s.name + [Tokens.newline] }
 
-    /// The simulated task's command line is its name.
-    public static func cmdline(_ s: TaskStatus) -> [UInt8] { s.name + [0] }
+    /// cmdline of every thread: the process's name and a NUL; empty once the process has
+    /// exited (a zombie or a dying init), which has no memory left to show, as in procfs.
+    public static func cmdline(_ s: TaskStatus) -> [UInt8] {
+        s.state == .sleeping ? s.processName + [0] : []
+    }
 
     /// task/<tid>/children: each child's pid followed by a space.
     public static func children(_ pids: [Int32]) -> [UInt8] {

@@ -10,8 +10,9 @@ final class FuseContext: Sendable {
     let filesystem: Filesystem
     /// The session, once created (for cache invalidation notices).
     let session = Atomic<Int>(0)
-    /// Attribute and entry cache time. Stale nodes answer ESTALE, so the kernel looks again.
-    static let cacheSeconds = 1.0
+    /// Attribute and entry cache time. Stale nodes answer ESTALE, so the kernel looks again;
+    /// what depends on who asks is never kept (the reader's own entry, self).
+    static func cacheSeconds(_ caching: NodeKind.Caching) -> Double { caching == .reader ? 0 : 1 }
 
     /// Cache invalidations run here, off the worker threads: a notice about a directory
     /// entry takes that directory's lock, which a lookup waiting for a worker may hold.

@@ -51,7 +51,7 @@ public enum FuseDaemon {
         // which after one large free keep up to twice its size unreturned at the top of every
         // worker thread's arena.
         mallopt(M_TRIM_THRESHOLD, 128 * 1024)
-        let context = FuseContext(filesystem: Filesystem(kernel: Kernel(pidMax: options.pidMax, now: { Int64(time(nil)) })))
+        let context = FuseContext(filesystem: Filesystem(kernel: Kernel(pidMax: options.pidMax, now: { Int64(time(nil)) }, ticks: bootTicks)))
         let userdata = Unmanaged.passRetained(context).toOpaque()
 
         var argv = ["nextidfs", "-o", options.fuseOptions] + (options.debug ? ["-d"] : [])
@@ -256,4 +256,12 @@ final class Stopper: Sendable {
         stop(signalled: false)
         return state.withLock { $0 ?? false }
     }
+}
+
+/// CLOCK_BOOTTIME in clock ticks: the simulated machine's clock is the host's (procps >= 4.0.5
+/// takes elapsed times from the reader's own CLOCK_BOOTTIME, older ones from /proc/uptime).
+@Sendable func bootTicks() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &now)
+    return UInt64(now.tv_sec) * Limits.clockTicksPerSecond + UInt64(now.tv_nsec) / (1_000_000_000 / Limits.clockTicksPerSecond)
 }

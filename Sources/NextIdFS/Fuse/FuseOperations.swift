@@ -34,7 +34,7 @@ func makeOperations() -> fuse_lowlevel_ops {
 
 private func lookup(_ req: fuse_req_t?, _ parent: fuse_ino_t, _ name: UnsafePointer<CChar>?) {
     let r = Request(req)
-    r.reply(r.filesystem.lookup(parent: parent, name: CChars.bytes(name)).map(Reply.entry))
+    r.reply(r.filesystem.lookup(parent: parent, name: CChars.bytes(name), as: r.caller).map(Reply.entry))
 }
 
 private func forget(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ lookups: UInt64) {
@@ -65,7 +65,7 @@ private func setattr(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ attr: UnsafeMutabl
 
 private func readlink(_ req: fuse_req_t?, _ ino: fuse_ino_t) {
     let r = Request(req)
-    r.reply(r.filesystem.readlink(ino).map(Reply.link))
+    r.reply(r.filesystem.readlink(ino, as: r.caller).map(Reply.link))
 }
 
 private func opendir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
@@ -97,7 +97,7 @@ private func open(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePoin
 
 private func read(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
     let r = Request(req, fi)
-    r.reply(r.filesystem.read(r.file, offset: Int64(offset), size: size).map(Reply.bytes))
+    r.reply(r.filesystem.read(r.file, offset: Int64(offset), size: size, as: r.caller).map(Reply.bytes))
 }
 
 /// WRITE. Before the writer sees the result, the kernel forgets what the write changed (the next

@@ -67,12 +67,12 @@ struct Request {
             var e = fuse_entry_param()
             e.ino = a.inode
             e.attr = context.stat(a)
-            e.attr_timeout = FuseContext.cacheSeconds
-            e.entry_timeout = FuseContext.cacheSeconds
+            e.attr_timeout = FuseContext.cacheSeconds(a.caching)
+            e.entry_timeout = FuseContext.cacheSeconds(a.caching)
             if fuse_reply_entry(req, &e) == 0 { context.lookups.lookedUp(a.inode) }
         case .attributes(let a):
             var st = context.stat(a)
-            fuse_reply_attr(req, &st, FuseContext.cacheSeconds)
+            fuse_reply_attr(req, &st, FuseContext.cacheSeconds(a.caching))
         case .bytes(let bytes):
             fuse_reply_buf(req, bytes, bytes.count)
         case .link(let target):

@@ -7,6 +7,8 @@ public struct NodeAttributes: Sendable, Equatable {
     public var permissions: UInt32
     public var uid: UInt32
     public var gid: UInt32
+    /// What the kernel may keep of it.
+    public var caching: NodeKind.Caching = .machine
 }
 
 /// A node whose task, if it has one, is still the one the node was made for, with that task's
@@ -24,7 +26,8 @@ struct LiveNode {
 
     var attributes: NodeAttributes {
         let owned = spec.owner == .task
-        return NodeAttributes(inode: node.inode, type: spec.type, permissions: spec.mode, uid: owned ? uid : 0, gid: owned ? gid : 0)
+        return NodeAttributes(inode: node.inode, type: spec.type, permissions: spec.mode, uid: owned ? uid : 0, gid: owned ? gid : 0,
+                              caching: spec.caching)
     }
 }
 
@@ -34,8 +37,16 @@ struct LiveNode {
 /// row in `NodeKind.rows`.
 public final class Filesystem: Sendable {
     public let kernel: Kernel
+    /// The real processes that read the tree (self, the reader's own entry, attachments).
+    public let readers: Readers
 
-    public init(kernel: Kernel) { self.kernel = kernel }
+    public init(kernel: Kernel, readers: Readers = Readers()) {
+        self.kernel = kernel
+        self.readers = readers
+    }
+
+    /// Who asks, for the files that depend on it.
+    func requester(_ caller: Caller) -> Requester { Requester(caller: caller, readers: readers) }
 
     /// Entries in a directory listing; pids follow the fixed entries at offset `dynamicBase + pid`.
     static let dynamicBase: Int64 = 64
@@ -55,6 +66,11 @@ public final class Filesystem: Sendable {
                 return .failure(.ESTALE)
             }
             return .success(LiveNode(node: node, spec: spec, uid: id.uid, gid: id.gid))
+        case .readerProcess, .readerThread:
+            guard let reader = ReaderTextFile.reader(of: node, readers.directory, thread: spec.scope == .readerThread) else {
+                return .failure(.ESTALE)
+            }
+            return .success(LiveNode(node: node, spec: spec, uid: reader.uid, gid: reader.gid))
         }
     }
 
@@ -62,19 +78,36 @@ public final class Filesystem: Sendable {
         resolve(inode).map(\.attributes)
     }
 
-    public func lookup(parent: UInt64, name: [UInt8]) -> Result<NodeAttributes, Errno> {
+    /// `caller`: who looks the name up (the reader's own entry exists only for the reader).
+    public func lookup(parent: UInt64, name: [UInt8], as caller: Caller = Caller(uid: 0, gid: 0)) -> Result<NodeAttributes, Errno> {
         resolve(parent).flatMap { dir in
             guard dir.spec.type == .directory else { return .failure(.ENOTDIR) }
             if let entry = dir.spec.entry(named: name) {
                 return .success(dir.sibling(entry).attributes)
             }
-            guard let (child, listing) = dir.spec.taskEntries, let pid = Filesystem.pidName(name),
-                  let id = listing.find(pid, in: dir.node, kernel) else {
-                return .failure(.ENOENT)
+            guard let pid = Filesystem.pidName(name) else { return .failure(.ENOENT) }
+            if let (child, listing) = dir.spec.taskEntries, let id = listing.find(pid, in: dir.node, kernel) {
+                let node = NodeRef(kind: child.kind, tid: pid, serial: id.serial)
+                return .success(LiveNode(node: node, spec: child, uid: id.uid, gid: id.gid).attributes)
             }
-            let node = NodeRef(kind: child.kind, tid: pid, serial: id.serial)
-            return .success(LiveNode(node: node, spec: child, uid: id.uid, gid: id.gid).attributes)
+            guard let own = dir.spec.readerEntry, let reader = readers.reader(caller) else { return .failure(.ENOENT) }
+            return readerEntry(own, named: pid, in: dir, for: reader).map(\.attributes)
         }
+    }
+
+    /// The reader's own `<pid>/` at the top, or `<tid>/` in its `task/`: only when the name is
+    /// its own pid (tid), and no simulated task has it (docs/interface.md §2.5).
+    func readerEntry(_ spec: NodeSpec, named pid: Int32, in dir: LiveNode, for reader: Reader) -> Result<LiveNode, Errno> {
+        let node: NodeRef
+        switch spec.scope {
+        case .readerThread:
+            guard dir.node.serial == UInt64(reader.hostTgid), pid == reader.tid else { return .failure(.ENOENT) }
+            node = NodeRef(kind: spec.kind, tid: pid, serial: UInt64(reader.hostPid))
+        default:
+            guard pid == reader.pid else { return .failure(.ENOENT) }
+            node = NodeRef(kind: spec.kind, tid: pid, serial: UInt64(reader.hostTgid))
+        }
+        return .success(LiveNode(node: node, spec: spec, uid: reader.uid, gid: reader.gid))
     }
 
     /// A pid as procfs spells it: decimal, no sign, no leading zero.
@@ -166,10 +199,10 @@ public final class Filesystem: Sendable {
         resolve(inode).flatMap { $0.spec.type == .directory ? .success(()) : .failure(.ENOTDIR) }
     }
 
-    public func readlink(_ inode: UInt64) -> Result<[UInt8], Errno> {
+    public func readlink(_ inode: UInt64, as caller: Caller = Caller(uid: 0, gid: 0)) -> Result<[UInt8], Errno> {
         resolve(inode).flatMap { live in
             guard let link = live.spec.link else { return .failure(.EINVAL) }
-            return link.target(of: live.node, in: kernel)
+            return link.target(of: live.node, in: kernel, for: requester(caller))
         }
     }
 
@@ -185,8 +218,8 @@ public final class Filesystem: Sendable {
         }
     }
 
-    public func read(_ file: OpenFile, offset: Int64, size: Int) -> Result<[UInt8], Errno> {
-        file.read(offset: offset, size: size, kernel: kernel)
+    public func read(_ file: OpenFile, offset: Int64, size: Int, as caller: Caller = Caller(uid: 0, gid: 0)) -> Result<[UInt8], Errno> {
+        file.read(offset: offset, size: size, kernel: kernel, for: requester(caller))
     }
 
     /// A write and what the kernel must forget after it: the result, the invalidation, and how
@@ -202,7 +235,7 @@ public final class Filesystem: Sendable {
         let outcome = file.position.withLock { position in
             var request = request
             if request.append { request.offset = position }
-            let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers)
+            let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers, for: requester(request.caller))
             if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
             return outcome
         }

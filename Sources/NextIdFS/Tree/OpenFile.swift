@@ -17,14 +17,15 @@ public final class OpenFile: Sendable {
 
     /// Content is built afresh by a read at offset 0 and served from there for later offsets,
     /// while the file's task lives.
-    func read(offset: Int64, size: Int, kernel: Kernel) -> Result<[UInt8], Errno> {
+    func read(offset: Int64, size: Int, kernel: Kernel, for requester: Requester) -> Result<[UInt8], Errno> {
         snapshot.withLock { snapshot in
             let content: [UInt8]
             if offset != 0, let snapshot {
-                guard node.kind.spec.scope == .machine || kernel.identity(of: node.task) != nil else { return .failure(.ESRCH) }
+                let scope = node.kind.spec.scope
+                guard scope != .process && scope != .thread || kernel.identity(of: node.task) != nil else { return .failure(.ESRCH) }
                 content = snapshot
             } else {
-                switch file.content(of: node, in: kernel) {
+                switch file.content(of: node, in: kernel, for: requester) {
                 case .success(let bytes): content = bytes
                 case .failure(let e): return .failure(e)
                 }
