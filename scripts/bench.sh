@@ -2,7 +2,8 @@
 # The benchmarks, in one run, on release builds (as root: FUSE mounts and namespaces):
 #   1. FUSE operation latency: nextidfs against bench/cref (a minimal C libfuse filesystem),
 #      the same client (bench/cref/fsbench) doing raw system calls on both; medians, ratios.
-#   2. Concurrent clients (1, 2, 4, 8) doing next_id + fork pairs: pairs per second.
+#   2. Concurrent clients (1, 2, 4, 8, 16, 64) doing next_id + fork pairs: pairs per second,
+#      interleaved rounds; every child's pid checked against its client's range.
 #   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
 #   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
 #      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget).
@@ -95,13 +96,15 @@ if part 1; then
     done
 fi
 
-# 2. Concurrent next_id + fork pairs.
+# 2. Concurrent next_id + fork pairs, interleaved rounds.
 if part 2; then
-    echo "== 2. concurrent clients" >&2
-    for clients in 1 2 4 8; do
-        mount_fs nextidfs any --pid-max 4194304
-        bench/clients/pairs "$mnt" "$clients" 5 | sed 's/^/pairs /' >> "$results"
-        unmount_fs
+    echo "== 2. concurrent clients ($rounds rounds)" >&2
+    for round in $(seq "$rounds"); do
+        for clients in 1 2 4 8 16 64; do
+            mount_fs nextidfs any --pid-max 4194304
+            bench/clients/pairs "$mnt" "$clients" 3 | sed "s/^/pairs round=$round /" >> "$results"
+            unmount_fs
+        done
     done
 fi
 
