@@ -2,13 +2,18 @@
 # The benchmarks, in one run, on release builds (as root: FUSE mounts and namespaces):
 #   1. FUSE operation latency: nextidfs against bench/cref (a minimal C libfuse filesystem),
 #      the same client (bench/cref/fsbench) doing raw system calls on both; medians, ratios.
-#   2. Concurrent clients (1, 2, 4, 8) doing next_id + fork pairs: pairs per second.
+#   2. Concurrent clients (1, 2, 4, 8, 16, 64) doing next_id + fork pairs: pairs per second,
+#      interleaved rounds; every child's pid checked against its client's range.
 #   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
 #   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
 #      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget).
 #   5. The allocator: fork+exit cost at 1e3 ... 4e6 live pids (ordo-one/benchmark), bytes per task.
 #   6. Memory after mass exits: twenty cycles of a new pid namespace whose init forks 200,000
 #      processes and exits; the daemon's resident memory after each cycle.
+#   7. cat of 10,000 status files, cold and warm, against the real /proc of 10,000 sleeping
+#      processes in a fresh pid namespace (bench/clients/procref world).
+# Part 1 also times the real kernel's procfs write of ns_last_pid (bench/clients/procref), and
+# part 4 scripts/dump.sh of the 10,000 + 10,000 world.
 # Writes bench/out/ (raw results, plots) and the tables of BENCHMARKS.md; --only N runs part N
 # alone and prints its results (BENCHMARKS.md is left as it is).
 # Usage: scripts/bench.sh [--rounds N] [--skip-allocator] [--only N]
@@ -47,6 +52,7 @@ gcc $cc_flags -pthread -o bench/clients/pairs bench/clients/pairs.c
 gcc $cc_flags -o bench/clients/bulk bench/clients/bulk.c
 gcc $cc_flags -o bench/clients/kernelworld bench/clients/kernelworld.c
 gcc $cc_flags -o bench/clients/churn bench/clients/churn.c
+gcc $cc_flags -o bench/clients/procref bench/clients/procref.c
 
 mnt=$(mktemp -d /tmp/nextidfs-bench.XXXXXX)
 daemon=
@@ -91,17 +97,21 @@ if part 1; then
                 bench/cref/fsbench "${client[@]}" -n 20000 -w 2000 "${paths[@]}" | sed "s/^/latency placement=$placement fs=$fs round=$round /" >> "$results"
                 unmount_fs
             done
+            if [ $placement = pinned ]; then cpu=1; else cpu=; fi
+            bench/clients/procref nslastpid 20000 $cpu | sed "s/^/procfs placement=$placement round=$round /" >> "$results"
         done
     done
 fi
 
-# 2. Concurrent next_id + fork pairs.
+# 2. Concurrent next_id + fork pairs, interleaved rounds.
 if part 2; then
-    echo "== 2. concurrent clients" >&2
-    for clients in 1 2 4 8; do
-        mount_fs nextidfs any --pid-max 4194304
-        bench/clients/pairs "$mnt" "$clients" 5 | sed 's/^/pairs /' >> "$results"
-        unmount_fs
+    echo "== 2. concurrent clients ($rounds rounds)" >&2
+    for round in $(seq "$rounds"); do
+        for clients in 1 2 4 8 16 64; do
+            mount_fs nextidfs any --pid-max 4194304
+            bench/clients/pairs "$mnt" "$clients" 3 | sed "s/^/pairs round=$round /" >> "$results"
+            unmount_fs
+        done
     done
 fi
 
@@ -121,7 +131,9 @@ if part 4 && [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
     python3 bench/clients/world.py 10000 10000 1 > "$out/world.lst"
     mount_fs nextidfs any --pid-max 4194304
     python3 bench/clients/world.py --drive "$mnt" < "$out/world.lst"
+    start=$(date +%s.%N)
     scripts/dump.sh "$mnt" > "$out/world.image"
+    note "dump seconds=$(echo "$(date +%s.%N) - $start" | bc)"
     unmount_fs
     for round in 1 2 3; do
         for placement in free pinned; do
@@ -162,6 +174,19 @@ if part 6; then
     mount_fs nextidfs any --pid-max 4194304
     bench/clients/churn "$mnt" "$daemon" 20 200000 20000 | sed 's/^/churn /' | tee -a "$results" >&2
     unmount_fs
+fi
+
+# 7. cat of 10,000 status files: the same bash command on a fresh mount with 10,000 processes
+#    under init and on the procfs of 10,000 sleeping processes, interleaved rounds.
+if part 7; then
+    echo "== 7. cat of 10,000 status files ($rounds rounds)" >&2
+    for round in $(seq "$rounds"); do
+        mount_fs nextidfs any
+        printf 'fork\n%.0s' $(seq 10000) > "$mnt/1/task/1/ctl"
+        note "cat fs=nextidfs round=$round $(bench/clients/catpasses.sh "$mnt")"
+        unmount_fs
+        note "cat fs=procfs round=$round $(bench/clients/procref world 10000 'bench/clients/catpasses.sh "$PROCDIR"')"
+    done
 fi
 
 if [ -n "$only" ]; then

@@ -71,6 +71,18 @@ import Testing
         #expect(error(["/m"], ["allow_other," + key]) == .badPidMax(option: "-o pid_max", value: value))
     }
 
+    @Test func maxThreadsOption() throws {
+        #expect(try parse(["/m"]).workers == DaemonOptions.cpus)
+        #expect(try parse(["/m"], ["max_threads=1"]).workers == 1)
+        #expect(try parse(["/m"], ["max_threads=8,allow_other"]).workers == 8)
+        #expect(try parse(["/m"], ["max_threads=8,allow_other"]).extraOptions == [])
+    }
+
+    @Test(arguments: ["0", "1025", "", "-1", "two", "0x4"])
+    func badMaxThreads(_ value: String) {
+        #expect(error(["/m"], ["max_threads=" + value]) == .badMaxThreads(value))
+    }
+
     @Test func badPidMaxFlag() {
         #expect(error(["/m"], pidMax: 300) == .badPidMax(option: "--pid-max", value: "300"))
         #expect(error(["/m"], pidMax: -1) == .badPidMax(option: "--pid-max", value: "-1"))

@@ -6,7 +6,9 @@
  * Start the daemon with --pid-max 4194304. Each client first makes its own simulated process
  * (a fork by init), then repeats
  * pwrite(next_id, "LONG X\n") + pwrite(ctl, "fork\n") with X from its own range, until the time
- * is up. Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E
+ * is up. Then each client reads its simulated thread's `children`: every child must have a pid
+ * from the client's own range, one per pair (a pid from another range, or a missing one, is a
+ * crossed id). Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E crossed=C
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,8 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Client i forces pids in [RANGE*(i+1), RANGE*(i+2)): nine ranges fit under PID_MAX_LIMIT. */
-#define RANGE 400000L
+/* Client i forces pids in [range*(i+1), range*(i+2)), all under --pid-max 4194304. */
+#define PID_SPACE 4000000L
+#define MAX_CLIENTS 64
+static long range;
 
 static const char *mnt;
 static double seconds;
@@ -29,6 +33,7 @@ struct client {
     int index;
     long pairs;
     long errors;
+    long crossed;
     pthread_t thread;
 };
 
@@ -66,14 +71,14 @@ static long make_process(long pid) {
 
 static void *run(void *arg) {
     struct client *c = arg;
-    long self = RANGE * (c->index + 1);
+    long self = range * (c->index + 1);
     int next_id = open_file("%s/%ld/task/%ld/next_id", self, self, O_WRONLY);
     int ctl = open_file("%s/%ld/task/%ld/ctl", self, self, O_WRONLY);
     char line[64];
     long x = self + 1;
     while (!go) {}
     double end = now() + seconds;
-    while (now() < end && x + 64 < self + RANGE) {
+    while (now() < end && x + 64 < self + range) {
         for (int k = 0; k < 64; k++, x++) {
             int n = snprintf(line, sizeof line, "LONG %ld\n", x);
             if (pwrite(next_id, line, n, 0) != n) c->errors++;
@@ -86,6 +91,25 @@ static void *run(void *arg) {
     return NULL;
 }
 
+/* The client's children: each in its range, one per pair; anything else is a crossed id. */
+static void check_children(struct client *c) {
+    long self = range * (c->index + 1), seen = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%ld/task/%ld/children", mnt, self, self);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "pairs: open %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1) {
+        seen++;
+        if (pid <= self || pid > self + c->pairs) c->crossed++;
+    }
+    fclose(f);
+    if (seen != c->pairs) c->crossed += labs(seen - c->pairs);
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: pairs MOUNTPOINT CLIENTS SECONDS\n");
@@ -94,25 +118,29 @@ int main(int argc, char **argv) {
     mnt = argv[1];
     int clients = atoi(argv[2]);
     seconds = atof(argv[3]);
-    if (clients < 1 || clients > 9) {
-        fprintf(stderr, "pairs: 1 to 9 clients\n");
+    if (clients < 1 || clients > MAX_CLIENTS) {
+        fprintf(stderr, "pairs: 1 to %d clients\n", MAX_CLIENTS);
         return 2;
     }
+    range = PID_SPACE / (clients + 1);
     struct client *cs = calloc(clients, sizeof *cs);
     for (int i = 0; i < clients; i++) {
         cs[i].index = i;
-        make_process(RANGE * (i + 1));
+        make_process(range * (i + 1));
     }
     for (int i = 0; i < clients; i++) pthread_create(&cs[i].thread, NULL, run, &cs[i]);
     double start = now();
     go = 1;
-    long pairs = 0, errors = 0;
+    long pairs = 0, errors = 0, crossed = 0;
+    for (int i = 0; i < clients; i++) pthread_join(cs[i].thread, NULL);
+    double elapsed = now() - start;
     for (int i = 0; i < clients; i++) {
-        pthread_join(cs[i].thread, NULL);
+        check_children(&cs[i]);
         pairs += cs[i].pairs;
         errors += cs[i].errors;
+        crossed += cs[i].crossed;
     }
-    double elapsed = now() - start;
-    printf("clients=%d pairs=%ld seconds=%.3f pairs_per_s=%.0f errors=%ld\n", clients, pairs, elapsed, pairs / elapsed, errors);
-    return errors ? 1 : 0;
+    printf("clients=%d pairs=%ld seconds=%.3f pairs_per_s=%.0f errors=%ld crossed=%ld\n", clients, pairs, elapsed,
+           pairs / elapsed, errors, crossed);
+    return errors || crossed ? 1 : 0;
 }

@@ -9,7 +9,8 @@
  *   status   0444  read-only; procfs-status-like text rendered with
  *                  snprintf from the caller's pid/uid/gid.
  *
- * Both files report st_size 0 and are opened with direct_io; the content is
+ * Both files report st_size 0 and are opened with direct_io and without FLUSH
+ * at close (neither has work to do there, as nextidfs's next_id); the content is
  * built into a per-open buffer by the read at offset 0 and later offsets
  * are served from that buffer. This is the "physical limit" reference: it
  * does the least work a correct filesystem of this shape must do.
@@ -183,8 +184,7 @@ static void cref_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (accmode == O_RDONLY)
-		fi->noflush = 1;
+	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* Open was interrupted: no release will follow. */
 		pthread_mutex_destroy(&h->lock);
@@ -364,6 +364,8 @@ int main(int argc, char *argv[])
 
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
+	/* nextidfs's loop: one worker per CPU (libfuse's default is 10). */
+	opts.max_threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (opts.show_help) {
 		printf("usage: %s [-f] [-s] [-d] [-o opts] MOUNTPOINT\n\n",
 		       argv[0]);

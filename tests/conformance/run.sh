@@ -6,7 +6,9 @@
 # Generates N random scripts of M operations (default 2000 x 200, seed 1), runs them on the
 # real kernel (tools/kernelrun) and on the simulation (nextidfs-conform run), compares, runs the
 # fixed regression scripts of tests/conformance/regress the same way, and runs K of the scripts
-# (default 20) through a live nextidfs mount, whose output must equal the in-process run's.
+# (default 20) through a live nextidfs mount, whose output must equal the in-process run's, and
+# after every operation of which every name, link and file of the mount must read as an
+# in-process simulation run in step renders it (--check-tree: no stale read).
 # --soak MINUTES then keeps going with new seeds (N scripts per round) until the time is up.
 # --keep leaves the work directory (scripts and outputs) for inspection.
 #
@@ -151,7 +153,14 @@ through_mount() {
         sleep 0.05
     done
     grep -q " $MNT fuse" /proc/mounts || { cat "$WORK/daemon.log" >&2; say "FAIL: nextidfs did not mount"; exit 2; }
-    "$CONFORM" run --mount "$MNT" "$script" >"$WORK/one.mount" || { say "FAIL: run --mount failed on $script"; exit 2; }
+    local status=0
+    "$CONFORM" run --mount "$MNT" --check-tree "$script" >"$WORK/one.mount" 2>"$WORK/one.check" || status=$?
+    case $status in
+        0) ;;
+        1) head -n 6 "$WORK/one.check" >&2; say "mount: stale reads in $script"; MOUNT_DIFFS=$((MOUNT_DIFFS + 1)) ;;
+        *) cat "$WORK/one.check" >&2; say "FAIL: run --mount failed on $script"; exit 2 ;;
+    esac
+    CHECKED=$((CHECKED + $(sed -n 's/^check-tree: .*, \([0-9]*\) names, links and files compared.*/\1/p' "$WORK/one.check")))
     kill -TERM "$DAEMON_PID"
     wait "$DAEMON_PID" || { say "FAIL: nextidfs exited with status $? after SIGTERM"; exit 2; }
     DAEMON_PID=
@@ -183,11 +192,12 @@ compare "random-seed-$SEED" "$WORK"/gen/*.ops
 compare regress "$ROOT"/tests/conformance/regress/*.ops
 
 MOUNT_DIFFS=0
+CHECKED=0
 if [ "$SAMPLE" -gt 0 ]; then
     sample=("$WORK"/gen/*.ops)
     [ "$SAMPLE" -gt "${#sample[@]}" ] && SAMPLE=${#sample[@]}
     for script in "${sample[@]:0:$SAMPLE}"; do through_mount "$script"; done
-    say "mount: $SAMPLE scripts through a live mount, $MOUNT_DIFFS differ from the in-process run"
+    say "mount: $SAMPLE scripts through a live mount ($CHECKED names, links and files compared after each operation), $MOUNT_DIFFS differ from the in-process run"
 fi
 
 if [ "$SOAK" -gt 0 ]; then

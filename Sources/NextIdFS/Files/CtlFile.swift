@@ -15,6 +15,8 @@ struct CtlFile: TreeFile {
         return WriteOutcome(result: result, changes: changes)
     }
 
+    var worksAtClose: Bool { true }
+
     /// close(2): a waiting last line runs now, unless its writer is exiting.
     func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome? {
         var changes = Changes()

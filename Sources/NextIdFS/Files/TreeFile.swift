@@ -42,6 +42,9 @@ protocol TreeFile: Sendable {
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome
     /// The same, for files that depend on who writes (by default they do not).
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters, for requester: Requester) -> WriteOutcome
+    /// Whether closing the file can have work to do (`flush`): when not, the kernel is told to
+    /// send no FLUSH at close(2), a round trip saved.
+    var worksAtClose: Bool { get }
     /// A writer (`owner`) closes the file (FLUSH); nil when there is nothing left to do.
     /// `exiting`: whether the closing process is exiting (asked only when it matters).
     func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome?
@@ -55,6 +58,8 @@ extension TreeFile {
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters, for requester: Requester) -> WriteOutcome {
         write(request, to: node, in: kernel, writers: writers)
     }
+
+    var worksAtClose: Bool { false }
 
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         WriteOutcome(result: .failure(.EINVAL))

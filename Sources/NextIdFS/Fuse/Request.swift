@@ -82,9 +82,10 @@ struct Request {
         case .opened(nil):
             fuse_reply_open(req, fi)
         case .opened(let file?):
-            // Every file: st_size 0 and direct_io, so reads always reach the daemon; read-only
-            // opens skip the flush round trip.
-            nextidfs_fi_set_direct_io(fi, flags & O_ACCMODE == O_RDONLY ? 1 : 0)
+            // Every file: st_size 0 and direct_io, so reads always reach the daemon. close(2)
+            // sends FLUSH only where it can have work: a ctl file open for writing.
+            let flushes = flags & O_ACCMODE != O_RDONLY && file.file.worksAtClose
+            nextidfs_fi_set_direct_io(fi, flushes ? 0 : 1)
             let handle = Unmanaged.passRetained(file)
             fi!.pointee.fh = UInt64(UInt(bitPattern: handle.toOpaque()))
             if fuse_reply_open(req, fi) != 0 { handle.release() }

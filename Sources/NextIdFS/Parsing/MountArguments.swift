@@ -26,6 +26,8 @@ public enum MountArguments {
         for key in options.flatMap({ $0.split(separator: ",") }) {
             if key == "pid_max" || key.hasPrefix("pid_max=") {
                 pidMaxOption = try pidMaxValue(key.dropFirst("pid_max=".count), from: "-o pid_max")
+            } else if key.hasPrefix("max_threads=") {
+                daemon.workers = try workersValue(key.dropFirst("max_threads=".count))
             } else if key.hasPrefix("fsname=") {
                 daemon.fsname = String(key.dropFirst("fsname=".count))
             } else if key == "allow_other" {
@@ -73,6 +75,13 @@ public enum MountArguments {
         return Int(value)
     }
 
+    static func workersValue(_ text: Substring) throws(MountArgumentError) -> Int {
+        guard let value = Tokens.unsignedDecimal(text.utf8, max: UInt64(DaemonOptions.maxWorkers)), value >= 1 else {
+            throw .badMaxThreads(String(text))
+        }
+        return Int(value)
+    }
+
     static func isMountOnly(_ key: Substring) -> Bool {
         key.isEmpty || mountOnlyKeys.contains(key) || mountOnlyPrefixes.contains { key.hasPrefix($0) }
     }
@@ -83,6 +92,7 @@ public enum MountArgumentError: Error, Equatable, CustomStringConvertible {
     case tooManyArguments([String])
     case badPidMax(option: String, value: String)
     case pidMaxTwice
+    case badMaxThreads(String)
     case helperOption(String)
     case passedFuseFd(String)
 
@@ -98,6 +108,8 @@ public enum MountArgumentError: Error, Equatable, CustomStringConvertible {
             "\(option) '\(value)': pid_max must be a decimal number within \(Limits.pidMaxMin)...\(Limits.pidMaxLimit)"
         case .pidMaxTwice:
             "pid_max given twice: use --pid-max N or -o pid_max=N, not both"
+        case .badMaxThreads(let value):
+            "-o max_threads '\(value)': the number of worker threads must be a decimal number within 1...\(DaemonOptions.maxWorkers)"
         case .helperOption(let key):
             "-o \(key) is an option of mount.fuse3, which acts on it before it runs nextidfs: use it through mount -t fuse.nextidfs or /etc/fstab"
         case .passedFuseFd(let path):
