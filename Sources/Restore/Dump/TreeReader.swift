@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import IdAllocators
+public import NextIdFS
+
+/// Reads a nextidfs tree by paths relative to its top: a mounted one through system calls, or a
+/// `Filesystem` in the same process (the tests), with the same code above.
+public protocol TreeReader {
+    /// The whole file; nil when it does not exist (ENOENT, ESRCH).
+    func read(_ path: String) -> [UInt8]?
+    /// A symbolic link's target; nil when it has none (ENOENT).
+    func readLink(_ path: String) -> String?
+    /// The names in a directory, without `.` and `..`.
+    func list(_ path: String) -> [String]?
+}
+
+extension TreeReader {
+    func text(_ path: String) -> String? { read(path).map { String(decoding: $0, as: UTF8.self) } }
+
+    /// The first line, without its newline.
+    func firstLine(_ path: String) -> String? {
+        guard let bytes = read(path) else { return nil }
+        return String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+}
+
+/// A mounted tree, through open/read/readlink/opendir.
+public struct MountedTree: TreeReader {
+    public let root: String
+
+    public init(root: String) { self.root = root.hasSuffix("/") ? String(root.dropLast()) : root }
+
+    public func read(_ path: String) -> [UInt8]? {
+        let fd = open(root + "/" + path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    public func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let n = readlink(root + "/" + path, &buffer, buffer.count)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public func list(_ path: String) -> [String]? {
+        guard let dir = opendir(root + "/" + path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// A `Filesystem` in this process: the tree the daemon would serve, without FUSE.
+public struct InProcessTree: TreeReader {
+    public let filesystem: Filesystem
+
+    public init(_ filesystem: Filesystem) { self.filesystem = filesystem }
+
+    /// The inode of a path (its components looked up from the top).
+    public func inode(_ path: String) -> UInt64? {
+        var inode: UInt64 = 1
+        for name in path.split(separator: "/") where name != "." {
+            guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(name.utf8)) else { return nil }
+            inode = attributes.inode
+        }
+        return inode
+    }
+
+    public func read(_ path: String) -> [UInt8]? {
+        guard let inode = inode(path), case .success(let file) = filesystem.open(inode),
+              case .success(let bytes) = filesystem.read(file, offset: 0, size: 1 << 30) else { return nil }
+        return bytes
+    }
+
+    public func readLink(_ path: String) -> String? {
+        guard let inode = inode(path), case .success(let target) = filesystem.readlink(inode) else { return nil }
+        return String(decoding: target, as: UTF8.self)
+    }
+
+    public func list(_ path: String) -> [String]? {
+        guard let inode = inode(path) else { return nil }
+        var names: [String] = []
+        let error = filesystem.readdir(inode, from: 0) { entry in
+            let name = String(decoding: entry.name, as: UTF8.self)
+            if name != "." && name != ".." { names.append(name) }
+            return true
+        }
+        return error == nil ? names : nil
+    }
+}

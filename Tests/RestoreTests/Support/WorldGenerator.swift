@@ -1,0 +1,204 @@
+import IdAllocators
+
+/// A small deterministic generator (xoshiro256**, seeded through splitmix64).
+struct Rng {
+    private var s0, s1, s2, s3: UInt64
+
+    init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+    }
+
+    mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + below(range.count) }
+    mutating func chance(_ p: Double) -> Bool { Double(below(1_000_000)) < p * 1_000_000 }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+
+    mutating func sample<T>(_ items: [T], _ k: Int) -> [T] {
+        var a = items
+        for i in 0..<min(k, a.count) { a.swapAt(i, i + below(a.count - i)) }
+        return Array(a.prefix(k))
+    }
+}
+
+/// Random worlds as tests/restore/genworld.py makes them, on a `Kernel` without FUSE: 10 to 150
+/// tasks, chains of 8 to 10 nested pid namespaces, threads, exits of parents and of inits,
+/// uids and gids, several IPC namespaces, create/remove churn (seq > 0), small pid_max with
+/// wrapped cursors, and pending next_id, `*_next_id` and ns_last_pid.
+struct WorldGenerator {
+    let kernel: Kernel
+    var rng: Rng
+    var unsharedIpc = Set<Int32>()
+
+    static let uids: [UInt32] = [0, 0, 0, 1000, 1001, 2000]
+    static let gids: [UInt32] = [0, 0, 100, 1000, 2000]
+    static let modes: [Int32] = [0o600, 0o640, 0o666, 0o400, 0o660, 0o604]
+    static let comms = ["worker", "db", "sh", "a b", "restored-worker-process", "x", "kthread", "app.1"]
+    static let keys: [Int32] = [1, 2, 3, 77, 0x1234, Int32(bitPattern: 0xdead_beef), 99999]
+
+    init(seed: UInt64, kernel: Kernel = Kernel(pidMax: Limits.defaultPidMax)) {
+        self.kernel = kernel
+        rng = Rng(seed: seed)
+    }
+
+    static func world(seed: UInt64) -> Kernel {
+        var g = WorldGenerator(seed: seed)
+        g.build()
+        return g.kernel
+    }
+
+    var threads: [Int32] { kernel.allThreads(from: 0, limit: Int.max).map(\.tid) }
+    func status(_ t: Int32) -> TaskStatus? { kernel.status(of: t) }
+    func uid(_ t: Int32) -> UInt32 { status(t)?.uid ?? 1 }
+    func level(_ t: Int32) -> Int { (status(t)?.nsPid.count ?? 1) - 1 }
+
+    @discardableResult
+    func call(_ t: Int32, _ s: Syscall) -> Result<Int64, Errno> { kernel.call(s, by: t) }
+
+    func sysctl(_ name: SysctlName, _ value: Int, of tgid: Int32?) {
+        _ = kernel.writeSysctl(name, value: Int64(value), as: tgid.map { .task($0) } ?? .host(uid: 0))
+    }
+
+    func table(_ t: Int32, _ kind: IpcKind) -> [Int32] {
+        kernel.ipcTable(kind, as: .task(t))?.map(\.id) ?? []
+    }
+
+    mutating func pending(_ t: Int32, n: Int, range: ClosedRange<Int>) {
+        let ids = (0..<n).map { _ in Int32(rng.int(range)) }
+        call(t, .setNextId(PendingIds(ids)))
+    }
+
+    // MARK: operations
+
+    mutating func fork(_ t: Int32) {
+        if uid(t) == 0 && rng.chance(0.2) { pending(t, n: rng.int(1...(level(t) + 1)), range: 2...600) }
+        call(t, .fork)
+    }
+
+    mutating func deepChain(_ t: Int32) {
+        var cur = t
+        for _ in 0..<max(rng.int(8...10) - level(t), 0) {
+            guard case .success = call(cur, .clone(.newPid)), let kids = kernel.children(of: cur),
+                  let child = kids.last(where: { status($0)?.nsPid.last == 1 }) else { break }
+            cur = child
+            for _ in 0..<rng.int(0...2) { call(cur, .fork) }
+        }
+    }
+
+    mutating func ipcGet(_ t: Int32) {
+        let kind = rng.pick(IpcKind.allCases)
+        let key = rng.chance(0.5) ? IpcFlags.privateKey : rng.pick(Self.keys)
+        let mode = rng.pick(Self.modes)
+        let flags = IpcFlags.create | (rng.chance(0.8) ? 0 : IpcFlags.exclusive) | mode
+        if uid(t) == 0 && rng.chance(0.3) {
+            call(t, .setNextId(PendingIds([Int32(rng.int(0...5) * 32768 + rng.int(0...80))])))
+        } else if uid(t) == 0 && rng.chance(0.15) {
+            sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, rng.int(0...3) * 32768 + rng.int(0...100), of: status(t)!.tgid)
+        }
+        let request = IpcGetRequest(kind: kind, key: key, flags: flags, nsems: Int32(rng.int(1...8)),
+                                    size: rng.pick([1, 4096, 65536, 100]))
+        call(t, .ipcGet(request))
+    }
+
+    mutating func ipcChurn(_ t: Int32) {
+        let kind = rng.pick(IpcKind.allCases)
+        for _ in 0..<rng.int(20...90) {
+            let r = call(t, .ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey, flags: IpcFlags.create | 0o600, nsems: 1, size: 4096)))
+            if case .success(let id) = r, rng.chance(0.85) { call(t, .ipcRemove(kind, id: Int32(id))) }
+        }
+    }
+
+    mutating func exit(_ t: Int32) {
+        guard let s = status(t), s.tgid != 1 else { return }
+        if status(s.tgid)?.nsPid.last == 1 && rng.chance(0.85) { return }
+        call(t, .exit)
+    }
+
+    mutating func smallPidMax(_ t: Int32) {
+        guard uid(t) == 0, let g = status(t)?.tgid else { return }
+        let pm = rng.int(301...600)
+        guard case .success = kernel.writeSysctl(.pidMax, value: Int64(pm), as: .task(g)) else { return }
+        sysctl(.nsLastPid, pm - rng.int(1...6), of: g)
+        for _ in 0..<rng.int(2...9) { call(t, .fork) }
+    }
+
+    mutating func unshareIpc(_ t: Int32) {
+        guard let g = status(t)?.tgid, !unsharedIpc.contains(g) else { return }
+        if case .success = call(t, .unshare(.ipc)) { unsharedIpc.insert(g) }
+    }
+
+    mutating func step(_ t: Int32) {
+        let ops: [(Int, Int)] = [(0, 30), (1, 8), (2, 5), (3, 4), (4, 3), (5, 3), (6, 12), (7, 4), (8, 4), (9, 3), (10, 14),
+                                 (11, 5), (12, 3), (13, 1), (14, 1)]
+        var r = rng.below(ops.reduce(0) { $0 + $1.1 })
+        var op = 0
+        for (o, w) in ops {
+            if r < w { op = o; break }
+            r -= w
+        }
+        switch op {
+        case 0: fork(t)
+        case 1: call(t, .clone(.thread))
+        case 2: if level(t) < 9 { call(t, .clone(.newPid)) }
+        case 3: call(t, .clone(.newIpc))
+        case 4: if level(t) < 9 { call(t, .unshare(.pid)) }
+        case 5: unshareIpc(t)
+        case 6: exit(t)
+        case 7: call(t, .setgid(rng.pick(Self.gids)))
+        case 8: call(t, .setuid(rng.pick(Self.uids)))
+        case 9: call(t, .comm(Array(rng.pick(Self.comms).utf8)))
+        case 10: ipcGet(t)
+        case 11:
+            let kind = rng.pick(IpcKind.allCases)
+            let ids = table(t, kind)
+            if !ids.isEmpty { call(t, .ipcRemove(kind, id: rng.pick(ids))) }
+        case 12:
+            let kind = rng.pick(IpcKind.allCases)
+            let ids = table(t, kind)
+            if !ids.isEmpty {
+                call(t, .ipcSet(kind, id: rng.pick(ids), uid: rng.pick(Self.uids), gid: rng.pick(Self.gids), mode: UInt32(rng.pick(Self.modes))))
+            }
+        case 13: ipcChurn(t)
+        default: smallPidMax(t)
+        }
+    }
+
+    mutating func build() {
+        let target = rng.int(10...150)
+        if rng.chance(0.3) {
+            let pm = rng.int(400...2000)
+            sysctl(.pidMax, pm, of: nil)
+            sysctl(.nsLastPid, pm - rng.int(1...5), of: nil)
+            for _ in 0..<rng.int(2...6) { call(1, .fork) }
+        }
+        if rng.chance(0.6) { deepChain(rng.pick(threads)) }
+        var budget = target * 6
+        while budget > 0 && threads.count < target {
+            budget -= 1
+            step(rng.pick(threads))
+        }
+        let ts = threads
+        for t in rng.sample(ts, rng.int(0...6)) { pending(t, n: rng.int(1...4), range: 1...40000) }
+        for t in rng.sample(ts, rng.int(0...3)) where uid(t) == 0 {
+            sysctl(SysctlName(rawValue: "\(rng.pick(IpcKind.allCases).name)_next_id")!, rng.int(0...200_000), of: status(t)!.tgid)
+        }
+        for t in rng.sample(ts, rng.int(0...2)) where uid(t) == 0 {
+            sysctl(.nsLastPid, rng.int(0...300), of: status(t)!.tgid)
+        }
+    }
+}
