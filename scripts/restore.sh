@@ -42,7 +42,9 @@ TIMEFORMAT='%R %U %S'
 status=$?
 if [ -n "${NEXTIDFS_RESTORE_TIMES:-}" ]; then
     read -r real user sys < <(tail -1 "$errors.time")
-    printf 'restore times: plan %.3f s, shell %.3f s, fuse %.3f s (bash %.3f s)\n' \
+    # planning: the planner's wall time; shell: bash's CPU; fuse: the rest of bash's wall
+    # time (waiting for the daemon)
+    printf 'restore times: plan=%.3f shell=%.3f fuse=%.3f bash=%.3f\n' \
         "$(echo "${planned:-0} - ${start:-0}" | bc)" "$(echo "$user + $sys" | bc)" \
         "$(echo "$real - $user - $sys" | bc)" "$real" >&2
 fi

@@ -10,11 +10,11 @@ fi
 declare -A MOUNT_DAEMON=()
 
 # start_mount VAR [daemon options...]: mounts a fresh nextidfs on a new directory, stores the
-# mount point in VAR.
+# mount point in VAR (under /tmp, named after NEXTIDFS_TEST_TAG when set).
 start_mount() {
     local var=$1; shift
     local mnt pid i
-    mnt=$(mktemp -d /tmp/nextidfs-restore.XXXXXX)
+    mnt=$(mktemp -d "/tmp/nextidfs-restore${NEXTIDFS_TEST_TAG:+-$NEXTIDFS_TEST_TAG}.XXXXXX")
     "$NEXTIDFS_BIN" -f "$@" "$mnt" > "$mnt.log" 2>&1 &
     pid=$!
     MOUNT_DAEMON[$mnt]=$pid

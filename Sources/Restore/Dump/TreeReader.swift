@@ -66,20 +66,38 @@ public struct MountedTree: TreeReader {
     }
 }
 
-/// A `Filesystem` in this process: the tree the daemon would serve, without FUSE.
+/// A `Filesystem` in this process: the tree the daemon would serve, without FUSE. Directory
+/// lookups are remembered for the reader's life, as the kernel's dentry cache would (a task's
+/// inode numbers never change; a stale one fails the next request).
 public struct InProcessTree: TreeReader {
     public let filesystem: Filesystem
+    private let directories = DirectoryCache()
 
     public init(_ filesystem: Filesystem) { self.filesystem = filesystem }
 
+    final class DirectoryCache {
+        var inodes: [Substring: UInt64] = [:]
+    }
+
     /// The inode of a path (its components looked up from the top).
     public func inode(_ path: String) -> UInt64? {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard let last = parts.last else { return 1 }
         var inode: UInt64 = 1
-        for name in path.split(separator: "/") where name != "." {
-            guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(name.utf8)) else { return nil }
-            inode = attributes.inode
+        let dir = parts.dropLast().joined(separator: "/")
+        if !dir.isEmpty {
+            if let cached = directories.inodes[Substring(dir)], case .success = filesystem.getattr(cached) {
+                inode = cached
+            } else {
+                for name in parts.dropLast() {
+                    guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(name.utf8)) else { return nil }
+                    inode = attributes.inode
+                }
+                directories.inodes[Substring(dir)] = inode
+            }
         }
-        return inode
+        guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(last.utf8)) else { return nil }
+        return attributes.inode
     }
 
     public func read(_ path: String) -> [UInt8]? {

@@ -84,8 +84,26 @@ public enum ImageText {
 
     /// A version 1 or 2 image. Errors name the line.
     public static func parse(_ text: String) throws(ImageError) -> Image {
-        var reader = Reader(lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+        var lines = split(Substring(text), 0x0a)
+        if lines.last == "" { lines.removeLast() }
+        var reader = Reader(lines: lines)
         return try reader.read()
+    }
+
+    /// `s` cut at every `byte` (empty pieces kept), on its bytes: the image is ASCII.
+    static func split(_ s: Substring, _ byte: UInt8) -> [Substring] {
+        var out: [Substring] = []
+        let u = s.utf8
+        var start = u.startIndex, i = start
+        while i != u.endIndex {
+            if u[i] == byte {
+                out.append(Substring(u[start..<i]))
+                start = u.index(after: i)
+            }
+            i = u.index(after: i)
+        }
+        out.append(Substring(u[start..<i]))
+        return out
     }
 
     struct Reader {
@@ -109,7 +127,7 @@ public enum ImageText {
             version = v
             for (i, line) in lines.enumerated().dropFirst() {
                 number = i + 1
-                let f = line.split(separator: " ", omittingEmptySubsequences: false)
+                let f = ImageText.split(line, 0x20)
                 switch f[0] {
                 case "end":
                     try finish()
@@ -131,7 +149,20 @@ public enum ImageText {
         }
 
         func int<T: FixedWidthInteger>(_ s: Substring, _ what: String) throws(ImageError) -> T {
-            guard let v = T(s) else { throw fail("bad \(what) '\(s)'") }
+            // (on the bytes: the standard parser goes through generic code)
+            var v: T = 0
+            var negative = false
+            var digits = 0
+            for b in s.utf8 {
+                if b == UInt8(ascii: "-") && digits == 0 && !negative && T.isSigned { negative = true; continue }
+                guard b >= 0x30 && b <= 0x39 else { throw fail("bad \(what) '\(s)'") }
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = negative ? m.subtractingReportingOverflow(T(b - 0x30)) : m.addingReportingOverflow(T(b - 0x30))
+                guard !o1 && !o2 else { throw fail("bad \(what) '\(s)'") }
+                v = a
+                digits += 1
+            }
+            guard digits > 0 else { throw fail("bad \(what) '\(s)'") }
             return v
         }
 
@@ -151,7 +182,7 @@ public enum ImageText {
 
         func pids(_ s: Substring, _ what: String) throws(ImageError) -> [Int32] {
             var out: [Int32] = []
-            for part in s.split(separator: ",", omittingEmptySubsequences: false) { out.append(try int(part, what)) }
+            for part in ImageText.split(s, 0x2c) { out.append(try int(part, what)) }
             return out
         }
 
@@ -167,7 +198,7 @@ public enum ImageText {
             var allocators = IpcKind.allCases.map(IpcAllocatorState.pristine)
             if version > 1 {
                 for kind in IpcKind.allCases {
-                    let v = f[6 + kind.rawValue].split(separator: ",", omittingEmptySubsequences: false)
+                    let v = ImageText.split(f[6 + kind.rawValue], 0x2c)
                     guard v.count == 3 else { throw fail("bad \(kind.name) allocator state '\(f[6 + kind.rawValue])'") }
                     allocators[kind.rawValue] = IpcAllocatorState(
                         kind: kind, seq: try int(v[0], "seq"), lastIdx: try int(v[1], "last_idx"), cursor: try int(v[2], "idr_next"))
@@ -190,7 +221,7 @@ public enum ImageText {
             try count(f, version == 1 ? 6 : 7)
             var pending: [Int32]? = nil
             if f[4] != "-" {
-                let parts = f[4].split(separator: ",")
+                let parts = ImageText.split(f[4], 0x2c)
                 guard let first = parts.first, first.hasPrefix("LONG"), parts.count >= 2 else { throw fail("bad next_id '\(f[4])'") }
                 pending = try parts.dropFirst().map { (p) throws(ImageError) -> Int32 in try int(p, "next_id") }
                 let n = first == "LONG" ? 1 : Int(first.dropFirst(4)) ?? -1

@@ -114,13 +114,17 @@ struct Facts {
             }
         }
         // Pids: unique in every namespace, below its pid_max.
-        var used = Set<String>()
+        struct Use: Hashable { var ns: PidNamespaceName; var pid: Int32 }
+        var used = Set<Use>()
+        var chains: [PidNamespaceName: [PidNamespaceName]] = [:]
         for g in tgids {
-            let chain = self.chain(process(g).pidNamespace)
+            let n = process(g).pidNamespace
+            let chain = chains[n] ?? self.chain(n)
+            chains[n] = chain
             for t in process(g).threads {
                 for (level, pid) in t.pids.enumerated() {
                     guard pid >= 1, pid < Limits.pidMaxLimit else { throw PlanError("thread \(t.tid): pid \(pid) is out of range") }
-                    guard used.insert("\(chain[level]):\(pid)").inserted else {
+                    guard used.insert(Use(ns: chain[level], pid: pid)).inserted else {
                         throw PlanError("pid \(pid) twice in pid namespace \(chain[level])")
                     }
                 }

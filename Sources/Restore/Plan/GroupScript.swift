@@ -66,7 +66,7 @@ struct GroupScript {
             let post = try isPost(c)
             var m: Moment
             if let b = history.birth[c] {
-                guard let v = position[b] else { throw PlanError("internal: process \(g) is never in \(b), where \(c) is born") }
+                guard let v = position[b] else { return nil }
                 m = Moment(visit: v, post: post)
             } else {
                 m = Moment(visit: max(from.visit, post ? u : 0), post: post)

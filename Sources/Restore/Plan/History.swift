@@ -257,11 +257,24 @@ struct HistorySolver {
                 for x in facts.ipcNamespaces.keys where h.founder[x] == nil { h.founder[x] = .helper(reach.founderPlace(x)!) }
                 // An init makes the children a helper could make itself, as long as its list's
                 // order allows (no keeper, no helper).
+                // (an init of a namespace with no other member from outside: by `clone newpid`)
+                // (as long as every other helper still has its context)
+                let spans = Dictionary(uniqueKeysWithValues: Reach.spans(facts, helperMade))
+                var fewer = helperMade
                 for g in facts.tgids where facts.isInit(g) {
                     let own = facts.process(g).pidNamespace
-                    let script = try? GroupScript(facts, h, g, startingIn: h.birth[g], helperMade: helperMade,
-                                                  mayMake: { reach.madeByBlock[$0] == nil && facts.process($0).pidNamespace == own })
-                    helperMade.subtract(script?.madeAfterAll ?? [])
+                    let script = try? GroupScript(facts, h, g, startingIn: h.birth[g], helperMade: helperMade, mayMake: { c in
+                        let n = facts.process(c).pidNamespace
+                        return reach.madeByBlock[c] == nil && (n == own || spans[n] == [c])
+                    })
+                    fewer.subtract(script?.madeAfterAll ?? [])
+                }
+                if fewer != helperMade {
+                    let check = Reach(facts, h, helperMade: fewer)
+                    if fewer.isSubset(of: check.made) {
+                        helperMade = fewer
+                        h.namespaceBirth = check.namespaceBirth
+                    }
                 }
                 h.helperMade = helperMade
                 return .success(h)

@@ -94,6 +94,8 @@ struct Scheduler {
     mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note: @autoclosure () -> String) {
         if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: note()) }
         open!.actions.append(action)
+        let text = note()
+        if open!.note != text, !text.isEmpty, !open!.note.hasSuffix("; " + text) { open!.note += "; " + text }
     }
 
     mutating func flush() {

@@ -18,11 +18,8 @@ struct FutureOperations {
     /// nil when both machines agreed on every operation and end equal.
     mutating func run(count: Int) -> String? {
         for i in 0..<count {
-            let snap = a.snapshot()
-            let threads = snap.processes.flatMap { p in p.threads.map { ($0, p) } }
-            let (thread, process) = rng.pick(threads)
-            let t = thread.tid
-            let op = next(thread: thread, process: process, snap: snap)
+            let t = rng.pick(a.allThreads(from: 0, limit: Int.max)).tid
+            let op = next(t)
             let ra = op(a), rb = op(b)
             if ra != rb { return "operation \(i) by thread \(t) (\(describe)): \(ra) in the original, \(rb) after the restore" }
         }
@@ -33,14 +30,18 @@ struct FutureOperations {
     var describe = ""
 
     /// One operation, as a function of the machine.
-    mutating func next(thread: MachineSnapshot.Thread, process: MachineSnapshot.Process, snap: MachineSnapshot)
-        -> (Kernel) -> String {
-        let t = thread.tid
-        let level = thread.pids.count - 1
+    mutating func next(_ t: Int32) -> (Kernel) -> String {
+        let status = a.status(of: t)!
+        let level = status.nsPid.count - 1
         let kind = rng.pick(IpcKind.allCases)
-        let ids = snap.ipcNamespaces.first { $0.name == process.ipcNamespace }!.objects[kind.rawValue].map(\.id)
-        // A dead pid_for_children keeps a pid_max nobody can read: no forced pids into it.
-        let deadPfc = snap.pidNamespaces.first { $0.name == process.pidForChildren }.map { !$0.acceptsTasks } ?? false
+        let ids = a.ipcTable(kind, as: .task(t))!.map(\.id)
+        let process = (tgid: status.tgid, ())
+        /// A dead pid_for_children keeps a pid_max nobody can read: no forced pids into it.
+        func deadPfc() -> Bool {
+            let snap = a.snapshot()
+            let p = snap.processes.first { $0.tgid == status.tgid }!
+            return snap.pidNamespaces.first { $0.name == p.pidForChildren }.map { !$0.acceptsTasks } ?? false
+        }
         func call(_ s: Syscall) -> (Kernel) -> String {
             describe = "\(s)"
             return { k in "\(k.call(s, by: t))" }
@@ -49,7 +50,7 @@ struct FutureOperations {
         case 0, 1, 2: return call(.fork)
         case 3: return call(.clone(rng.pick([[.thread], [.newPid], [.newIpc], [.newPid, .newIpc]])))
         case 4:
-            guard !deadPfc else { return call(.fork) }
+            guard !deadPfc() else { return call(.fork) }
             let n = rng.int(1...min(level + 2, 3))
             let ids = (0..<n).map { _ in Int32(rng.chance(0.5) ? rng.int(1...40) : rng.int(1...1200)) }
             let set = call(.setNextId(PendingIds(ids)))
