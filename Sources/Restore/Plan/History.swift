@@ -53,8 +53,8 @@ struct HistorySolver {
     var helperCandidates = Set<Int32>()
     /// Processes, children before parents.
     var postOrder: [Int32] = []
-    /// The founder of a namespace until the search says otherwise: its smallest member that
-    /// can have founded it (its parent is outside), the oldest one as a rule.
+    /// The founder of a namespace until the search says otherwise: a member that can have
+    /// founded it (its parent is outside), in the shallowest pid namespace, the smallest there.
     var defaultFounder: [IpcNamespaceName: Founder] = [:]
     var budget = 2_000
 
@@ -69,8 +69,10 @@ struct HistorySolver {
             }
         }
         for (x, members) in facts.members where x != facts.rootIpc {
-            // (a member whose parent is in it too was born there: its parent was there first)
-            let entry = members.first { g in g != 1 && facts.process(facts.parentGroup(g)!).ipcNamespace != x }
+            // (a member whose parent is in it too was born there: its parent was there first; one
+            // in the shallowest pid namespace, where the context can reach the most members)
+            let entry = members.filter { g in g != 1 && facts.process(facts.parentGroup(g)!).ipcNamespace != x }
+                .min { (facts.pidNamespace(facts.process($0).pidNamespace).level, $0) < (facts.pidNamespace(facts.process($1).pidNamespace).level, $1) }
             defaultFounder[x] = entry.map { .process($0) } ?? .helper(facts.process(members[0]).pidNamespace)
         }
         if facts.process(1).ipcNamespace != facts.rootIpc { defaultFounder[facts.process(1).ipcNamespace] = .process(1) }
@@ -197,7 +199,10 @@ struct HistorySolver {
                     return .failure(Conflicts(conflicts: conflicts))
                 } else if let b = unfounded.first {
                     // Born in its final namespace, it founds nothing (it never leaves).
-                    if b == p.ipcNamespace && needs.count > 1 { conflict(g, [b]); return .failure(Conflicts(conflicts: conflicts)) }
+                    if b == p.ipcNamespace && needs.count > 1 {
+                        debugLog("born in its final namespace \(b) and needing \(needs.sorted()): \(g)")
+                        conflict(g, [b]); return .failure(Conflicts(conflicts: conflicts))
+                    }
                     h.birth[g] = b
                 }
                 h.needs[g] = needs
@@ -208,6 +213,7 @@ struct HistorySolver {
                     _ = try VisitOrder(facts, g, start: h.birth[g], founded: h.founds(g), birth: h.birth,
                                        made: { !helperMade.contains($0) })
                 } catch {
+                    debugLog("visits of \(g): born in \(h.birth[g].map { "\($0)" } ?? "-"), founds \(h.founds(g).sorted()), needs \((h.needs[g] ?? []).sorted())")
                     conflict(g, error.namespaces)
                     return .failure(Conflicts(conflicts: conflicts))
                 }
@@ -223,8 +229,9 @@ struct HistorySolver {
             // the history must change (made by their parent instead, they could not be).
             for c in unreachable.sorted() {
                 let n = facts.process(c).pidNamespace
-                let block = n != facts.process(facts.parentGroup(c)!).pidNamespace ? n : reach.madeByBlock[c]
-                guard let block else { continue }
+                let own = n != facts.process(facts.parentGroup(c)!).pidNamespace ? n : reach.madeByBlock[c]
+                guard let own else { continue }
+                let block = reach.absorbed[own] ?? own
                 if reach.namespaceBirth[block] == nil {
                     let initN = facts.initOf[block]!
                     let wanted = reach.wantedBirths(block, init: initN)
@@ -244,6 +251,7 @@ struct HistorySolver {
                     }
                     conflicts.append(k)
                 } else if let b = h.birth[c] {
+                    debugLog("block \(block) of \(c): made in \(reach.namespaceBirth[block]!), \(c) born in \(b); wanted \(reach.wantedBirths(block, init: facts.initOf[block]!))")
                     conflict(c, [b])
                 } else {
                     continue
