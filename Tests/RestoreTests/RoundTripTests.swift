@@ -43,3 +43,18 @@ import Testing
         print("== outcome: \(why ?? "ok")")
     }
 }
+
+/// RESTORE_DIGEST=N: a digest of the programs of N worlds (a refactoring that should not change
+/// any plan must not change it).
+@Suite struct ProgramDigest {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["RESTORE_DIGEST"] != nil))
+    func digest() throws {
+        var h: UInt64 = 1469598103934665603
+        for i in 0..<Int(ProcessInfo.processInfo.environment["RESTORE_DIGEST"]!)! {
+            let k = WorldGenerator.world(seed: 9_000_000 + UInt64(i))
+            let image = try Dumper(tree: InProcessTree(Filesystem(kernel: k))).dump()
+            for b in ProgramText.render(try Planner.plan(image)).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        }
+        print("program digest: \(String(h, radix: 16))")
+    }
+}

@@ -24,6 +24,16 @@ struct VisitOrder {
     init(_ facts: Facts, _ g: Int32, start: IpcNamespaceName?, founded: Set<IpcNamespaceName>,
          birth: [Int32: IpcNamespaceName], made: (Int32) -> Bool) throws(Conflict) {
         let p = facts.process(g)
+        // Most processes stay where they are born: one visit, every child born there.
+        if let start, founded.subtracting([start]).isEmpty, p.pidForChildren == p.pidNamespace {
+            for t in p.threads {
+                for c in t.children where made(c) {
+                    if let b = birth[c], b != start { throw Conflict(namespaces: [b]) }
+                }
+            }
+            visits = [start]
+            return
+        }
         var preBirths = Set<IpcNamespaceName>(), postBirths = Set<IpcNamespaceName>()
         var firstSeen: [IpcNamespaceName: Int] = [:]
         var k = 0

@@ -33,7 +33,7 @@ struct FutureOperations {
     mutating func next(_ t: Int32) -> (Kernel) -> String {
         let status = a.status(of: t)!
         let level = status.nsPid.count - 1
-        let kind = rng.pick(IpcKind.allCases)
+        let kind: IpcKind = rng.pick(IpcKind.allCases)
         let ids = a.ipcTable(kind, as: .task(t))!.map(\.id)
         let process = (tgid: status.tgid, ())
         /// A dead pid_for_children keeps a pid_max nobody can read: no forced pids into it.
@@ -52,7 +52,7 @@ struct FutureOperations {
         case 4:
             guard !deadPfc() else { return call(.fork) }
             let n = rng.int(1...min(level + 2, 3))
-            let ids = (0..<n).map { _ in Int32(rng.chance(0.5) ? rng.int(1...40) : rng.int(1...1200)) }
+            let ids = (0..<n).map { _ in Int32(rng.chance(50) ? rng.int(1...40) : rng.int(1...1200)) }
             let set = call(.setNextId(PendingIds(ids)))
             let fork = call(.fork)
             describe = "next_id \(ids), fork"
@@ -60,7 +60,7 @@ struct FutureOperations {
         case 5: return call(.unshare(rng.pick([.pid, .ipc, [.pid, .ipc]])))
         case 6: return call(.exit)
         case 7, 8, 9:
-            let key = rng.chance(0.6) ? IpcFlags.privateKey : rng.pick(WorldGenerator.keys)
+            let key = rng.chance(60) ? IpcFlags.privateKey : rng.pick(WorldGenerator.keys)
             return call(.ipcGet(IpcGetRequest(kind: kind, key: key, flags: IpcFlags.create | 0o600, nsems: 2, size: 4096)))
         case 10:
             let id = Int32(rng.int(0...5) * 32768 + rng.int(0...90))
@@ -69,20 +69,20 @@ struct FutureOperations {
             describe = "next_id \(id), \(kind.name)get"
             return { k in set(k) + " " + get(k) }
         case 11, 12:
-            guard let id = ids.isEmpty ? nil : rng.pick(ids) else { return call(.ipcRemove(kind, id: Int32(rng.int(0...70000)))) }
+            guard let id: Int32 = rng.pick(ids) else { return call(.ipcRemove(kind, id: Int32(rng.int(0...70000)))) }
             return call(.ipcRemove(kind, id: id))
         case 13:
             let id = ids.isEmpty ? 0 : rng.pick(ids)
             return call(.ipcSet(kind, id: id, uid: rng.pick(WorldGenerator.uids), gid: rng.pick(WorldGenerator.gids), mode: 0o640))
-        case 14: return call(rng.chance(0.5) ? .setuid(rng.pick(WorldGenerator.uids)) : .setgid(rng.pick(WorldGenerator.gids)))
+        case 14: return call(rng.chance(50) ? .setuid(rng.pick(WorldGenerator.uids)) : .setgid(rng.pick(WorldGenerator.gids)))
         case 15: return call(.comm(Array("later".utf8)))
         case 16:
-            let name = rng.pick([SysctlName.nsLastPid, .msgNextId, .semNextId, .shmNextId])
+            let name: SysctlName = rng.pick([SysctlName.nsLastPid, .msgNextId, .semNextId, .shmNextId])
             let value = Int64(name == .nsLastPid ? rng.int(0...400) : rng.int(0...100_000))
             describe = "write \(name.rawValue) \(value)"
             return { k in "\(k.writeSysctl(name, value: value, as: .task(process.tgid)))" }
         default:
-            let name = rng.pick(SysctlName.allCases)
+            let name: SysctlName = rng.pick(SysctlName.allCases)
             describe = "read \(name.rawValue)"
             return { k in "\(k.readSysctl(name, as: .task(process.tgid)))" }
         }

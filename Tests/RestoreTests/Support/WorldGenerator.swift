@@ -1,41 +1,5 @@
 import IdAllocators
 
-/// A small deterministic generator (xoshiro256**, seeded through splitmix64).
-struct Rng {
-    private var s0, s1, s2, s3: UInt64
-
-    init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
-    }
-
-    mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
-        s3 = s3 << 45 | s3 >> 19
-        return result
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + below(range.count) }
-    mutating func chance(_ p: Double) -> Bool { Double(below(1_000_000)) < p * 1_000_000 }
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-
-    mutating func sample<T>(_ items: [T], _ k: Int) -> [T] {
-        var a = items
-        for i in 0..<min(k, a.count) { a.swapAt(i, i + below(a.count - i)) }
-        return Array(a.prefix(k))
-    }
-}
-
 /// Random worlds as tests/restore/genworld.py makes them, on a `Kernel` without FUSE: 10 to 150
 /// tasks, chains of 8 to 10 nested pid namespaces, threads, exits of parents and of inits,
 /// uids and gids, several IPC namespaces, create/remove churn (seq > 0), small pid_max with
@@ -86,7 +50,7 @@ struct WorldGenerator {
     // MARK: operations
 
     mutating func fork(_ t: Int32) {
-        if uid(t) == 0 && rng.chance(0.2) { pending(t, n: rng.int(1...(level(t) + 1)), range: 2...600) }
+        if uid(t) == 0 && rng.chance(20) { pending(t, n: rng.int(1...(level(t) + 1)), range: 2...600) }
         call(t, .fork)
     }
 
@@ -101,13 +65,13 @@ struct WorldGenerator {
     }
 
     mutating func ipcGet(_ t: Int32) {
-        let kind = rng.pick(IpcKind.allCases)
-        let key = rng.chance(0.5) ? IpcFlags.privateKey : rng.pick(Self.keys)
-        let mode = rng.pick(Self.modes)
-        let flags = IpcFlags.create | (rng.chance(0.8) ? 0 : IpcFlags.exclusive) | mode
-        if uid(t) == 0 && rng.chance(0.3) {
+        let kind: IpcKind = rng.pick(IpcKind.allCases)
+        let key = rng.chance(50) ? IpcFlags.privateKey : rng.pick(Self.keys)
+        let mode: Int32 = rng.pick(Self.modes)
+        let flags = IpcFlags.create | (rng.chance(80) ? 0 : IpcFlags.exclusive) | mode
+        if uid(t) == 0 && rng.chance(30) {
             call(t, .setNextId(PendingIds([Int32(rng.int(0...5) * 32768 + rng.int(0...80))])))
-        } else if uid(t) == 0 && rng.chance(0.15) {
+        } else if uid(t) == 0 && rng.chance(15) {
             sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, rng.int(0...3) * 32768 + rng.int(0...100), of: status(t)!.tgid)
         }
         let request = IpcGetRequest(kind: kind, key: key, flags: flags, nsems: Int32(rng.int(1...8)),
@@ -116,16 +80,16 @@ struct WorldGenerator {
     }
 
     mutating func ipcChurn(_ t: Int32) {
-        let kind = rng.pick(IpcKind.allCases)
+        let kind: IpcKind = rng.pick(IpcKind.allCases)
         for _ in 0..<rng.int(20...90) {
             let r = call(t, .ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey, flags: IpcFlags.create | 0o600, nsems: 1, size: 4096)))
-            if case .success(let id) = r, rng.chance(0.85) { call(t, .ipcRemove(kind, id: Int32(id))) }
+            if case .success(let id) = r, rng.chance(85) { call(t, .ipcRemove(kind, id: Int32(id))) }
         }
     }
 
     mutating func exit(_ t: Int32) {
         guard let s = status(t), s.tgid != 1 else { return }
-        if status(s.tgid)?.nsPid.last == 1 && rng.chance(0.85) { return }
+        if status(s.tgid)?.nsPid.last == 1 && rng.chance(85) { return }
         call(t, .exit)
     }
 
@@ -143,14 +107,8 @@ struct WorldGenerator {
     }
 
     mutating func step(_ t: Int32) {
-        let ops: [(Int, Int)] = [(0, 30), (1, 8), (2, 5), (3, 4), (4, 3), (5, 3), (6, 12), (7, 4), (8, 4), (9, 3), (10, 14),
-                                 (11, 5), (12, 3), (13, 1), (14, 1)]
-        var r = rng.below(ops.reduce(0) { $0 + $1.1 })
-        var op = 0
-        for (o, w) in ops {
-            if r < w { op = o; break }
-            r -= w
-        }
+        let op = rng.weighted([(0, 30), (1, 8), (2, 5), (3, 4), (4, 3), (5, 3), (6, 12), (7, 4), (8, 4), (9, 3), (10, 14),
+                               (11, 5), (12, 3), (13, 1), (14, 1)])
         switch op {
         case 0: fork(t)
         case 1: call(t, .clone(.thread))
@@ -164,11 +122,11 @@ struct WorldGenerator {
         case 9: call(t, .comm(Array(rng.pick(Self.comms).utf8)))
         case 10: ipcGet(t)
         case 11:
-            let kind = rng.pick(IpcKind.allCases)
+            let kind: IpcKind = rng.pick(IpcKind.allCases)
             let ids = table(t, kind)
             if !ids.isEmpty { call(t, .ipcRemove(kind, id: rng.pick(ids))) }
         case 12:
-            let kind = rng.pick(IpcKind.allCases)
+            let kind: IpcKind = rng.pick(IpcKind.allCases)
             let ids = table(t, kind)
             if !ids.isEmpty {
                 call(t, .ipcSet(kind, id: rng.pick(ids), uid: rng.pick(Self.uids), gid: rng.pick(Self.gids), mode: UInt32(rng.pick(Self.modes))))
@@ -180,13 +138,13 @@ struct WorldGenerator {
 
     mutating func build() {
         let target = rng.int(10...150)
-        if rng.chance(0.3) {
+        if rng.chance(30) {
             let pm = rng.int(400...2000)
             sysctl(.pidMax, pm, of: nil)
             sysctl(.nsLastPid, pm - rng.int(1...5), of: nil)
             for _ in 0..<rng.int(2...6) { call(1, .fork) }
         }
-        if rng.chance(0.6) { deepChain(rng.pick(threads)) }
+        if rng.chance(60) { deepChain(rng.pick(threads)) }
         var budget = target * 6
         while budget > 0 && threads.count < target {
             budget -= 1
