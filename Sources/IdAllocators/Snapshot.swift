@@ -59,12 +59,21 @@ public struct MachineSnapshot: Sendable, Equatable {
     public struct Process: Sendable, Equatable {
         public var tgid: Int32
         public var pidNamespace: PidNamespaceName
-        public var pidForChildren: PidNamespaceName
-        public var ipcNamespace: IpcNamespaceName
+        /// nil once it has exited (a zombie, a dying init: exit_task_namespaces).
+        public var pidForChildren: PidNamespaceName?
+        public var ipcNamespace: IpcNamespaceName?
         public var uid: UInt32
         public var gid: UInt32
         /// The root tid of the thread that is its parent; 0 for the root init.
         public var parentTid: Int32
+        /// Its process group's and session's root pids (their leaders may be gone).
+        public var pgid: Int32
+        public var sid: Int32
+        /// It made its session (setsid).
+        public var sessionLeader: Bool
+        public var ignoresSigchld: Bool
+        public var state: TaskState
+        public var exitCode: Int32
         /// Leader first, then in creation order (the kernel's thread list).
         public var threads: [Thread]
     }
@@ -86,8 +95,9 @@ public struct MachineSnapshot: Sendable, Equatable {
 extension Machine {
     func snapshot() -> MachineSnapshot {
         var leaders: [TaskIndex] = []
-        pidNamespaces[Int(rootPidNamespace)].idr.forEach { _, t in
-            if tasks[Int(t)].isLeader { leaders.append(t) }
+        pidNamespaces[Int(rootPidNamespace)].idr.forEach { _, p in
+            let t = pids[Int(p)].task
+            if t != noTask && tasks[Int(t)].isLeader { leaders.append(t) }
         }
         let pidNames = pidNamespaceNames(leaders)
         let ipcNames = ipcNamespaceNames(leaders)
@@ -111,14 +121,19 @@ extension Machine {
             let threads = self.threads(ofLeader: leader).map { t in
                 let task = tasks[Int(t)]
                 return MachineSnapshot.Thread(
-                    tid: task.numbers.root, pids: task.numbers.all, comm: task.comm.bytes,
-                    pendingIds: pendingIds(of: t), children: children(ofThread: t).map { tasks[Int($0)].numbers.root },
+                    tid: numbers(of: t).root, pids: numbers(of: t).all, comm: task.comm.bytes,
+                    pendingIds: pendingIds(of: t), children: children(ofThread: t).map { numbers(of: $0).root },
                     lastResult: task.lastResult == Task.noResult ? nil : task.lastResult, startTime: task.startTime)
             }
             snap.processes.append(MachineSnapshot.Process(
-                tgid: p.numbers.root, pidNamespace: pidNames[p.pidNamespace]!, pidForChildren: pidNames[p.pidForChildren]!,
-                ipcNamespace: ipcNames[p.ipcNamespace]!, uid: p.uid, gid: p.gid,
-                parentTid: p.parent == noTask ? 0 : tasks[Int(p.parent)].numbers.root, threads: threads))
+                tgid: numbers(of: leader).root, pidNamespace: pidNames[activeNamespace(of: leader)]!,
+                pidForChildren: pidNames[p.pidForChildren], ipcNamespace: ipcNames[p.ipcNamespace], uid: p.uid, gid: p.gid,
+                parentTid: p.parent == noTask ? 0 : numbers(of: p.parent).root,
+                pgid: p.pgrp == noPid ? 0 : pids[Int(p.pgrp)].numbers.root,
+                sid: p.session == noPid ? 0 : pids[Int(p.session)].numbers.root,
+                sessionLeader: p.isSessionLeader, ignoresSigchld: p.ignoresSigchld,
+                state: p.exitState == .zombie ? .zombie : p.exitState == .dying ? .dying : .sleeping,
+                exitCode: p.exitCode, threads: threads))
         }
         return snap
     }
@@ -126,19 +141,19 @@ extension Machine {
     /// Every pid namespace a live process uses, with its canonical name.
     private func pidNamespaceNames(_ leaders: [TaskIndex]) -> [Int32: MachineSnapshot.PidNamespaceName] {
         var names: [Int32: MachineSnapshot.PidNamespaceName] = [:]
-        for leader in leaders where tasks[Int(leader)].numbers.innermost == 1 {
-            names[tasks[Int(leader)].pidNamespace] = .initPid(tasks[Int(leader)].numbers.root)
+        for leader in leaders where numbers(of: leader).innermost == 1 {
+            names[activeNamespace(of: leader)] = .initPid(numbers(of: leader).root)
         }
-        for leader in leaders where names[tasks[Int(leader)].pidForChildren] == nil {
-            names[tasks[Int(leader)].pidForChildren] = .pidForChildren(of: tasks[Int(leader)].numbers.root)
+        for leader in leaders where tasks[Int(leader)].pidForChildren >= 0 && names[tasks[Int(leader)].pidForChildren] == nil {
+            names[tasks[Int(leader)].pidForChildren] = .pidForChildren(of: numbers(of: leader).root)
         }
         return names
     }
 
     private func ipcNamespaceNames(_ leaders: [TaskIndex]) -> [Int32: MachineSnapshot.IpcNamespaceName] {
         var names: [Int32: MachineSnapshot.IpcNamespaceName] = [rootIpcNamespace: .root]
-        for leader in leaders where names[tasks[Int(leader)].ipcNamespace] == nil {
-            names[tasks[Int(leader)].ipcNamespace] = .member(tasks[Int(leader)].numbers.root)
+        for leader in leaders where tasks[Int(leader)].ipcNamespace >= 0 && names[tasks[Int(leader)].ipcNamespace] == nil {
+            names[tasks[Int(leader)].ipcNamespace] = .member(numbers(of: leader).root)
         }
         return names
     }

@@ -16,14 +16,14 @@ import Testing
             for a in actions {
                 switch a {
                 case .ipcAuto(let kind):
-                    _ = k.call(.ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey, flags: IpcFlags.create | 0o600, nsems: 1, size: 1)), by: 1)
+                    _ = k.call(.ipcGet(IpcGetRequest(kind: kind, key: IpcGetRequest.privateKey, flags: [.create, 0o600], nsems: 1, size: 1)), by: 1)
                 case .ipcRemove(let kind, let id):
                     #expect(k.call(.ipcRemove(kind, id: id), by: 1) == .success(0), "remove \(id) for \(target)")
                 default: Issue.record("unexpected \(a)")
                 }
             }
-            #expect(k.ipcAllocators(as: .task(1))?[kind.rawValue] == target)
-            #expect(k.ipcTable(kind, as: .task(1))?.isEmpty == true, "nothing left for \(target)")
+            #expect(k.ipcAllocators(as: k.actor(1))?[kind.rawValue] == target)
+            #expect(k.ipcTable(kind, as: k.actor(1))?.isEmpty == true, "nothing left for \(target)")
         }
     }
 }

@@ -24,7 +24,7 @@ import Testing
         while idxs.count < 10_000 { idxs.insert(rng.int(0...32767)) }
         for (n, idx) in idxs.enumerated() {
             _ = k.call(.setNextId(PendingIds([Int32((rng.int(1...59) << 15) + idx)])), by: 1)
-            _ = k.call(.ipcGet(IpcGetRequest(kind: .msg, key: Int32(0x10000 + n), flags: IpcFlags.create | IpcFlags.exclusive | 0o600)), by: 1)
+            _ = k.call(.ipcGet(IpcGetRequest(kind: .msg, key: Int32(0x10000 + n), flags: [.create, .exclusive, 0o600])), by: 1)
         }
         func time<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()

@@ -42,7 +42,7 @@ import Testing
         w.c(31, "fork"); w.c(30, "exit")
         w.c(1, "next_id LONG 40"); w.c(1, "fork"); w.c(40, "unshare pid")
         w.c(1, "next_id LONG 50"); w.c(1, "fork"); w.c(50, "unshare pid")
-        w.c(50, "next_id LONG2 1 51"); w.c(50, "fork"); w.c(51, "exit")
+        w.c(50, "next_id LONG2 1 51"); w.c(50, "fork"); w.c(51, "exit"); w.c(50, "wait")
         let (why, plan, _) = w.restore()
         #expect(why == nil)
         let p = try #require(plan)
@@ -114,8 +114,8 @@ import Testing
         #expect(why == nil)
         let p = try #require(plan)
         let sysctls = p.steps.compactMap { if case .sysctl(let name, let value, let process, _) = $0 { "\(name.rawValue) \(value) \(process ?? 0)" } else { nil } }
-        let rootLast = try w.kernel.readSysctl(.nsLastPid, as: .task(1)).get()
-        let nsLast = try w.kernel.readSysctl(.nsLastPid, as: .task(ns)).get()
+        let rootLast = try w.kernel.readSysctl(.nsLastPid, as: w.kernel.actor(1)).get()
+        let nsLast = try w.kernel.readSysctl(.nsLastPid, as: w.kernel.actor(ns)).get()
         #expect(nsLast < 308, "the nested cursor wrapped")
         #expect(sysctls.suffix(4) == ["ns_last_pid \(rootLast) 0", "pid_max 400 0", "ns_last_pid \(nsLast) \(ns)", "pid_max 310 \(ns)"])
     }

@@ -12,13 +12,15 @@ import Testing
         pidns e7 p1 1 - -
         ipcns i1 -1 -1 -1 1 0,-1,0 2,17,18 0,-1,0
         ipcns i5 65540 -1 -1 0 0,-1,0 0,-1,0 0,-1,0
-        proc 1 0 p1 p1 i1 0 0
-        proc 5 1 p1 p1 i5 0 0
-        proc 7 1 p1 e7 i1 1000 100
-        proc 500 1 p500 p500 i1 0 0
+        proc 1 0 p1 p1 i1 0 0 1 1 S 0 ign
+        proc 5 1 p1 p1 i5 0 0 5 5 S 0 dfl
+        proc 7 1 p1 e7 i1 1000 100 1 1 S 0 ign
+        proc 8 5 p1 - - 0 0 5 5 Z 768 dfl
+        proc 500 1 p500 p500 i1 0 0 1 1 S 0 ign
         thread 1 1 1 LONG,4242 init 5,500,7
-        thread 5 5 5 - a\\x20b\\x5cc -
+        thread 5 5 5 - a\\x20b\\x5cc 8
         thread 7 7 7 LONG3,1,2,3 \\x00 -
+        thread 8 8 8 - z -
         thread 500 500 500,1 - init -
         thread 4 500 4,3 - init -
         sem i1 65553 -2 600 1000 100 0 0 4
@@ -36,6 +38,12 @@ import Testing
         #expect(image.processes.first { $0.tgid == 5 }!.leader.comm == Array("a b\\c".utf8))
         #expect(image.processes.first { $0.tgid == 7 }!.leader.comm.isEmpty)
         #expect(image.processes.first { $0.tgid == 500 }!.threads.map(\.tid) == [500, 4], "leader first, then as listed")
+        let p5 = image.processes.first { $0.tgid == 5 }!
+        #expect((p5.pgid, p5.sid, p5.isZombie, p5.ignoresSigchld) == (5, 5, false, false))
+        let zombie = image.processes.first { $0.tgid == 8 }!
+        #expect((zombie.isZombie, zombie.exitCode, zombie.ipcNamespace, zombie.pidForChildren) == (true, 3 << 8, .member(5), .root),
+                "a zombie stands in its parent's IPC namespace and its own pid namespace")
+        #expect(p1.ignoresSigchld)
         let i1 = image.ipcNamespaces.first { $0.name == .member(1) }!
         #expect(i1.allocators[1] == IpcAllocatorState(kind: .sem, seq: 2, lastIdx: 17, cursor: 18))
         #expect(image.objects.first { $0.kind == .sem }!.key == -2)
@@ -67,10 +75,12 @@ import Testing
         ("nextidfs-image 3\nend\n", "line 1: not a nextidfs image of version 1 or 2 (header 'nextidfs-image 3')"),
         ("nextidfs-image 2\npidns p1 - 0 32768\nend\n", "line 2: pidns record with 4 fields, not 5"),
         ("nextidfs-image 2\nbogus\nend\n", "line 2: unknown record 'bogus'"),
-        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 x\nend\n", "line 2: bad gid 'x'"),
-        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0\nproc 1 0 p1 p1 i1 0 0\nend\n", "line 3: process 1 twice"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 x 1 1 S 0 dfl\nend\n", "line 2: bad gid 'x'"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 R 0 dfl\nend\n", "line 2: bad state 'R'"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nproc 2 9 p1 - - 0 0 1 1 Z 0 dfl\nthread 1 1 1 - init -\nthread 2 2 2 - z -\nend\n", "line 3: zombie 2 has no live parent"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nend\n", "line 3: process 1 twice"),
         ("nextidfs-image 2\nthread 1 1 1 - init -\nend\n", "line 2: thread 1 of process 1, which has no proc line"),
-        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0\n", "line 2: truncated (no 'end' line)"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\n", "line 2: truncated (no 'end' line)"),
     ])
     func malformedImagesNameTheLine(text: String, message: String) {
         #expect(throws: ImageError.self) { try ImageText.parse(text) }

@@ -21,6 +21,11 @@ public struct Dumper {
         var threads: Int
         var pids: [Int32]
         var comm: [UInt8]
+        /// Root numbers of its process group and session.
+        var pgid: Int32 = 1
+        var sid: Int32 = 1
+        var isZombie = false
+        var ignoresSigchld = false
     }
 
     struct ProcessFacts {
@@ -28,7 +33,10 @@ public struct Dumper {
         /// Leader first, then in creation order.
         var threads: [TaskFacts]
         var pidInode: UInt32
-        var ipcInode: UInt32
+        /// nil for a zombie (its namespaces are gone).
+        var ipcInode: UInt32?
+        /// A zombie's exit_code (stat field 52).
+        var exitCode: Int32 = 0
         /// nil: the link has no target (a pid namespace that never had an init).
         var pidForChildrenInode: UInt32?
     }
@@ -60,15 +68,22 @@ public struct Dumper {
                 }
                 parent = pidNames[up.pidInode]
             }
+            // A zombie init's namespace takes no tasks and shows nothing (its files are ESRCH).
+            let zombie = initProcess.leader.isZombie
             pidNamespaces.append(PidNamespaceRecord(
                 name: name, parent: parent, level: initProcess.leader.pids.count - 1,
-                pidMax: try number("\(initPid)/sys/kernel/pid_max"), lastPid: try number("\(initPid)/sys/kernel/ns_last_pid")))
+                pidMax: zombie ? nil : try number("\(initPid)/sys/kernel/pid_max"),
+                lastPid: zombie ? nil : try number("\(initPid)/sys/kernel/ns_last_pid")))
         }
         var pfcNames: [Int32: PidNamespaceName] = [:]
         var deadInodes = Set<UInt32>()
         for g in tgids {
             let p = processes[g]!
             guard let own = pidNames[p.pidInode] else { throw DumpError("process \(g): no init found in its pid namespace pid:[\(p.pidInode)]") }
+            if p.leader.isZombie {
+                pfcNames[g] = own
+                continue
+            }
             if let inode = p.pidForChildrenInode, let name = pidNames[inode] {
                 pfcNames[g] = name
                 continue
@@ -85,8 +100,9 @@ public struct Dumper {
         // IPC namespaces: named after their smallest member; the root one (its inode is fixed)
         // outlives its last task, read then from the top-level files.
         var ipcNames: [UInt32: IpcNamespaceName] = [:]
-        for g in tgids where ipcNames[processes[g]!.ipcInode] == nil {
-            ipcNames[processes[g]!.ipcInode] = .member(g)
+        for g in tgids {
+            guard let inode = processes[g]!.ipcInode, ipcNames[inode] == nil else { continue }
+            ipcNames[inode] = .member(g)
         }
         var ipcNamespaces: [IpcNamespaceRecord] = []
         var objects: [IpcObjectRecord] = []
@@ -113,13 +129,18 @@ public struct Dumper {
             }
             var threads: [ThreadRecord] = []
             for t in p.threads {
-                let pending = try pendingIds("\(g)/task/\(t.tid)/next_id")
+                let pending = p.leader.isZombie ? nil : try pendingIds("\(g)/task/\(t.tid)/next_id")
                 threads.append(ThreadRecord(tid: t.tid, pids: t.pids, pendingIds: pending, comm: t.comm,
                                             children: children.lists[t.tid] ?? []))
             }
+            // A zombie stands in its parent's IPC namespace (it has none left).
+            guard let ipcInode = p.ipcInode ?? processes[p.leader.ppid]?.ipcInode else {
+                throw DumpError("zombie \(g): its parent has no IPC namespace")
+            }
             records.append(ProcessRecord(
                 tgid: g, parentTid: parentTid, pidNamespace: pidNames[p.pidInode]!, pidForChildren: pfcNames[g]!,
-                ipcNamespace: ipcNames[p.ipcInode]!, uid: p.leader.uid, gid: p.leader.gid, threads: threads))
+                ipcNamespace: ipcNames[ipcInode]!, uid: p.leader.uid, gid: p.leader.gid, pgid: p.leader.pgid, sid: p.leader.sid,
+                isZombie: p.leader.isZombie, exitCode: p.exitCode, ignoresSigchld: p.leader.ignoresSigchld, threads: threads))
         }
         return Image(pidNamespaces: pidNamespaces, ipcNamespaces: ipcNamespaces, processes: records, objects: objects)
     }
@@ -137,8 +158,14 @@ public struct Dumper {
             }
             threads += others.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        guard let pid = tree.readLink("\(g)/ns/pid").flatMap(Self.inode), let ipc = tree.readLink("\(g)/ns/ipc").flatMap(Self.inode) else {
-            throw DumpError("missing ns links of \(g)")
+        guard let pid = tree.readLink("\(g)/ns/pid").flatMap(Self.inode) else { throw DumpError("missing ns/pid of \(g)") }
+        if leader.isZombie {
+            return ProcessFacts(leader: leader, threads: threads, pidInode: pid, ipcInode: nil,
+                                exitCode: Int32(clamping: try statField("\(g)/stat", 52)), pidForChildrenInode: nil)
+        }
+        guard let ipc = tree.readLink("\(g)/ns/ipc").flatMap(Self.inode) else {
+            // A dying init (it waits for its namespace to empty) has no namespaces either.
+            throw DumpError("process \(g) is exiting (ns/ipc is gone, it is not a zombie): not restorable")
         }
         return ProcessFacts(leader: leader, threads: threads, pidInode: pid, ipcInode: ipc,
                             pidForChildrenInode: tree.readLink("\(g)/ns/pid_for_children").flatMap(Self.inode))
@@ -167,6 +194,10 @@ public struct Dumper {
             case "Gid:": t.gid = UInt32(fields[0]) ?? 0
             case "Threads:": t.threads = Int(fields[0]) ?? 1
             case "NSpid:": t.pids = fields.compactMap(Int32.init)
+            case "NSpgid:": t.pgid = fields.first.flatMap(Int32.init) ?? 0
+            case "NSsid:": t.sid = fields.first.flatMap(Int32.init) ?? 0
+            case "State:": t.isZombie = fields.first?.hasPrefix("Z") == true
+            case "SigIgn:": t.ignoresSigchld = (UInt64(fields.first ?? "", radix: 16) ?? 0) & Self.sigchldBit != 0
             default: break
             }
         }
@@ -190,11 +221,21 @@ public struct Dumper {
         return out
     }
 
+    /// SIGCHLD (17) in a SigIgn mask.
+    static let sigchldBit: UInt64 = 1 << 16
+
     /// stat field 22: the task's start time (nextidfs counts task creations).
     func startTime(_ path: String) throws(DumpError) -> UInt64 {
+        UInt64(clamping: try statField(path, 22))
+    }
+
+    /// Field `n` (from 1) of a stat file, a number from field 3 on.
+    func statField(_ path: String, _ n: Int) throws(DumpError) -> Int64 {
         guard let stat = tree.read(path), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { throw DumpError("cannot read \(path)") }
         let fields = stat[(close + 2)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 19, let v = UInt64(String(decoding: fields[19], as: UTF8.self)) else { throw DumpError("bad \(path)") }
+        guard fields.count > n - 3, let v = Int64(String(decoding: fields[n - 3], as: UTF8.self).filter { $0 != "\n" }) else {
+            throw DumpError("bad \(path)")
+        }
         return v
     }
 

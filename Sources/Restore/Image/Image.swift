@@ -115,15 +115,27 @@ public struct ProcessRecord: Sendable, Equatable {
     /// The thread that is its parent (0 for process 1).
     public var parentTid: Int32
     public var pidNamespace: PidNamespaceName
+    /// A zombie has no namespaces left (its ns links are gone): its own pid namespace and its
+    /// parent's IPC namespace stand in, where the restore makes it.
     public var pidForChildren: PidNamespaceName
     public var ipcNamespace: IpcNamespaceName
     public var uid: UInt32
     public var gid: UInt32
+    /// Its process group's and session's root pids (their leaders may be gone).
+    public var pgid: Int32
+    public var sid: Int32
+    /// A zombie: exited, not reaped yet.
+    public var isZombie: Bool
+    /// A zombie's exit_code as stat shows it (the status << 8); 0 for a live process.
+    public var exitCode: Int32
+    /// It ignores SIGCHLD (SigIgn in status).
+    public var ignoresSigchld: Bool
     /// Leader first, then in creation order.
     public var threads: [ThreadRecord]
 
     public init(tgid: Int32, parentTid: Int32, pidNamespace: PidNamespaceName, pidForChildren: PidNamespaceName,
-                ipcNamespace: IpcNamespaceName, uid: UInt32, gid: UInt32, threads: [ThreadRecord]) {
+                ipcNamespace: IpcNamespaceName, uid: UInt32, gid: UInt32, pgid: Int32 = 1, sid: Int32 = 1,
+                isZombie: Bool = false, exitCode: Int32 = 0, ignoresSigchld: Bool = false, threads: [ThreadRecord]) {
         self.tgid = tgid
         self.parentTid = parentTid
         self.pidNamespace = pidNamespace
@@ -131,6 +143,11 @@ public struct ProcessRecord: Sendable, Equatable {
         self.ipcNamespace = ipcNamespace
         self.uid = uid
         self.gid = gid
+        self.pgid = pgid
+        self.sid = sid
+        self.isZombie = isZombie
+        self.exitCode = exitCode
+        self.ignoresSigchld = ignoresSigchld
         self.threads = threads
     }
 

@@ -20,7 +20,9 @@ public enum ImageText {
         }
         let processes = image.processes.sorted { $0.tgid < $1.tgid }
         for p in processes {
-            out += "proc \(p.tgid) \(p.parentTid) \(p.pidNamespace) \(p.pidForChildren) \(p.ipcNamespace) \(p.uid) \(p.gid)\n"
+            let namespaces = p.isZombie ? "- -" : "\(p.pidForChildren) \(p.ipcNamespace)"
+            out += "proc \(p.tgid) \(p.parentTid) \(p.pidNamespace) \(namespaces) \(p.uid) \(p.gid) \(p.pgid) \(p.sid) "
+                + "\(p.isZombie ? "Z" : "S") \(p.exitCode) \(p.ignoresSigchld ? "ign" : "dfl")\n"
         }
         for p in processes {
             for t in p.threads {
@@ -113,6 +115,7 @@ public enum ImageText {
         var image = Image(pidNamespaces: [], ipcNamespaces: [], processes: [], objects: [])
         var threads: [(tgid: Int32, record: ThreadRecord, line: Int)] = []
         var hasChildren = false
+        var zombies: [Int32] = []
 
         init(lines: [Substring]) { self.lines = lines }
 
@@ -210,11 +213,28 @@ public enum ImageText {
         }
 
         mutating func proc(_ f: [Substring]) throws(ImageError) {
-            try count(f, 8)
-            image.processes.append(ProcessRecord(
-                tgid: try int(f[1], "tgid"), parentTid: try int(f[2], "parent"), pidNamespace: try pidName(f[3]),
-                pidForChildren: try pidName(f[4]), ipcNamespace: try ipcName(f[5]), uid: try int(f[6], "uid"),
-                gid: try int(f[7], "gid"), threads: []))
+            try count(f, version == 1 ? 8 : 13)
+            let pidNamespace = try pidName(f[3])
+            var p = ProcessRecord(
+                tgid: try int(f[1], "tgid"), parentTid: try int(f[2], "parent"), pidNamespace: pidNamespace,
+                pidForChildren: pidNamespace, ipcNamespace: .root, uid: try int(f[6], "uid"), gid: try int(f[7], "gid"), threads: [])
+            if version > 1 {
+                guard f[10] == "S" || f[10] == "Z" else { throw fail("bad state '\(f[10])'") }
+                guard f[12] == "ign" || f[12] == "dfl" else { throw fail("bad SIGCHLD disposition '\(f[12])'") }
+                p.pgid = try int(f[8], "pgid")
+                p.sid = try int(f[9], "sid")
+                p.isZombie = f[10] == "Z"
+                p.exitCode = try int(f[11], "exit code")
+                p.ignoresSigchld = f[12] == "ign"
+            }
+            if p.isZombie {
+                guard f[4] == "-", f[5] == "-" else { throw fail("zombie \(p.tgid) with namespaces") }
+                zombies.append(p.tgid)
+            } else {
+                p.pidForChildren = try pidName(f[4])
+                p.ipcNamespace = try ipcName(f[5])
+            }
+            image.processes.append(p)
         }
 
         mutating func thread(_ f: [Substring]) throws(ImageError) {
@@ -265,6 +285,16 @@ public enum ImageText {
             for p in image.processes where p.threads.first?.tid != p.tgid {
                 number = lineOf("proc \(p.tgid) ")
                 throw fail("process \(p.tgid) has no thread line for its leader")
+            }
+            // A zombie stands in its parent's IPC namespace.
+            for z in zombies {
+                let i = index[z]!
+                let parent = image.processes.first { $0.threads.contains { $0.tid == image.processes[i].parentTid } }
+                guard let parent, !parent.isZombie else {
+                    number = lineOf("proc \(z) ")
+                    throw fail("zombie \(z) has no live parent")
+                }
+                image.processes[i].ipcNamespace = parent.ipcNamespace
             }
             if !hasChildren {
                 var tidIndex: [Int32: (Int, Int)] = [:]

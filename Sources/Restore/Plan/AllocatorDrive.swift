@@ -16,13 +16,14 @@ enum AllocatorDrive {
             throw PlanError("\(kind.name) allocator state seq \(target.seq) last_idx \(target.lastIdx) idr_next \(target.cursor) cannot be reached")
         }
         let scratch = Kernel(pidMax: Limits.defaultPidMax)
+        let initTask = scratch.handle(ofPid: 1)
         var out: [Action] = []
         var alive: [Int32] = []
         var state = IpcAllocatorState.pristine(kind)
         func create() throws(PlanError) {
-            guard case .success(let id) = scratch.call(.ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey,
-                                                                              flags: IpcFlags.create | 0o600, nsems: 1, size: 1)), by: 1),
-                  let now = scratch.ipcAllocators(as: .task(1))?[kind.rawValue] else {
+            guard case .success(let id) = scratch.call(.ipcGet(IpcGetRequest(kind: kind, key: IpcGetRequest.privateKey,
+                                                                              flags: [.create, 0o600], nsems: 1, size: 1)), by: initTask),
+                  let now = scratch.ipcAllocators(as: .task(initTask))?[kind.rawValue] else {
                 throw PlanError("\(kind.name) allocator state seq \(target.seq) last_idx \(target.lastIdx) cannot be reached")
             }
             out.append(.ipcAuto(kind))
@@ -30,7 +31,7 @@ enum AllocatorDrive {
             state = now
         }
         func remove(_ id: Int32) {
-            _ = scratch.call(.ipcRemove(kind, id: id), by: 1)
+            _ = scratch.call(.ipcRemove(kind, id: id), by: initTask)
             out.append(.ipcRemove(kind, id: id))
             alive.removeAll { $0 == id }
         }

@@ -44,7 +44,8 @@ struct Facts {
                 guard groupOf[t.tid] == nil else { throw PlanError("thread \(t.tid) twice") }
                 groupOf[t.tid] = p.tgid
             }
-            members[p.ipcNamespace, default: []].append(p.tgid)
+            // A zombie has left its namespaces.
+            if !p.isZombie { members[p.ipcNamespace, default: []].append(p.tgid) }
         }
         guard processes[1]?.pidNamespace == .root else { throw PlanError("no process 1 in the root pid namespace") }
         for o in image.objects { objects[o.namespace, default: []].append(o) }

@@ -181,7 +181,8 @@ struct HistorySolver {
             }
             for g in postOrder {
                 let p = facts.process(g)
-                var needs: Set<IpcNamespaceName> = [p.ipcNamespace]
+                // A zombie is born wherever its parent is (it has no namespace left to say).
+                var needs: Set<IpcNamespaceName> = p.isZombie ? [] : [p.ipcNamespace]
                 for c in directChildren(g) where !helperMade.contains(c) {
                     if let b = h.birth[c] { needs.insert(b) }
                     if tainted.contains(c) { tainted.insert(g) }

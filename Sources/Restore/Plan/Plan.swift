@@ -42,6 +42,13 @@ public enum Action: Sendable, Equatable {
     case create(pids: [Int32], Creation)
     case unshare(UnshareFlags)
     case exit
+    /// `exit CODE`: a process that stays a zombie.
+    case exitStatus(UInt8)
+    case setsid
+    /// `setpgid 0 PGID`: the acting process joins (or, PGID its own pid, leads) a group; PGID
+    /// in its pid namespace.
+    case joinGroup(Int32)
+    case sigchld(ignore: Bool)
     case comm([UInt8])
     case setuid(UInt32)
     case setgid(UInt32)
@@ -76,6 +83,10 @@ extension Action {
         case .unshare(let flags):
             return ["unshare" + (flags.contains(.pid) ? " pid" : "") + (flags.contains(.ipc) ? " ipc" : "")]
         case .exit: return ["exit"]
+        case .exitStatus(let code): return ["exit \(code)"]
+        case .setsid: return ["setsid"]
+        case .joinGroup(let pgid): return ["setpgid 0 \(pgid)"]
+        case .sigchld(let ignore): return ["sigchld " + (ignore ? "ignore" : "default")]
         case .comm(let name): return ["comm " + String(decoding: name, as: UTF8.self)]
         case .setuid(let uid): return ["setuid \(uid)"]
         case .setgid(let gid): return ["setgid \(gid)"]
@@ -98,7 +109,7 @@ extension Action {
 
     /// A key as ctl takes it: IPC_PRIVATE, decimal, or hex for what /proc shows negative.
     static func keyWord(_ key: Int32) -> String {
-        if key == IpcFlags.privateKey { return "IPC_PRIVATE" }
+        if key == IpcGetRequest.privateKey { return "IPC_PRIVATE" }
         return key > 0 ? "\(key)" : "0x" + String(UInt32(bitPattern: key), radix: 16)
     }
 }

@@ -11,6 +11,11 @@ struct Progress {
         var pidForChildren: PidNamespaceName
         var ipc: IpcNamespaceName
         var isHelper: Bool
+        /// Its session and process group (root pids) and SIGCHLD disposition so far, inherited
+        /// from its maker.
+        var sid: Int32 = 1
+        var pgid: Int32 = 1
+        var ignoresSigchld = true
     }
 
     var groups: [Int32: Group] = [:]

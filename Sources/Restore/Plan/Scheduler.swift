@@ -66,6 +66,9 @@ struct Scheduler {
         progress.hasInit.insert(.root)
         progress.founded.insert(facts.rootIpc)
         _ = p1
+        // Every task of the restore inherits SIG_IGN, so that helpers that exit are reaped at
+        // once; the world's dispositions are set at the end.
+        act(1, 1, .sigchld(ignore: true), note: "init: helpers that exit leave no zombie (dispositions are set at the end)")
         try planJobs()
         try makeObjects(facts.rootIpc, by: 1)
         queue = [1]
@@ -138,7 +141,8 @@ struct Scheduler {
         let newNamespace = p.pidNamespace != maker.pidForChildren
         create(p.leader.pids, newNamespace ? .cloneNewPid : .fork, by: tid, note: note)
         progress.groups[c] = Progress.Group(tgid: c, pids: p.leader.pids, pidNamespace: p.pidNamespace, pidForChildren: p.pidNamespace,
-                                            ipc: maker.ipc, isHelper: false)
+                                            ipc: maker.ipc, isHelper: false, sid: maker.sid, pgid: maker.pgid,
+                                            ignoresSigchld: maker.ignoresSigchld)
         if p.leader.innermostPid == 1 { progress.hasInit.insert(p.pidNamespace) }
         queue.append(c)
     }
@@ -151,6 +155,7 @@ struct Scheduler {
             act(g, g, .comm(p.leader.comm), note: leaderNote)
             progress.comm[g] = p.leader.comm
         }
+        try enterSession(g)
         for t in p.threads.dropFirst() {
             create(t.pids, .thread, by: g, note: "process \(g): its threads")
         }
@@ -214,6 +219,9 @@ struct Scheduler {
     mutating func offer(_ g: Int32) {
         let group = progress.groups[g]!
         let pid = group.pidForChildren, ipc = group.ipc
+        // Helpers make children of inits, which are in the root session (sessions are made by
+        // processes that stay, see `enterSession`).
+        guard group.sid == 1 else { return }
         guard progress.hasInit.contains(pid), progress.keepers[Reach.Pair(pid: pid, ipc: ipc)] == nil else { return }
         let wanted = jobs.contains { job in
             (job.pid == nil || job.pid == pid) && (job.ipc == nil || job.ipc == ipc) && progress.keeper(job.pid, job.ipc) == nil
@@ -227,7 +235,9 @@ struct Scheduler {
     }
 
     mutating func addHelper(_ pids: [Int32], in ns: PidNamespaceName, ipc: IpcNamespaceName, by tid: Int32) {
-        progress.groups[pids[0]] = Progress.Group(tgid: pids[0], pids: pids, pidNamespace: ns, pidForChildren: ns, ipc: ipc, isHelper: true)
+        let maker = progress.groups[groupOf(tid)]!
+        progress.groups[pids[0]] = Progress.Group(tgid: pids[0], pids: pids, pidNamespace: ns, pidForChildren: ns, ipc: ipc, isHelper: true,
+                                                  sid: maker.sid, pgid: maker.pgid, ignoresSigchld: maker.ignoresSigchld)
         progress.comm[pids[0]] = progress.comm[tid]
     }
 
@@ -412,7 +422,74 @@ struct Scheduler {
         }
     }
 
+    // MARK: sessions, groups, zombies
+
+    /// A process that leads its session makes it as soon as it exists (`setsid`), before it
+    /// makes children, which inherit it; any other process is in its maker's session.
+    mutating func enterSession(_ g: Int32) throws(PlanError) {
+        let p = facts.process(g)
+        let group = progress.groups[g]!
+        if p.sid == g && group.sid != g {
+            act(g, g, .setsid, note: "process \(g) leads its session")
+            progress.groups[g]!.sid = g
+            progress.groups[g]!.pgid = g
+        } else if p.sid != group.sid {
+            throw PlanError("unsupported: process \(g) is in session \(p.sid), the process that makes it in \(group.sid)")
+        }
+    }
+
+    /// Process groups, once every process exists: leaders first, then members join (a group
+    /// is joined within its session, while a member of it is there).
+    mutating func joinGroups() throws(PlanError) {
+        let live = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
+        for g in live where facts.process(g).pgid == g {
+            act(g, g, .joinGroup(facts.process(g).leader.innermostPid), note: "process \(g) leads its group")
+            progress.groups[g]!.pgid = g
+        }
+        for g in live where facts.process(g).pgid != g {
+            let p = facts.process(g)
+            guard let leader = facts.processes[p.pgid], progress.groups[p.pgid]?.pgid == p.pgid,
+                  progress.groups[p.pgid]?.sid == p.sid, let number = numberIn(p.pidNamespace, of: leader) else {
+                throw PlanError("unsupported: process \(g) is in group \(p.pgid), whose leader is gone or out of its view")
+            }
+            act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
+            progress.groups[g]!.pgid = p.pgid
+        }
+    }
+
+    /// The pid of `process` in pid namespace `ns`, if it has one there.
+    func numberIn(_ ns: PidNamespaceName, of process: ProcessRecord) -> Int32? {
+        let level = facts.pidNamespace(ns).level
+        let chain = facts.chain(process.pidNamespace)
+        guard level < chain.count, chain[level] == ns else { return nil }
+        return process.leader.pids[level]
+    }
+
+    /// Zombies exit (their parents' SIGCHLD at SIG_DFL then), and every other process gets its
+    /// disposition.
+    mutating func exitsAndDispositions() throws(PlanError) {
+        for g in facts.tgids where facts.process(g).isZombie {
+            let p = facts.process(g)
+            guard let parent = facts.parentGroup(g), !facts.isInit(parent), p.exitCode & 0xff == 0, p.threads.count == 1 else {
+                throw PlanError("unsupported: zombie \(g) (exit code \(p.exitCode), parent \(p.parentTid))")
+            }
+            setDisposition(parent, ignore: false)
+            if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
+            if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "process \(g) exits: a zombie of \(parent)")
+        }
+        for g in facts.tgids where !facts.process(g).isZombie { setDisposition(g, ignore: facts.process(g).ignoresSigchld) }
+    }
+
+    mutating func setDisposition(_ g: Int32, ignore: Bool) {
+        guard progress.groups[g]!.ignoresSigchld != ignore else { return }
+        act(g, g, .sigchld(ignore: ignore), note: "process \(g): its SIGCHLD disposition")
+        progress.groups[g]!.ignoresSigchld = ignore
+    }
+
     mutating func finalState() throws(PlanError) {
+        try joinGroups()
+        try exitsAndDispositions()
         for ns in facts.image.pidNamespaces.sorted(by: ImageText.pidNamespaceOrder) {
             guard case .live(let initPid) = ns.name, let pidMax = ns.pidMax, let last = ns.lastPid else { continue }
             let dir: Int32? = ns.name == .root ? nil : initPid
@@ -425,7 +502,7 @@ struct Scheduler {
                 sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, ns.nextIds[kind.rawValue], of: dir, object: "IPC namespace \(ns.name)")
             }
         }
-        for g in facts.tgids {
+        for g in facts.tgids where !facts.process(g).isZombie {
             let p = facts.process(g)
             if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
             if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }

@@ -60,7 +60,7 @@ public enum FailureReport {
 
     /// The errno name for bash's message ("write error: Invalid argument").
     static func errnoName(_ message: String) -> String {
-        for e in Errno.allCases {
+        for e in Errno.known {
             if let text = strerror(e.rawValue), message.contains(String(cString: text)) { return e.name }
         }
         return message

@@ -39,6 +39,6 @@ public struct ProgramRunner {
             case .success(let n): offset += n
             }
         }
-        return fs.flush(file).error
+        return fs.flush(file, by: Self.root).result
     }
 }

@@ -16,7 +16,7 @@ struct Build {
     }
 
     func sysctl(_ name: SysctlName, _ value: Int64, of tgid: Int32? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-        if case .failure(let e) = kernel.writeSysctl(name, value: value, as: tgid.map { .task($0) } ?? .host(uid: 0)) {
+        if case .failure(let e) = kernel.writeSysctl(name, value: value, as: tgid) {
             Issue.record("\(name.rawValue) \(value): \(e)", sourceLocation: sourceLocation)
         }
     }

@@ -34,7 +34,7 @@ struct FutureOperations {
         let status = a.status(of: t)!
         let level = status.nsPid.count - 1
         let kind: IpcKind = rng.pick(IpcKind.allCases)
-        let ids = a.ipcTable(kind, as: .task(t))!.map(\.id)
+        let ids = a.ipcTable(kind, as: a.actor(t))!.map(\.id)
         let process = (tgid: status.tgid, ())
         /// A dead pid_for_children keeps a pid_max nobody can read: no forced pids into it.
         func deadPfc() -> Bool {
@@ -58,14 +58,14 @@ struct FutureOperations {
             describe = "next_id \(ids), fork"
             return { k in set(k) + " " + fork(k) }
         case 5: return call(.unshare(rng.pick([.pid, .ipc, [.pid, .ipc]])))
-        case 6: return call(.exit)
+        case 6: return call(.exit(code: 0))
         case 7, 8, 9:
-            let key = rng.chance(60) ? IpcFlags.privateKey : rng.pick(WorldGenerator.keys)
-            return call(.ipcGet(IpcGetRequest(kind: kind, key: key, flags: IpcFlags.create | 0o600, nsems: 2, size: 4096)))
+            let key = rng.chance(60) ? IpcGetRequest.privateKey : rng.pick(WorldGenerator.keys)
+            return call(.ipcGet(IpcGetRequest(kind: kind, key: key, flags: [.create, 0o600], nsems: 2, size: 4096)))
         case 10:
             let id = Int32(rng.int(0...5) * 32768 + rng.int(0...90))
             let set = call(.setNextId(PendingIds([id])))
-            let get = call(.ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey, flags: IpcFlags.create | 0o600, nsems: 1, size: 1)))
+            let get = call(.ipcGet(IpcGetRequest(kind: kind, key: IpcGetRequest.privateKey, flags: [.create, 0o600], nsems: 1, size: 1)))
             describe = "next_id \(id), \(kind.name)get"
             return { k in set(k) + " " + get(k) }
         case 11, 12:
@@ -80,11 +80,11 @@ struct FutureOperations {
             let name: SysctlName = rng.pick([SysctlName.nsLastPid, .msgNextId, .semNextId, .shmNextId])
             let value = Int64(name == .nsLastPid ? rng.int(0...400) : rng.int(0...100_000))
             describe = "write \(name.rawValue) \(value)"
-            return { k in "\(k.writeSysctl(name, value: value, as: .task(process.tgid)))" }
+            return { k in "\(k.writeSysctl(name, value: value, as: process.tgid))" }
         default:
             let name: SysctlName = rng.pick(SysctlName.allCases)
             describe = "read \(name.rawValue)"
-            return { k in "\(k.readSysctl(name, as: .task(process.tgid)))" }
+            return { k in "\(k.readSysctl(name, as: k.actor(process.tgid)))" }
         }
     }
 }

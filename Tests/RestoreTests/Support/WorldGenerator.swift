@@ -35,11 +35,11 @@ struct WorldGenerator {
     func call(_ t: Int32, _ s: Syscall) -> Result<Int64, Errno> { kernel.call(s, by: t) }
 
     func sysctl(_ name: SysctlName, _ value: Int, of tgid: Int32?) {
-        _ = kernel.writeSysctl(name, value: Int64(value), as: tgid.map { .task($0) } ?? .host(uid: 0))
+        _ = kernel.writeSysctl(name, value: Int64(value), as: tgid)
     }
 
     func table(_ t: Int32, _ kind: IpcKind) -> [Int32] {
-        kernel.ipcTable(kind, as: .task(t))?.map(\.id) ?? []
+        kernel.ipcTable(kind, as: kernel.actor(t))?.map(\.id) ?? []
     }
 
     mutating func pending(_ t: Int32, n: Int, range: ClosedRange<Int>) {
@@ -66,9 +66,9 @@ struct WorldGenerator {
 
     mutating func ipcGet(_ t: Int32) {
         let kind: IpcKind = rng.pick(IpcKind.allCases)
-        let key = rng.chance(50) ? IpcFlags.privateKey : rng.pick(Self.keys)
+        let key = rng.chance(50) ? IpcGetRequest.privateKey : rng.pick(Self.keys)
         let mode: Int32 = rng.pick(Self.modes)
-        let flags = IpcFlags.create | (rng.chance(80) ? 0 : IpcFlags.exclusive) | mode
+        let flags: IpcFlags = [.create, rng.chance(80) ? [] : .exclusive, IpcFlags(rawValue: mode)]
         if uid(t) == 0 && rng.chance(30) {
             call(t, .setNextId(PendingIds([Int32(rng.int(0...5) * 32768 + rng.int(0...80))])))
         } else if uid(t) == 0 && rng.chance(15) {
@@ -82,7 +82,7 @@ struct WorldGenerator {
     mutating func ipcChurn(_ t: Int32) {
         let kind: IpcKind = rng.pick(IpcKind.allCases)
         for _ in 0..<rng.int(20...90) {
-            let r = call(t, .ipcGet(IpcGetRequest(kind: kind, key: IpcFlags.privateKey, flags: IpcFlags.create | 0o600, nsems: 1, size: 4096)))
+            let r = call(t, .ipcGet(IpcGetRequest(kind: kind, key: IpcGetRequest.privateKey, flags: [.create, 0o600], nsems: 1, size: 4096)))
             if case .success(let id) = r, rng.chance(85) { call(t, .ipcRemove(kind, id: Int32(id))) }
         }
     }
@@ -90,13 +90,13 @@ struct WorldGenerator {
     mutating func exit(_ t: Int32) {
         guard let s = status(t), s.tgid != 1 else { return }
         if status(s.tgid)?.nsPid.last == 1 && rng.chance(85) { return }
-        call(t, .exit)
+        call(t, .exit(code: 0))
     }
 
     mutating func smallPidMax(_ t: Int32) {
         guard uid(t) == 0, let g = status(t)?.tgid else { return }
         let pm = rng.int(301...600)
-        guard case .success = kernel.writeSysctl(.pidMax, value: Int64(pm), as: .task(g)) else { return }
+        guard case .success = kernel.writeSysctl(.pidMax, value: Int64(pm), as: g) else { return }
         sysctl(.nsLastPid, pm - rng.int(1...6), of: g)
         for _ in 0..<rng.int(2...9) { call(t, .fork) }
     }
@@ -138,6 +138,7 @@ struct WorldGenerator {
 
     mutating func build() {
         let target = rng.int(10...150)
+        call(1, .sigchld(ignore: true))
         if rng.chance(30) {
             let pm = rng.int(400...2000)
             sysctl(.pidMax, pm, of: nil)
