@@ -22,8 +22,8 @@ public struct Dumper {
         var pids: [Int32]
         var comm: [UInt8]
         /// Root numbers of its process group and session.
-        var pgid: Int32 = 1
-        var sid: Int32 = 1
+        var pgids: [Int32] = [1]
+        var sids: [Int32] = [1]
         var isZombie = false
         var ignoresSigchld = false
     }
@@ -139,7 +139,7 @@ public struct Dumper {
             }
             records.append(ProcessRecord(
                 tgid: g, parentTid: parentTid, pidNamespace: pidNames[p.pidInode]!, pidForChildren: pfcNames[g]!,
-                ipcNamespace: ipcNames[ipcInode]!, uid: p.leader.uid, gid: p.leader.gid, pgid: p.leader.pgid, sid: p.leader.sid,
+                ipcNamespace: ipcNames[ipcInode]!, uid: p.leader.uid, gid: p.leader.gid, pgids: p.leader.pgids, sids: p.leader.sids,
                 isZombie: p.leader.isZombie, exitCode: p.exitCode, ignoresSigchld: p.leader.ignoresSigchld, threads: threads))
         }
         return Image(pidNamespaces: pidNamespaces, ipcNamespaces: ipcNamespaces, processes: records, objects: objects)
@@ -194,8 +194,8 @@ public struct Dumper {
             case "Gid:": t.gid = UInt32(fields[0]) ?? 0
             case "Threads:": t.threads = Int(fields[0]) ?? 1
             case "NSpid:": t.pids = fields.compactMap(Int32.init)
-            case "NSpgid:": t.pgid = fields.first.flatMap(Int32.init) ?? 0
-            case "NSsid:": t.sid = fields.first.flatMap(Int32.init) ?? 0
+            case "NSpgid:": t.pgids = fields.compactMap(Int32.init)
+            case "NSsid:": t.sids = fields.compactMap(Int32.init)
             case "State:": t.isZombie = fields.first?.hasPrefix("Z") == true
             case "SigIgn:": t.ignoresSigchld = (UInt64(fields.first ?? "", radix: 16) ?? 0) & Self.sigchldBit != 0
             default: break

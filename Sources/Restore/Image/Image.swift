@@ -121,9 +121,13 @@ public struct ProcessRecord: Sendable, Equatable {
     public var ipcNamespace: IpcNamespaceName
     public var uid: UInt32
     public var gid: UInt32
-    /// Its process group's and session's root pids (their leaders may be gone).
-    public var pgid: Int32
-    public var sid: Int32
+    /// Its process group's and session's ids at each level of its pid namespace, root first,
+    /// 0 where they have none (NSpgid, NSsid): the leaders may be gone, and a helper that
+    /// stands in for one takes these pids.
+    public var pgids: [Int32]
+    public var sids: [Int32]
+    public var pgid: Int32 { pgids[0] }
+    public var sid: Int32 { sids[0] }
     /// A zombie: exited, not reaped yet.
     public var isZombie: Bool
     /// A zombie's exit_code as stat shows it (the status << 8); 0 for a live process.
@@ -134,7 +138,7 @@ public struct ProcessRecord: Sendable, Equatable {
     public var threads: [ThreadRecord]
 
     public init(tgid: Int32, parentTid: Int32, pidNamespace: PidNamespaceName, pidForChildren: PidNamespaceName,
-                ipcNamespace: IpcNamespaceName, uid: UInt32, gid: UInt32, pgid: Int32 = 1, sid: Int32 = 1,
+                ipcNamespace: IpcNamespaceName, uid: UInt32, gid: UInt32, pgids: [Int32] = [1], sids: [Int32] = [1],
                 isZombie: Bool = false, exitCode: Int32 = 0, ignoresSigchld: Bool = false, threads: [ThreadRecord]) {
         self.tgid = tgid
         self.parentTid = parentTid
@@ -143,8 +147,8 @@ public struct ProcessRecord: Sendable, Equatable {
         self.ipcNamespace = ipcNamespace
         self.uid = uid
         self.gid = gid
-        self.pgid = pgid
-        self.sid = sid
+        self.pgids = pgids
+        self.sids = sids
         self.isZombie = isZombie
         self.exitCode = exitCode
         self.ignoresSigchld = ignoresSigchld

@@ -21,7 +21,7 @@ public enum ImageText {
         let processes = image.processes.sorted { $0.tgid < $1.tgid }
         for p in processes {
             let namespaces = p.isZombie ? "- -" : "\(p.pidForChildren) \(p.ipcNamespace)"
-            out += "proc \(p.tgid) \(p.parentTid) \(p.pidNamespace) \(namespaces) \(p.uid) \(p.gid) \(p.pgid) \(p.sid) "
+            out += "proc \(p.tgid) \(p.parentTid) \(p.pidNamespace) \(namespaces) \(p.uid) \(p.gid) \(list(p.pgids)) \(list(p.sids)) "
                 + "\(p.isZombie ? "Z" : "S") \(p.exitCode) \(p.ignoresSigchld ? "ign" : "dfl")\n"
         }
         for p in processes {
@@ -221,8 +221,8 @@ public enum ImageText {
             if version > 1 {
                 guard f[10] == "S" || f[10] == "Z" else { throw fail("bad state '\(f[10])'") }
                 guard f[12] == "ign" || f[12] == "dfl" else { throw fail("bad SIGCHLD disposition '\(f[12])'") }
-                p.pgid = try int(f[8], "pgid")
-                p.sid = try int(f[9], "sid")
+                p.pgids = try pids(f[8], "pgid")
+                p.sids = try pids(f[9], "sid")
                 p.isZombie = f[10] == "Z"
                 p.exitCode = try int(f[11], "exit code")
                 p.ignoresSigchld = f[12] == "ign"

@@ -109,7 +109,10 @@ struct Facts {
             switch ns.name {
             case .live(let initPid):
                 guard initOf[ns.name] == initPid else { throw PlanError("pid namespace \(ns.name) has no init \(initPid)") }
-                guard ns.pidMax != nil, ns.lastPid != nil else { throw PlanError("pid namespace \(ns.name) without pid_max") }
+                // (a zombie init's namespace shows nothing: it takes no tasks any more)
+                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).isZombie else {
+                    throw PlanError("pid namespace \(ns.name) without pid_max")
+                }
             case .empty(let g), .dead(let g):
                 guard unsharerOf[ns.name] == g else { throw PlanError("pid namespace \(ns.name) is not the pid_for_children of \(g)") }
             }

@@ -155,7 +155,6 @@ struct Scheduler {
             act(g, g, .comm(p.leader.comm), note: leaderNote)
             progress.comm[g] = p.leader.comm
         }
-        try enterSession(g)
         for t in p.threads.dropFirst() {
             create(t.pids, .thread, by: g, note: "process \(g): its threads")
         }
@@ -186,12 +185,16 @@ struct Scheduler {
         for (i, t) in helperThreads.enumerated() {
             for c in script.heldByHelperThread[i] { holder[c] = t }
         }
+        try enterSession(g)
         flush()
     }
 
     /// Children made by `g`'s threads; once the init of its pid_for_children exists, keepers
     /// may stay there.
     mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
+        // Its session first (children inherit it), as late as that: the keepers it leaves in its
+        // contexts before stay in the root session, where helpers make children of inits.
+        if !creations.isEmpty { try enterSession(g) }
         for c in creations {
             let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
             make(c.child, by: tid, note: "process \(g) makes its children")
@@ -424,8 +427,9 @@ struct Scheduler {
 
     // MARK: sessions, groups, zombies
 
-    /// A process that leads its session makes it as soon as it exists (`setsid`), before it
-    /// makes children, which inherit it; any other process is in its maker's session.
+    /// A process that leads its session makes it (`setsid`) before it makes children, which
+    /// inherit it; any other process is in its maker's session. A group leader makes its group
+    /// then too. Called again, it does nothing.
     mutating func enterSession(_ g: Int32) throws(PlanError) {
         let p = facts.process(g)
         let group = progress.groups[g]!
@@ -436,33 +440,58 @@ struct Scheduler {
         } else if p.sid != group.sid {
             throw PlanError("unsupported: process \(g) is in session \(p.sid), the process that makes it in \(group.sid)")
         }
+        // So does a group leader (children inherit the group, and one in a new pid namespace
+        // could not join it later: the id is not in its view).
+        if p.pgid == g && progress.groups[g]!.pgid != g {
+            act(g, g, .joinGroup(p.leader.innermostPid), note: "process \(g) leads its group")
+            progress.groups[g]!.pgid = g
+        }
     }
 
     /// Process groups, once every process exists: leaders first, then members join (a group
-    /// is joined within its session, while a member of it is there).
+    /// is joined within its session, while a member of it is there). A group whose leader is
+    /// gone gets a helper at the leader's pids that leads it while the members join, then
+    /// exits: its pid stays held by the group, as in the world.
     mutating func joinGroups() throws(PlanError) {
-        let live = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
-        for g in live where facts.process(g).pgid == g {
+        let moving = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
+        for g in moving where facts.process(g).pgid == g {
             act(g, g, .joinGroup(facts.process(g).leader.innermostPid), note: "process \(g) leads its group")
             progress.groups[g]!.pgid = g
         }
-        for g in live where facts.process(g).pgid != g {
+        var standIns: [Int32] = []
+        for g in moving where facts.process(g).pgid != g {
             let p = facts.process(g)
-            guard let leader = facts.processes[p.pgid], progress.groups[p.pgid]?.pgid == p.pgid,
-                  progress.groups[p.pgid]?.sid == p.sid, let number = numberIn(p.pidNamespace, of: leader) else {
-                throw PlanError("unsupported: process \(g) is in group \(p.pgid), whose leader is gone or out of its view")
+            if facts.processes[p.pgid] == nil && progress.groups[p.pgid] == nil { standIns.append(try standIn(forGroupOf: p)) }
+            let leader = progress.groups[p.pgid]
+            guard let number = p.pgids.last, number != 0, leader?.pgid == p.pgid, leader?.sid == p.sid else {
+                throw PlanError("unsupported: process \(g) is in group \(p.pgid), which it cannot join")
             }
             act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
             progress.groups[g]!.pgid = p.pgid
         }
+        for h in standIns { act(h, h, .exit, note: "the stand-in for the leader of group \(h) exits") }
     }
 
-    /// The pid of `process` in pid namespace `ns`, if it has one there.
-    func numberIn(_ ns: PidNamespaceName, of process: ProcessRecord) -> Int32? {
-        let level = facts.pidNamespace(ns).level
-        let chain = facts.chain(process.pidNamespace)
-        guard level < chain.count, chain[level] == ns else { return nil }
-        return process.leader.pids[level]
+    /// A helper with the pids of the gone leader of `p`'s group, in `p`'s session, leading the
+    /// group: made by a process of the world in that session whose pid_for_children is the
+    /// leader's namespace (the shallowest level where `p` sees the group id).
+    mutating func standIn(forGroupOf p: ProcessRecord) throws(PlanError) -> Int32 {
+        guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { throw PlanError("internal: no group id of \(p.tgid)") }
+        let ns = facts.chain(p.pidNamespace)[level]
+        let pids = Array(p.pgids[0...level])
+        let maker = facts.tgids.first { g in
+            guard let m = progress.groups[g], !m.isHelper else { return false }
+            return m.sid == p.sid && m.pidForChildren == ns
+        }
+        guard let maker else {
+            throw PlanError("unsupported: no process of session \(p.sid) makes children in \(ns), for the gone leader of group \(p.pgid)")
+        }
+        for (n, pid) in zip(facts.chain(ns), pids) { progress.taken[n, default: []].insert(pid) }
+        create(pids, .fork, by: maker, note: "process \(maker): a stand-in for \(p.pgid), the gone leader of a group")
+        addHelper(pids, in: ns, ipc: progress.groups[maker]!.ipc, by: maker)
+        act(pids[0], pids[0], .joinGroup(pids[level]), note: "the stand-in leads group \(p.pgid)")
+        progress.groups[pids[0]]!.pgid = pids[0]
+        return pids[0]
     }
 
     /// Zombies exit (their parents' SIGCHLD at SIG_DFL then), and every other process gets its
@@ -476,6 +505,7 @@ struct Scheduler {
             setDisposition(parent, ignore: false)
             if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
             if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            setDisposition(g, ignore: p.ignoresSigchld)
             act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "process \(g) exits: a zombie of \(parent)")
         }
         for g in facts.tgids where !facts.process(g).isZombie { setDisposition(g, ignore: facts.process(g).ignoresSigchld) }

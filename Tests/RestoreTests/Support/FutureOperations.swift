@@ -18,7 +18,8 @@ struct FutureOperations {
     /// nil when both machines agreed on every operation and end equal.
     mutating func run(count: Int) -> String? {
         for i in 0..<count {
-            let t = rng.pick(a.allThreads(from: 0, limit: Int.max)).tid
+            let running = a.allThreads(from: 0, limit: Int.max).filter { a.status(of: $0.tid)?.state == .sleeping }
+            let t = rng.pick(running).tid
             let op = next(t)
             let ra = op(a), rb = op(b)
             if ra != rb { return "operation \(i) by thread \(t) (\(describe)): \(ra) in the original, \(rb) after the restore" }
@@ -46,7 +47,11 @@ struct FutureOperations {
             describe = "\(s)"
             return { k in "\(k.call(s, by: t))" }
         }
-        switch rng.below(20) {
+        switch rng.below(24) {
+        case 20: return call(.wait(pid: nil))
+        case 21: return call(rng.chance(50) ? .setsid : .setpgid(pid: 0, pgid: 0))
+        case 22: return call(.sigchld(ignore: rng.chance(50)))
+        case 23: return call(.exit(code: UInt8(rng.int(0...255))))
         case 0, 1, 2: return call(.fork)
         case 3: return call(.clone(rng.pick([[.thread], [.newPid], [.newIpc], [.newPid, .newIpc]])))
         case 4:

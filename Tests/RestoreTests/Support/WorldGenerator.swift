@@ -136,6 +136,46 @@ struct WorldGenerator {
         }
     }
 
+    // MARK: sessions, groups, zombies
+
+    /// Live processes but the inits.
+    var ordinaryProcesses: [Int32] {
+        kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).filter {
+            guard let s = status($0) else { return false }
+            return s.state != .zombie && s.nsPid.last != 1
+        }
+    }
+
+    func childless(_ g: Int32) -> Bool {
+        (kernel.threads(ofGroup: g) ?? []).allSatisfy { (kernel.children(of: $0.tid) ?? []).isEmpty }
+    }
+
+    /// After the world is built: sessions and groups made by processes without children (so
+    /// that later children inherit them), forks into them, zombies (a parent at SIG_DFL, a
+    /// child that exits with a code), group leaders that exit (their pid stays held by the
+    /// group). Session leaders never exit (restore.md: a session whose leader is gone).
+    mutating func sessions() {
+        for _ in 0..<rng.int(0...12) {
+            guard let p: Int32 = rng.pick(ordinaryProcesses) else { return }
+            switch rng.weighted([(0, 3), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2)]) {
+            case 0: if childless(p) { call(p, .setsid) }
+            case 1: if childless(p) { call(p, .setpgid(pid: 0, pgid: 0)) }
+            case 2:
+                guard childless(p), let me = status(p), let q: Int32 = rng.pick(ordinaryProcesses), let other = status(q),
+                      other.nsPid.count == me.nsPid.count, let pgid = other.nsPgid.last, pgid != 0 else { break }
+                call(p, .setpgid(pid: 0, pgid: pgid))
+            case 3: call(p, .fork)
+            case 4:
+                call(p, .sigchld(ignore: false))
+                guard case .success = call(p, .fork), let c = kernel.children(of: p)?.last else { break }
+                if rng.chance(70) { call(c, .exit(code: UInt8(rng.int(0...255)))) }
+            default:
+                guard childless(p), let s = status(p), s.sid != p, s.pgid == p else { break }
+                call(p, .exit(code: UInt8(rng.int(0...3))))
+            }
+        }
+    }
+
     mutating func build() {
         let target = rng.int(10...150)
         call(1, .sigchld(ignore: true))
@@ -151,7 +191,8 @@ struct WorldGenerator {
             budget -= 1
             step(rng.pick(threads))
         }
-        let ts = threads
+        if rng.chance(70) { sessions() }
+        let ts = threads.filter { status($0)?.state != .zombie }
         for t in rng.sample(ts, rng.int(0...6)) { pending(t, n: rng.int(1...4), range: 1...40000) }
         for t in rng.sample(ts, rng.int(0...3)) where uid(t) == 0 {
             sysctl(SysctlName(rawValue: "\(rng.pick(IpcKind.allCases).name)_next_id")!, rng.int(0...200_000), of: status(t)!.tgid)
