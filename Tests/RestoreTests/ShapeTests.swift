@@ -52,6 +52,39 @@ import Testing
         #expect(w.kernel.call(.fork, by: 50) == .failure(.ENOMEM))
     }
 
+    /// Sessions, groups and zombies (tests/restore/worlds/sessions-zombies.sh): a session
+    /// with members and a process in another session than its parent's, made by setsid before
+    /// their children; a group whose leader is gone gets a stand-in at the leader's pids that
+    /// exits once the members joined, in the root namespace and in a nested one; zombies exit
+    /// last with their codes, their parents at SIG_DFL.
+    @Test func sessionsGroupsAndZombies() throws {
+        let w = try Build.world("sessions-zombies")
+        let before = w.kernel.snapshot()
+        #expect(before.processes.filter { $0.state == .zombie }.map(\.tgid) == [14, 24])
+        #expect(before.processes.first { $0.tgid == 15 }.map { [$0.pgid, $0.sid] } == [11, 10])
+        let (why, plan, program) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(p.helpers(image).filter { [11, 22].contains($0) } == [11, 22], "stand-ins at the gone leaders' pids")
+        for line in ["setsid", "setpgid 0 11", "setpgid 0 3", "exit 7", "exit 3", "sigchld default"] {
+            #expect(program.contains(line), "\(line)")
+        }
+        // The held pids stay taken: forced onto them, a fork fails as in the original.
+        #expect(w.kernel.call(.setNextId(PendingIds([11])), by: 1) == .success(0))
+        #expect(w.kernel.call(.fork, by: 1) == .failure(.EEXIST))
+    }
+
+    /// A session whose leader is gone cannot be rebuilt through ctl (its members would have to
+    /// be forked inside it by a task with the leader's pid): the plan says so.
+    @Test func aSessionWhoseLeaderIsGoneIsRefused() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(1, "sigchld ignore"); w.c(10, "exit")
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(throws: PlanError.self) { try Planner.plan(image) }
+    }
+
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is
     /// ever in is held by a keeper for the helpers that need it later; every helper is gone
     /// at the end.

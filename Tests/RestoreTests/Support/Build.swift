@@ -1,3 +1,4 @@
+import Foundation
 import IdAllocators
 import NextIdFS
 @testable import Restore
@@ -13,6 +14,23 @@ struct Build {
         let outcome = kernel.run([CtlLanguage.parse(ArraySlice(Array(line.utf8)))], by: tid)
         if let e = outcome.failure { Issue.record("\(tid): '\(line)': \(e)", sourceLocation: sourceLocation) }
         return (try? kernel.lastResult(of: tid).get()).flatMap { $0 } ?? 0
+    }
+
+    /// The `c PID TID 'LINE'` commands of a fixed world script in tests/restore/worlds/, run in
+    /// order (the same world the mount tests build).
+    static func world(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Build {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../tests/restore/worlds")
+        let text = try String(contentsOf: root.appendingPathComponent(name + ".sh"), encoding: .utf8)
+        let w = Build()
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix(".") {
+            let code = line.split(separator: "#", maxSplits: 1).first ?? ""
+            for command in code.split(separator: ";") {
+                let words = command.split(separator: " ", maxSplits: 3)
+                guard words.count == 4, words[0] == "c", let tid = Int32(words[2]) else { continue }
+                w.c(tid, words[3].trimmingCharacters(in: CharacterSet(charactersIn: "' ")), sourceLocation: sourceLocation)
+            }
+        }
+        return w
     }
 
     func sysctl(_ name: SysctlName, _ value: Int64, of tgid: Int32? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
