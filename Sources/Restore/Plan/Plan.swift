@@ -49,6 +49,8 @@ public enum Action: Sendable, Equatable {
     /// in its pid namespace.
     case joinGroup(Int32)
     case sigchld(ignore: Bool)
+    /// `wait PID`: reaps a helper that exited (PID in the acting process's namespace).
+    case wait(Int32)
     case comm([UInt8])
     case setuid(UInt32)
     case setgid(UInt32)
@@ -87,6 +89,7 @@ extension Action {
         case .setsid: return ["setsid"]
         case .joinGroup(let pgid): return ["setpgid 0 \(pgid)"]
         case .sigchld(let ignore): return ["sigchld " + (ignore ? "ignore" : "default")]
+        case .wait(let pid): return ["wait \(pid)"]
         case .comm(let name): return ["comm " + String(decoding: name, as: UTF8.self)]
         case .setuid(let uid): return ["setuid \(uid)"]
         case .setgid(let gid): return ["setgid \(gid)"]

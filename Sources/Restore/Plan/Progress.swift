@@ -15,7 +15,7 @@ struct Progress {
         /// from its maker.
         var sid: Int32 = 1
         var pgid: Int32 = 1
-        var ignoresSigchld = true
+        var ignoresSigchld = false
     }
 
     var groups: [Int32: Group] = [:]

@@ -66,9 +66,6 @@ struct Scheduler {
         progress.hasInit.insert(.root)
         progress.founded.insert(facts.rootIpc)
         _ = p1
-        // Every task of the restore inherits SIG_IGN, so that helpers that exit are reaped at
-        // once; the world's dispositions are set at the end.
-        act(1, 1, .sigchld(ignore: true), note: "init: helpers that exit leave no zombie (dispositions are set at the end)")
         try planJobs()
         try makeObjects(facts.rootIpc, by: 1)
         queue = [1]
@@ -84,7 +81,7 @@ struct Scheduler {
         }
         for g in facts.tgids where progress.groups[g] == nil { throw PlanError("internal: process \(g) was not made") }
         try appendHeld()
-        for k in keepers where !exited.contains(k) { act(k, k, .exit, note: "helpers exit") }
+        for k in keepers where !exited.contains(k) { exitHelper(k, note: "helpers exit") }
         flush()
         try finalState()
         return steps
@@ -210,7 +207,8 @@ struct Scheduler {
             // Its init died: an init at free pids that exits again.
             let pids = try progress.helperPids(facts.chain(p.pidForChildren), innermost: 1)
             create(pids, .fork, by: g, note: "process \(g): the init of \(p.pidForChildren), which died")
-            act(pids[0], pids[0], .exit, note: "the init of \(p.pidForChildren) exits")
+            addHelper(pids, in: p.pidForChildren, ipc: progress.groups[g]!.ipc, by: g)
+            exitHelper(pids[0], note: "the init of \(p.pidForChildren) exits")
             flush()
         }
     }
@@ -232,13 +230,29 @@ struct Scheduler {
         guard wanted, let pids = try? progress.helperPids(facts.chain(pid)) else { return }
         create(pids, .fork, by: g, note: "process \(g): a keeper of \(pid) \(ipc) (for helpers)")
         addHelper(pids, in: pid, ipc: ipc, by: g)
+        ignoreSigchld(pids[0])
         progress.keepers[Reach.Pair(pid: pid, ipc: ipc)] = pids[0]
         progress.keeperOrder.append(Reach.Pair(pid: pid, ipc: ipc))
         keepers.append(pids[0])
     }
 
+    /// A helper (process or thread) exits; a helper process's parent reaps it at once: an init
+    /// does by itself, a helper that makes helpers ignores SIGCHLD, a process of the world waits
+    /// for it (the world's dispositions are set at the end).
+    mutating func exitHelper(_ h: Int32, note: String) {
+        act(h, groupOf(h), .exit, note: note)
+        guard let parent = helperParent[h], let p = progress.groups[parent], !p.ignoresSigchld,
+              !(facts.processes[parent].map { _ in facts.isInit(parent) } ?? false) else { return }
+        let level = facts.pidNamespace(p.pidNamespace).level
+        act(parent, parent, .wait(progress.groups[h]!.pids[level]), note: "process \(parent) reaps helper \(h)")
+    }
+
+    /// The process that made each helper process.
+    var helperParent: [Int32: Int32] = [:]
+
     mutating func addHelper(_ pids: [Int32], in ns: PidNamespaceName, ipc: IpcNamespaceName, by tid: Int32) {
         let maker = progress.groups[groupOf(tid)]!
+        helperParent[pids[0]] = maker.tgid
         progress.groups[pids[0]] = Progress.Group(tgid: pids[0], pids: pids, pidNamespace: ns, pidForChildren: ns, ipc: ipc, isHelper: true,
                                                   sid: maker.sid, pgid: maker.pgid, ignoresSigchld: maker.ignoresSigchld)
         progress.comm[pids[0]] = progress.comm[tid]
@@ -298,6 +312,7 @@ struct Scheduler {
             flush()
         case .founder(let x):
             let h = try spawn(for: job, note: "it founds \(x)")
+            ignoreSigchld(h)
             act(h, h, .unshare(.ipc), note: "helper \(h) founds \(x)")
             progress.groups[h]!.ipc = x
             progress.founded.insert(x)
@@ -316,7 +331,7 @@ struct Scheduler {
                 if uid != 0 { sysctl(SysctlName(rawValue: "\(o.kind.name)_next_id")!, Int(o.id), of: k, object: "\(o.kind.name) \(o.id) of \(x): its id") }
                 act(h, h, .ipcCreate(o, forced: uid == 0), note: note)
             }
-            act(h, h, .exit, note: note)
+            exitHelper(h, note: note)
             exited.insert(h)
             for o in objects where o.uid != o.cuid || o.gid != o.cgid {
                 act(k, k, .ipcSet(o.kind, id: o.id, uid: o.uid, gid: o.gid, mode: o.mode), note: "keeper \(k): owners of objects of \(x)")
@@ -418,7 +433,7 @@ struct Scheduler {
                 for c in t.children {
                     guard let h = holder[c], !exited.contains(h) else { continue }
                     for thread in blockThreads[h] ?? [] { act(thread, h, .exit, note: "children of \(t.tid) join its list") }
-                    act(h, groupOf(h), .exit, note: "children of \(t.tid) join its list")
+                    exitHelper(h, note: "children of \(t.tid) join its list")
                     exited.insert(h)
                 }
             }
@@ -469,7 +484,7 @@ struct Scheduler {
             act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
             progress.groups[g]!.pgid = p.pgid
         }
-        for h in standIns { act(h, h, .exit, note: "the stand-in for the leader of group \(h) exits") }
+        for h in standIns { exitHelper(h, note: "the stand-in for the leader of group \(h) exits") }
     }
 
     /// A helper with the pids of the gone leader of `p`'s group, in `p`'s session, leading the
@@ -509,6 +524,12 @@ struct Scheduler {
             act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "process \(g) exits: a zombie of \(parent)")
         }
         for g in facts.tgids where !facts.process(g).isZombie { setDisposition(g, ignore: facts.process(g).ignoresSigchld) }
+    }
+
+    /// A keeper reaps the helpers it makes as they exit.
+    mutating func ignoreSigchld(_ h: Int32) {
+        act(h, h, .sigchld(ignore: true), note: "keeper \(h) reaps its helpers")
+        progress.groups[h]!.ignoresSigchld = true
     }
 
     mutating func setDisposition(_ g: Int32, ignore: Bool) {
