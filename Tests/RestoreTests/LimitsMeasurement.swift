@@ -13,7 +13,11 @@ import Testing
         var objects = 0, threads = 0
         for i in 0..<n {
             var trip = RoundTrip(WorldGenerator.world(seed: 7_000_000 + UInt64(i)))
-            guard trip.run() == nil else { counts["not restored", default: 0] += 1; continue }
+            if let why = trip.run() {
+                counts["not restored", default: 0] += 1
+                print("not restored: world \(7_000_000 + UInt64(i)): \(why)")
+                continue
+            }
             let a = trip.original.snapshot(), b = trip.restored.snapshot()
             threads += a.processes.reduce(0) { $0 + $1.threads.count }
             func differs(_ what: String, _ d: Bool) { if d { counts[what, default: 0] += 1 } }
@@ -27,6 +31,10 @@ import Testing
             differs("dead pid namespace pid_max", zip(deadA, deadB).contains { $0.pidMax != $1.pidMax })
             differs("dead pid namespace cursor", zip(deadA, deadB).contains { $0.cursor != $1.cursor })
             differs("worlds with a dead pid namespace", !deadA.isEmpty)
+            let tgids = Set(a.processes.map(\.tgid))
+            differs("worlds with zombies", a.processes.contains { $0.state == .zombie })
+            differs("worlds with sessions other than 1", a.processes.contains { $0.sid != 1 })
+            differs("worlds with a group whose leader is gone", a.processes.contains { !tgids.contains($0.pgid) })
         }
         print("limits over \(n) worlds (\(threads) threads, \(objects) IPC objects): \(counts.sorted { $0.key < $1.key })")
     }
