@@ -308,7 +308,8 @@ def sessions():
         elif op == 1 and childless(p):
             ctl(p, "setpgid 0 0")
         elif op == 2 and childless(p):
-            q = rng.choice(ps)
+            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x]   # a leader's group, most often
+            q = rng.choice(leaders if leaders and rng.random() < 0.8 else ps)
             me, other = status(p), status(q)
             if len(me["NSpid"]) == len(other["NSpid"]) and other["NSpgid"][-1] != "0":
                 ctl(p, f"setpgid 0 {other['NSpgid'][-1]}")

@@ -32,17 +32,7 @@ public struct MountedTree: TreeReader {
     public init(root: String) { self.root = root.hasSuffix("/") ? String(root.dropLast()) : root }
 
     public func read(_ path: String) -> [UInt8]? {
-        let fd = open(root + "/" + path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: buffer[0..<n])
-        }
+        try? SystemIO.read(root + "/" + path)
     }
 
     public func readLink(_ path: String) -> String? {
@@ -53,16 +43,7 @@ public struct MountedTree: TreeReader {
     }
 
     public func list(_ path: String) -> [String]? {
-        guard let dir = opendir(root + "/" + path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try? SystemIO.names(inDirectory: root + "/" + path)
     }
 }
 

@@ -161,7 +161,10 @@ struct WorldGenerator {
             case 0: if childless(p) { call(p, .setsid) }
             case 1: if childless(p) { call(p, .setpgid(pid: 0, pgid: 0)) }
             case 2:
-                guard childless(p), let me = status(p), let q: Int32 = rng.pick(ordinaryProcesses), let other = status(q),
+                // (a group leader's group, most often)
+                let leaders = ordinaryProcesses.filter { status($0)?.pgid == $0 }
+                guard childless(p), let me = status(p), let q: Int32 = rng.pick(rng.chance(80) ? leaders : ordinaryProcesses),
+                      let other = status(q),
                       other.nsPid.count == me.nsPid.count, let pgid = other.nsPgid.last, pgid != 0 else { break }
                 call(p, .setpgid(pid: 0, pgid: pgid))
             case 3: call(p, .fork)
