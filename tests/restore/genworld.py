@@ -321,10 +321,10 @@ def sessions():
             kids = read(f"{MNT}/{p}/task/{p}/children").split()
             if ok and kids and rng.random() < 0.7:
                 ctl(int(kids[-1]), f"exit {rng.randint(0, 255)}")
-        elif op == 5 and childless(p):
-            s = status(p)
-            if int(s["NSsid"][0]) != p and int(s["NSpgid"][0]) == p:
-                ctl(p, f"exit {rng.randint(0, 3)}")
+        elif op == 5:   # a group leader (not a session leader) without children exits
+            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x and int(status(x)["NSsid"][0]) != x and childless(x)]
+            if leaders:
+                ctl(rng.choice(leaders), f"exit {rng.randint(0, 3)}")
         stats["ops"] += 1
 
 

@@ -173,8 +173,10 @@ struct WorldGenerator {
                 guard case .success = call(p, .fork), let c = kernel.children(of: p)?.last else { break }
                 if rng.chance(70) { call(c, .exit(code: UInt8(rng.int(0...255)))) }
             default:
-                guard childless(p), let s = status(p), s.sid != p, s.pgid == p else { break }
-                call(p, .exit(code: UInt8(rng.int(0...3))))
+                // a group leader (not a session leader) without children exits
+                let leaders = ordinaryProcesses.filter { g in status(g).map { $0.pgid == g && $0.sid != g } == true && childless(g) }
+                guard let l: Int32 = rng.pick(leaders) else { break }
+                call(l, .exit(code: UInt8(rng.int(0...3))))
             }
         }
     }
