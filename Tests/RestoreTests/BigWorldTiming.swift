@@ -10,7 +10,7 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["RESTORE_BIG"] != nil))
     func benchmarkWorld() throws {
         var rng = Rng(seed: 1)
-        let k = Kernel(pidMax: Limits.pidMaxLimit)
+        let k = Kernel.ticking(pidMax: Limits.pidMaxLimit)
         var pids = Set<Int32>()
         while pids.count < 10_000 { pids.insert(Int32(rng.int(300...399_999))) }
         let all = Array(pids)
@@ -41,7 +41,7 @@ import Testing
         let plan = try time("plan") { try Planner.plan(parsed) }
         let program = time("render") { ProgramText.render(plan) }
         let writes = try time("program parse") { try ProgramText.parse(program) }
-        let restored = Kernel(pidMax: Limits.defaultPidMax)
+        let restored = Kernel.ticking()
         let failure = time("run") { ProgramRunner(Filesystem(kernel: restored)).run(writes) }
         #expect(failure == nil)
         print("program: \(program.utf8.count) bytes, \(writes.count) writes")

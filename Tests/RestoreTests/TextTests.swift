@@ -175,7 +175,7 @@ import Testing
         var trip = RoundTrip(w.kernel)
         #expect(trip.run() == nil)
         let edited = trip.program.replacingOccurrences(of: "next_id LONG 6\n", with: "next_id LONG 4194304\n")
-        let target = Kernel(pidMax: Limits.defaultPidMax)
+        let target = Kernel.ticking()
         let fs = Filesystem(kernel: target)
         let failure = try #require(ProgramRunner(fs).run(try ProgramText.parse(edited)))
         #expect(failure.errno == .EINVAL)

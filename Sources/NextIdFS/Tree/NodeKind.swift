@@ -13,8 +13,6 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case loadavg, machineStat, meminfo, cpuinfo, ttyDir, ttyDrivers
     case rootMsgmni, rootMsgmax, rootMsgmnb, rootSem, rootShmmni, rootShmmax, rootShmall, rootOsrelease
     case selfLink, threadSelfLink, attach
-    /// sysvipc/ids: the root IPC namespace's allocator state (a nextidfs extension).
-    case rootSysvipcIds
 
     // <pid>/: one per thread group.
     case processDir = 32
@@ -33,6 +31,10 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case nextId, ctl, threadStatus, threadStat, threadComm, children
     case taskLink
     case threadCmdline
+
+    // More of the top (its first range is full).
+    /// sysvipc/ids: the root IPC namespace's allocator state (a nextidfs extension).
+    case rootSysvipcIds = 128
 
     // The reader's own <pid>/ and <pid>/task/<tid>/: a real process, not a simulated task.
     case readerDir = 160

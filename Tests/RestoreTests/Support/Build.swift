@@ -6,7 +6,7 @@ import Testing
 
 /// Builds a world by ctl lines, as tests/restore/worlds/*.sh do through a mount.
 struct Build {
-    let kernel = Kernel(pidMax: Limits.defaultPidMax)
+    let kernel = Kernel.ticking()
 
     /// One ctl line by thread `tid`, which must succeed; returns its value.
     @discardableResult

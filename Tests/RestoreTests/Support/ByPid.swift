@@ -21,3 +21,18 @@ extension Kernel {
         writeSysctl(name, .number(value), as: actor(tid))
     }
 }
+
+/// The daemon's start times are clock ticks (1/100 s), so threads made in one tick tie; these
+/// test kernels tick at every reading instead, so that start times give the creation order the
+/// dump reads (docs/restore.md, known limits: ties through a mount).
+final class CreationClock: Sendable {
+    private let count = Lock<UInt64>(0)
+    func tick() -> UInt64 { count.withLock { $0 += 1; return $0 } }
+}
+
+extension Kernel {
+    static func ticking(pidMax: Int = Limits.defaultPidMax) -> Kernel {
+        let clock = CreationClock()
+        return Kernel(pidMax: pidMax, ticks: { clock.tick() })
+    }
+}

@@ -9,7 +9,7 @@ struct RoundTrip {
     let original: Kernel
     var image: Image?
     var program = ""
-    var restored = Kernel(pidMax: Limits.defaultPidMax)
+    var restored = Kernel.ticking()
 
     init(_ original: Kernel) { self.original = original }
 

@@ -15,7 +15,7 @@ struct WorldGenerator {
     static let comms = ["worker", "db", "sh", "a b", "restored-worker-process", "x", "kthread", "app.1"]
     static let keys: [Int32] = [1, 2, 3, 77, 0x1234, Int32(bitPattern: 0xdead_beef), 99999]
 
-    init(seed: UInt64, kernel: Kernel = Kernel(pidMax: Limits.defaultPidMax)) {
+    init(seed: UInt64, kernel: Kernel = Kernel.ticking()) {
         self.kernel = kernel
         rng = Rng(seed: seed)
     }
