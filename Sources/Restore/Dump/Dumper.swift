@@ -1,7 +1,8 @@
 import IdAllocators
+import NextIdFS
 
 /// Reads a world from its tree into an image (docs/restore.md). Only the tree: status (pids,
-/// owners, name, thread count), stat (thread creation order), next_id, children, the ns links,
+/// owners, name, thread count), inode numbers (thread creation order), next_id, children, the ns links,
 /// the sys/kernel files and the sysvipc tables of every namespace.
 ///
 /// Per process with one thread: its status, its next_id and its three ns links; children only
@@ -154,7 +155,7 @@ public struct Dumper {
             var others: [(UInt64, TaskFacts)] = []
             for name in tree.list("\(g)/task") ?? [] {
                 guard let tid = Int32(name), tid != g else { continue }
-                others.append((try startTime("\(g)/task/\(tid)/stat"), try task("\(g)/task/\(tid)/status")))
+                others.append((try serial("\(g)/task/\(tid)"), try task("\(g)/task/\(tid)/status")))
             }
             threads += others.sorted { $0.0 < $1.0 }.map(\.1)
         }
@@ -224,9 +225,12 @@ public struct Dumper {
     /// SIGCHLD (17) in a SigIgn mask.
     static let sigchldBit: UInt64 = 1 << 16
 
-    /// stat field 22: the task's start time (nextidfs counts task creations).
-    func startTime(_ path: String) throws(DumpError) -> UInt64 {
-        UInt64(clamping: try statField(path, 22))
+    /// A task's serial, from the inode number of its directory (docs/interface.md §2.2: it
+    /// encodes the serial, which grows with every task made): the creation order of threads,
+    /// which `stat` start times (clock ticks) cannot give for threads made in the same tick.
+    func serial(_ path: String) throws(DumpError) -> UInt64 {
+        guard let node = tree.inode(path).flatMap(NodeRef.init(inode:)) else { throw DumpError("cannot stat \(path)") }
+        return node.serial
     }
 
     /// Field `n` (from 1) of a stat file, a number from field 3 on.

@@ -13,6 +13,8 @@ public protocol TreeReader {
     func readLink(_ path: String) -> String?
     /// The names in a directory, without `.` and `..`.
     func list(_ path: String) -> [String]?
+    /// A path's inode number (following links).
+    func inode(_ path: String) -> UInt64?
 }
 
 extension TreeReader {
@@ -44,6 +46,11 @@ public struct MountedTree: TreeReader {
 
     public func list(_ path: String) -> [String]? {
         try? SystemIO.names(inDirectory: root + "/" + path)
+    }
+
+    public func inode(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(root + "/" + path, &st) == 0 ? UInt64(st.st_ino) : nil
     }
 }
 
