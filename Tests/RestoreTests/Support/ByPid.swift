@@ -22,9 +22,9 @@ extension Kernel {
     }
 }
 
-/// The daemon's start times are clock ticks (1/100 s), so threads made in one tick tie; these
-/// test kernels tick at every reading instead, so that start times give the creation order the
-/// dump reads (docs/restore.md, known limits: ties through a mount).
+/// The daemon's start times are clock ticks (1/100 s); these test kernels tick at every task
+/// made instead, so that start times differ as between tasks made far apart (the dump orders
+/// threads by the serials in their inode numbers either way).
 final class CreationClock: Sendable {
     private let count = Lock<UInt64>(0)
     func tick() -> UInt64 { count.withLock { $0 += 1; return $0 } }
