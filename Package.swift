@@ -13,8 +13,10 @@ let package = Package(
     products: [
         .executable(name: "nextidfs", targets: ["nextidfs"]),
         .executable(name: "nextidfs-conform", targets: ["nextidfs-conform"]),
+        .executable(name: "nextidfs-image", targets: ["nextidfs-image"]),
         .library(name: "IdAllocators", targets: ["IdAllocators"]),
         .library(name: "NextIdFS", targets: ["NextIdFS"]),
+        .library(name: "Restore", targets: ["Restore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -45,6 +47,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Dump and restore: the image, the restore planner, the program it writes, and running it
+        // in process.
+        .target(name: "Restore", dependencies: ["IdAllocators", "NextIdFS"], swiftSettings: strict),
+        // dump, plan, explain: the Swift side of scripts/dump.sh and scripts/restore.sh.
+        .executableTarget(
+            name: "nextidfs-image",
+            dependencies: ["Restore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         // Operation scripts: run on the simulation, generate, compare with tools/kernelrun.
         .executableTarget(
             name: "nextidfs-conform",
@@ -57,6 +68,11 @@ let package = Package(
         .testTarget(
             name: "IdAllocatorsTests",
             dependencies: ["IdAllocators", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RestoreTests",
+            dependencies: ["Restore", "IdAllocators", "NextIdFS", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,7 +6,8 @@
 #      interleaved rounds; every child's pid checked against its client's range.
 #   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
 #   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
-#      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget).
+#      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget); the restore's
+#      time split into planning, the shell and the FUSE round trips.
 #   5. The allocator: fork+exit cost at 1e3 ... 4e6 live pids (ordo-one/benchmark), bytes per task.
 #   6. Memory after mass exits: twenty cycles of a new pid namespace whose init forks 200,000
 #      processes and exits; the daemon's resident memory after each cycle.
@@ -44,7 +45,9 @@ note() { echo "$*" | tee -a "$results"; }
 
 echo "building (release) ..." >&2
 swift build -c release --product nextidfs >&2
+swift build -c release --product nextidfs-image >&2
 bin=$(swift build -c release --show-bin-path)/nextidfs
+export NEXTIDFS_IMAGE=$(swift build -c release --show-bin-path)/nextidfs-image
 cc_flags="-O2 -Wall -Wextra -Werror"
 gcc $cc_flags $(pkg-config --cflags fuse3) -o bench/cref/cref bench/cref/cref.c $(pkg-config --libs fuse3)
 gcc $cc_flags -o bench/cref/fsbench bench/cref/fsbench.c
@@ -126,7 +129,7 @@ fi
 # 4. Restore of a 10,000 + 10,000 world against the kernel building it, three rounds of each,
 #    interleaved: restore.sh with the daemon free, and with the daemon and restore.sh pinned to
 #    one CPU (no cross-CPU wakeup per FUSE round trip); kernelworld free.
-if part 4 && [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
+if part 4; then
     echo "== 4. restore" >&2
     python3 bench/clients/world.py 10000 10000 1 > "$out/world.lst"
     mount_fs nextidfs any --pid-max 4194304
@@ -139,12 +142,12 @@ if part 4 && [ -x scripts/restore.sh ] && [ -x scripts/dump.sh ]; then
         for placement in free pinned; do
             if [ $placement = pinned ]; then mount_fs nextidfs 1; pin=(taskset -c 1); else mount_fs nextidfs any; pin=(); fi
             start=$(date +%s.%N)
-            "${pin[@]}" scripts/restore.sh "$out/world.image" "$mnt"
+            "${pin[@]}" env NEXTIDFS_RESTORE_TIMES=1 scripts/restore.sh "$out/world.image" "$mnt" 2> "$out/restore.times"
             restore_s=$(echo "$(date +%s.%N) - $start" | bc)
             scripts/dump.sh "$mnt" > "$out/world.restored"
             unmount_fs
             cmp -s "$out/world.image" "$out/world.restored" && same=yes || same=no
-            note "restore placement=$placement round=$round seconds=$restore_s identical_image=$same"
+            note "restore placement=$placement round=$round seconds=$restore_s identical_image=$same $(sed -n 's/^restore times: //p' "$out/restore.times")"
         done
         note "kernelworld round=$round $(bench/clients/kernelworld "$out/world.lst")"
     done

@@ -58,3 +58,15 @@ errno_of_message() {
         *) echo "error ($1)" ;;
     esac
 }
+
+# image_tool : nextidfs-image (dump.sh and restore.sh): NEXTIDFS_IMAGE, else the release build,
+# rebuilt when stale. Prints its path.
+image_tool() {
+    if [ -n "${NEXTIDFS_IMAGE:-}" ]; then echo "$NEXTIDFS_IMAGE"; return 0; fi
+    local bin="$NEXTIDFS_ROOT/.build/release/nextidfs-image"
+    if newer_sources "$bin"; then
+        echo "building nextidfs-image (release) ..." >&2
+        (cd "$NEXTIDFS_ROOT" && swift build -c release --product nextidfs-image >&2) || return 1
+    fi
+    echo "$bin"
+}

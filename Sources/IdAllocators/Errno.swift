@@ -44,6 +44,12 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
         }
     }
 
+    /// Every errno nextidfs answers with.
+    public static let known: [Errno] = [
+        .EPERM, .ENOENT, .ESRCH, .ECHILD, .EAGAIN, .ENOMEM, .EACCES, .EBUSY, .EEXIST, .ENOTDIR, .EISDIR, .EINVAL,
+        .ENOSPC, .ELOOP, .ESTALE,
+    ]
+
     /// One of the errnos nextidfs answers with, if `rawValue` is one.
     public init?(known rawValue: Int32) {
         self.init(rawValue: rawValue)

@@ -28,6 +28,11 @@ public final class Kernel: Sendable {
     /// counts mean nothing ran in between.
     public var operations: UInt64 { machine.withLock { $0.operations } }
 
+    /// `body` on the machine, alone (for views defined in other files).
+    func withMachine<T: Sendable>(_ body: @Sendable (Machine) -> T) -> T {
+        machine.withLock { body($0) }
+    }
+
     /// `body` on the task `handle` names, with the lock held; ESRCH once that task has ended.
     private func onTask<R: Sendable>(_ handle: TaskHandle, _ body: @Sendable (Machine, TaskIndex) -> Result<R, Errno>) -> Result<R, Errno> {
         machine.withLock { m in

@@ -31,6 +31,9 @@ public struct TaskStatus: Sendable, Equatable {
     public var exitCode: Int32
     /// The PF_* flags of the kernel the simulation has: PF_EXITING, PF_FORKNOEXEC.
     public var flags: UInt32
+    /// Its process ignores SIGCHLD (`sigchld ignore`); a zombie keeps its handlers until it is
+    /// reaped (__exit_signal), as procfs shows them.
+    public var ignoresSigchld: Bool = false
     /// When the task was created: CLOCK_BOOTTIME in clock ticks (procfs starttime).
     public var startTime: UInt64
 
@@ -150,7 +153,7 @@ extension Machine {
             nsTgid: numbers(of: leaderIndex).all, nsPid: numbers(of: t).all,
             nsPgid: chain.map { number(of: leader.pgrp, in: $0) }, nsSid: chain.map { number(of: leader.session, in: $0) },
             state: state, exitCode: leader.exitState == .running ? 0 : leader.exitCode, flags: flags,
-            startTime: task.startTime)
+            ignoresSigchld: leader.ignoresSigchld, startTime: task.startTime)
     }
 
     func identity(of t: TaskIndex) -> TaskIdentity {

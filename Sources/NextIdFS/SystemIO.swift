@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import IdAllocators
 public import SystemPackage
 
@@ -25,6 +28,20 @@ public enum SystemIO {
         let fd = try open(path, .writeOnly, [.create, .truncate], permissions: FilePermissions(rawValue: 0o644))
         defer { try? fd.close() }
         _ = try typed { try fd.writeAll(bytes) }
+    }
+
+    /// The names in a directory, without `.` and `..` (swift-system has no readdir).
+    public static func names(inDirectory path: String) throws(IdAllocators.Errno) -> [String] {
+        guard let dir = opendir(path) else { throw IdAllocators.Errno(rawValue: errno) }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
     }
 
     static func open(_ path: String, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],

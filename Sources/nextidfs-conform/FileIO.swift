@@ -20,16 +20,7 @@ enum FileIO {
     }
 
     static func names(inDirectory path: String) -> Result<[String], Errno> {
-        guard let dir = opendir(path) else { return .failure(Errno(rawValue: errno)) }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return .success(out)
+        Result { () throws(Errno) in try SystemIO.names(inDirectory: path) }
     }
 
     /// stat(2) (following links): the inode number.

@@ -35,11 +35,15 @@ import Testing
             NSpid:\t501\t2
             NSpgid:\t400\t0
             NSsid:\t1\t0
+            SigIgn:\t0000000000000000
 
             """)
         let lines = String(decoding: ProcFormats.status(zombie), as: UTF8.self).split(separator: "\n")
         #expect(lines[1] == "State:\tZ (zombie)")
-        #expect(lines.suffix(2) == ["NSpgid:\t500\t1", "NSsid:\t1\t0"])
+        #expect(lines.suffix(3) == ["NSpgid:\t500\t1", "NSsid:\t1\t0", "SigIgn:\t0000000000000000"])
+        var ignoring = sample
+        ignoring.ignoresSigchld = true
+        #expect(String(decoding: ProcFormats.status(ignoring), as: UTF8.self).hasSuffix("\nSigIgn:\t0000000000010000\n"))
     }
 
     @Test func nameEscapes() {

@@ -142,6 +142,26 @@ import Testing
         #expect(read(nextId) == "LONG 6\n")
     }
 
+    /// sysvipc/ids (a nextidfs extension): seq, last_idx and the cyclic cursor of each type in
+    /// the namespace, read-only; an automatic id moves them, a forced one does not.
+    @Test func ipcAllocatorState() throws {
+        #expect(list(inode("sysvipc")) == [".", "..", "ids", "msg", "sem", "shm"])
+        #expect(list(inode("1", "sysvipc")) == [".", "..", "ids", "msg", "sem", "shm"])
+        let pristine = "kind seq last_idx idr_next\nmsg 0 -1 0\nsem 0 -1 0\nshm 0 -1 0\n"
+        #expect(read(inode("sysvipc", "ids")) == pristine)
+        let ctl = inode("1", "task", "1", "ctl")
+        #expect(write(ctl, "msgget IPC_PRIVATE IPC_CREAT|0600\nmsgrm 0\nmsgget IPC_PRIVATE IPC_CREAT|0600\n") == .success(76))
+        #expect(write(ctl, "next_id LONG 98304\nsemget IPC_PRIVATE 1 IPC_CREAT|0600\n") == .success(55))
+        let moved = "kind seq last_idx idr_next\nmsg 0 1 2\nsem 0 -1 0\nshm 0 -1 0\n"
+        #expect(read(inode("sysvipc", "ids")) == moved)
+        #expect(read(inode("1", "sysvipc", "ids")) == moved)
+        #expect(write(ctl, "unshare ipc\n") == .success(12))
+        #expect(read(inode("1", "sysvipc", "ids")) == pristine, "a new namespace")
+        #expect(read(inode("sysvipc", "ids")) == moved, "the top shows the root namespace")
+        #expect(write(inode("sysvipc", "ids"), "msg 5 5 6\n") == .failure(.EINVAL))
+        #expect(try path("sysvipc", "ids").get().permissions == 0o444)
+    }
+
     @Test func staleInodesAndVanishedTasks() {
         let ctl = inode("1", "task", "1", "ctl")
         _ = write(ctl, "fork\n")

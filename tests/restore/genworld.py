@@ -6,8 +6,9 @@ simulated system calls, seeded, so that the same seed gives the same world. The 
 for: 10 to 150 tasks, pid namespaces nested up to 10 deep (a chain of at least 8 in many worlds),
 multi-threaded processes, orphans (exits of parents and of namespace inits), several uids and
 gids, several IPC namespaces, IPC ids with seq > 0 after create/remove churn, small pid_max with a
-wrapped cursor, and pending state left behind: next_id on some threads, *_next_id sysctls,
-ns_last_pid values. Prints one line: the seed and what it made.
+wrapped cursor, sessions, process groups (some whose leader is gone), zombies with exit codes,
+and pending state left behind: next_id on some threads, *_next_id sysctls, ns_last_pid values.
+Prints one line: the seed and what it made.
 """
 import errno
 import os
@@ -271,10 +272,65 @@ def choose_op():
     return OPS[-1][1]
 
 
+def processes():
+    """Live processes but the inits (root pids)."""
+    _status_cache.clear()
+    out = []
+    for name in sorted(os.listdir(MNT)):
+        if not name.isdigit():
+            continue
+        s = status(int(name))
+        if s.get("State", ["Z"])[0] != "Z" and s.get("NSpid", ["1"])[-1] != "1":
+            out.append(int(name))
+    return out
+
+
+def childless(g):
+    for t in os.listdir(f"{MNT}/{g}/task"):
+        if read(f"{MNT}/{g}/task/{t}/children").strip():
+            return False
+    return True
+
+
+def sessions():
+    """After the world is built: sessions and groups made by processes without children (later
+    children inherit them), forks into them, zombies (a parent at SIG_DFL, a child that exits
+    with a code), group leaders that exit (the group holds their pid). Session leaders never
+    exit (docs/restore.md: a session whose leader is gone)."""
+    for _ in range(rng.randint(0, 12)):
+        ps = processes()
+        if not ps:
+            return
+        p = rng.choice(ps)
+        op = rng.choices(range(6), weights=[3, 3, 4, 4, 3, 2])[0]
+        if op == 0 and childless(p):
+            ctl(p, "setsid")
+        elif op == 1 and childless(p):
+            ctl(p, "setpgid 0 0")
+        elif op == 2 and childless(p):
+            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x]   # a leader's group, most often
+            q = rng.choice(leaders if leaders and rng.random() < 0.8 else ps)
+            me, other = status(p), status(q)
+            if len(me["NSpid"]) == len(other["NSpid"]) and other["NSpgid"][-1] != "0":
+                ctl(p, f"setpgid 0 {other['NSpgid'][-1]}")
+        elif op == 3:
+            ctl(p, "fork")
+        elif op == 4:
+            ctl(p, "sigchld default")
+            ok, _ = ctl(p, "fork")
+            kids = read(f"{MNT}/{p}/task/{p}/children").split()
+            if ok and kids and rng.random() < 0.7:
+                ctl(int(kids[-1]), f"exit {rng.randint(0, 255)}")
+        elif op == 5:   # a group leader (not a session leader) without children exits
+            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x and int(status(x)["NSsid"][0]) != x and childless(x)]
+            if leaders:
+                ctl(rng.choice(leaders), f"exit {rng.randint(0, 3)}")
+        stats["ops"] += 1
+
+
 def main():
     target = rng.randint(10, 150)
-    # No zombies: the image has no sessions, groups or zombies yet (issue 13's restart part),
-    # so every process of these worlds reaps its children at once, as restore.sh's do.
+    # Processes reap their children at once (until sessions() sets some to SIG_DFL).
     ctl(1, "sigchld ignore")
     if rng.random() < 0.3:
         op_root_small_pid_max(1)
@@ -290,9 +346,11 @@ def main():
         stats["ops"] += 1
         ok, _ = f(t)
         stats["ok"] += 1 if ok else 0
+    if rng.random() < 0.7:
+        sessions()
     # pending state left behind
     _status_cache.clear()
-    ts = threads()
+    ts = [t for t in threads() if status(t).get("State", ["Z"])[0] != "Z"]
     for t in rng.sample(ts, min(len(ts), rng.randint(0, 6))):
         n = rng.randint(1, 4)
         ids = [rng.randint(1, 40000) for _ in range(n)]

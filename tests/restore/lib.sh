@@ -3,14 +3,18 @@
 NEXTIDFS_BIN=${NEXTIDFS_BIN:-/tmp/nextidfs-dev}
 RESTORE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NEXTIDFS_ROOT=$(cd "$RESTORE_TESTS/../.." && pwd)
+# dump.sh and restore.sh use the nextidfs-image built next to the daemon under test.
+if [ -z "${NEXTIDFS_IMAGE:-}" ] && [ -x "$(dirname "$NEXTIDFS_BIN")/nextidfs-image" ]; then
+    export NEXTIDFS_IMAGE=$(dirname "$NEXTIDFS_BIN")/nextidfs-image
+fi
 declare -A MOUNT_DAEMON=()
 
 # start_mount VAR [daemon options...]: mounts a fresh nextidfs on a new directory, stores the
-# mount point in VAR.
+# mount point in VAR (under /tmp, named after NEXTIDFS_TEST_TAG when set).
 start_mount() {
     local var=$1; shift
     local mnt pid i
-    mnt=$(mktemp -d /tmp/nextidfs-restore.XXXXXX)
+    mnt=$(mktemp -d "/tmp/nextidfs-restore${NEXTIDFS_TEST_TAG:+-$NEXTIDFS_TEST_TAG}.XXXXXX")
     "$NEXTIDFS_BIN" -f "$@" "$mnt" > "$mnt.log" 2>&1 &
     pid=$!
     MOUNT_DAEMON[$mnt]=$pid
@@ -79,8 +83,8 @@ dump_image() {
 
 # round_trip P: the world in mount A dumped (Pa.img), restored into the fresh mount B and dumped
 # again (Pb.img): the images must be identical. Then one fork in every pid namespace of both
-# (Pfork-a, Pfork-b) must give the same results, and the dumps after them (Pa2.img, Pb2.img) must
-# agree. Returns 1 with why set at the first failure.
+# (Pfork-a, Pfork-b) and one automatic object of every IPC type in every IPC namespace (Pipc-a,
+# Pipc-b) must give the same results, and the dumps after them (Pa2.img, Pb2.img) must agree. Returns 1 with why set at the first failure.
 round_trip() {
     local p=$1
     dump_image "$A" "${p}a.img" || return 1
@@ -94,6 +98,8 @@ round_trip() {
         || { why="a fork after the restore gave no result"; return 1; }
     [ -s "${p}fork-a" ] || { why="no pid namespace to fork in"; return 1; }
     compare_files "${p}fork-a" "${p}fork-b" "forks after the restore differ" || return 1
+    ipc_all "$A" "${p}a.img" > "${p}ipc-a" && ipc_all "$B" "${p}a.img" > "${p}ipc-b" || return 1
+    compare_files "${p}ipc-a" "${p}ipc-b" "automatic IPC ids after the restore differ" || return 1
     dump_image "$A" "${p}a2.img" && dump_image "$B" "${p}b2.img" || return 1
     compare_files "${p}a2.img" "${p}b2.img" "images after the forks differ"
 }
@@ -113,4 +119,19 @@ compare_files() {   # compare_files A B WHY: the difference on stderr and why se
     diff "$1" "$2" | head -20 >&2
     why=$3
     return 1
+}
+
+# ipc_all MNT IMAGE: one automatic IPC object of every type in every IPC namespace of IMAGE
+# that has a member (its first process makes it); prints "NAMESPACE KIND RESULT" lines.
+ipc_all() {
+    local mnt=$1 kind name rest g k res
+    while read -r kind name rest; do
+        [ "$kind" = ipcns ] && [ "${name:0:1}" = i ] || continue
+        g=${name#i}
+        for k in "msgget IPC_PRIVATE" "semget IPC_PRIVATE 1" "shmget IPC_PRIVATE 1"; do
+            { printf '%s IPC_CREAT|0600\n' "$k" > "$mnt/$g/task/$g/ctl"; } 2>/dev/null
+            read -r res < "$mnt/$g/task/$g/ctl"
+            printf '%s %s %s\n' "$name" "${k%% *}" "$res"
+        done
+    done < "$2"
 }

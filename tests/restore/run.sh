@@ -3,9 +3,11 @@
 #
 # For each world: fresh mount A, random world (genworld.py, seeded), dump A; fresh mount B,
 # restore, dump B; the two images must be byte-identical. Then one automatic fork in every pid
-# namespace, in the same order in A and B: the returned pids and the dumps after the forks must
-# agree (the cursors were restored). Both mounts go away after each world. Prints one summary
-# line; exit status 1 on any difference or failure (details on stderr, images kept in DIR).
+# namespace and one automatic object of every IPC type in every IPC namespace, in the same
+# order in A and B: the returned pids and ids and the dumps after them must agree (the pid
+# cursors and the IPC sequence counters and cursors were restored). Both mounts go away after
+# each world. Prints one summary line; exit status 1 on any difference or failure (details on
+# stderr, images kept in DIR).
 set -u
 cd "$(dirname "$0")"
 . ./lib.sh

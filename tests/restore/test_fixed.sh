@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The fixed worlds in tests/restore/worlds/*.sh (cases that were tricky): each is built in a
 # fresh mount A, dumped, restored into a fresh mount B, dumped again; the images must be
-# byte-identical, and a fork in every pid namespace must return the same pids in A and B
-# (round_trip in lib.sh).
+# byte-identical, and a fork in every pid namespace and an automatic object of every IPC type in
+# every IPC namespace must return the same pids and ids in A and B (round_trip in lib.sh).
 set -u
 cd "$(dirname "$0")"
 . ./lib.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# restore.sh refuses a mount that is not pristine, and a failing step stops it with exit status 1
-# and a message naming the object, the command and the errno.
+# restore.sh refuses a mount that is not pristine and an image that contradicts itself, and a
+# failing step stops it with exit status 1 and a message naming the object, the command and the
+# errno. (The images here are version 1: still read.)
 set -u
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -50,6 +51,12 @@ check "a restore into a fresh mount" 0 '^$' "$st" "$out"
 out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
 check "a second restore into the same mount" 1 "not a pristine mount" "$st" "$out"
 stop_b
+# an IPC allocator that moved, though the tables are empty again
+start_mount B
+printf 'msgget IPC_PRIVATE IPC_CREAT|0600\nmsgrm 0\n' > "$B/1/task/1/ctl"
+out=$("$RESTORE" "$work/small.img" "$B" 2>&1); st=$?
+check "an IPC allocator that moved" 1 "^restore: refusing to restore into $B: not a pristine mount \\(the msg ids have been used: msg 0 0 1\\)$" "$st" "$out"
+stop_b
 
 # refused_image NAME SED_SCRIPT WHAT REGEX: the small image edited by SED_SCRIPT, restored into a
 # fresh mount, fails with status 1 and a message matching REGEX
@@ -60,9 +67,15 @@ refused_image() {
     check "$3" 1 "$4" "$st" "$out"
     stop_b
 }
-# 2. a failing step: a pid at pid_max (4194304) cannot be forced
-refused_image bad-pid 's/^proc 5 /proc 4194304 /; s/^thread 5 5 5 /thread 4194304 4194304 4194304 /' "fork that fails" \
-    '^restore: failed: process 4194304 \(by thread 1\): command "next_id LONG 4194304; fork": EINVAL$'
+# 2. a pid out of range is refused before anything runs; a step of an edited program that fails
+#    (the same pid forced) stops the restore with the object, the command and the errno
+refused_image bad-pid 's/^proc 5 /proc 4194304 /; s/^thread 5 5 5 /thread 4194304 4194304 4194304 /' "pid out of range" \
+    '^restore: .*bad-pid.img: thread 4194304: pid 4194304 is out of range$'
+"$RESTORE" --plan "$work/small.img" | sed 's/^next_id LONG 5$/next_id LONG 4194304/' > "$work/edited.sh"
+start_mount B
+out=$("$RESTORE" --program "$work/edited.sh" "$B" 2>&1); st=$?
+check "a fork that fails" 1 '^restore: failed: process 4194304 \(by thread 1\): command "next_id LONG 4194304; fork": EINVAL$' "$st" "$out"
+stop_b
 # 3. the image names a pid twice
 refused_image dup 's/^proc 5 /proc 1 /' "image with a pid twice" '^restore: .*dup.img line 5: process 1 twice$'
 # 4. a sysctl that fails: pid_max below the kernel's minimum (301)
@@ -70,13 +83,13 @@ refused_image bad-max 's/^pidns p1 - 0 32768 5/pidns p1 - 0 300 5/' "sysctl that
     '^restore: failed: pid namespace p1: command "echo 300 > sys/kernel/pid_max": EINVAL$'
 # 5. an IPC id that is taken twice (a second queue with id 3, key 9)
 refused_image dup-ipc 's/^msg i1 3 0 600 0 0 0 0 -$/&\nmsg i1 3 9 600 0 0 0 0 -/' "IPC id taken" \
-    '^restore: failed: msg 3 of i1 \(by thread 1\): command "next_id LONG 3; msgget 9 IPC_CREAT\|IPC_EXCL\|0600": EBUSY$'
+    '^restore: .*dup-ipc.img: msg 3 of i1: its idx is taken twice$'
 # 6. not an image, not a mount
 out=$("$RESTORE" /etc/hostname "$work" 2>&1); st=$?
 check "not a mount" 1 'is not a nextidfs mount' "$st" "$out"
 start_mount B
 out=$("$RESTORE" /etc/hostname "$B" 2>&1); st=$?
-check "not an image" 1 'not a version 1 nextidfs image' "$st" "$out"
+check "not an image" 1 'not a nextidfs image of version 1 or 2' "$st" "$out"
 stop_b
 
 echo "restore refusals: $checks checks, $failures failed"

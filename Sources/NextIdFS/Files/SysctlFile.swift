@@ -27,3 +27,12 @@ struct SysvipcFile: TreeFile {
         return .success(SysvipcFormat.table(kind, rows))
     }
 }
+
+/// sysvipc/ids: the namespace's IPC allocator state, read-only (a nextidfs extension: Linux keeps
+/// it hidden).
+struct SysvipcIdsFile: TreeFile {
+    func content(of node: NodeRef, in kernel: Kernel) -> Result<[UInt8], Errno> {
+        guard let states = kernel.ipcAllocators(as: node.actor(uid: 0)) else { return .failure(.ESRCH) }
+        return .success(SysvipcFormat.allocators(states))
+    }
+}

@@ -29,7 +29,9 @@ public enum ProcFormats {
         for nr in s.nsPgid { w.append("\t"); w.append(nr) }
         w.append("\nNSsid:")
         for nr in s.nsSid { w.append("\t"); w.append(nr) }
-        w.append("\n")
+        // The ignored signals' mask in 16 hex digits (SIGCHLD, 17, is bit 16), after the NS
+        // lines as fs/proc/array.c puts it.
+        w.append(s.ignoresSigchld ? "\nSigIgn:\t0000000000010000\n" : "\nSigIgn:\t0000000000000000\n")
         return w.bytes
     }
 

@@ -18,6 +18,24 @@ public enum SysvipcFormat {
         return w.bytes
     }
 
+    /// sysvipc/ids: one line per type, `kind seq last_idx idr_next` (ipc_ids' seq and last_idx,
+    /// the idr's cyclic cursor).
+    public static func allocators(_ states: [IpcAllocatorState]) -> [UInt8] {
+        var w = ByteWriter(capacity: 120)
+        w.append("kind seq last_idx idr_next\n")
+        for s in states {
+            w.append(s.kind.name)
+            w.append(" ")
+            w.append(s.seq)
+            w.append(" ")
+            w.append(s.lastIdx)
+            w.append(" ")
+            w.append(s.cursor)
+            w.append("\n")
+        }
+        return w.bytes
+    }
+
     struct Column: Sendable {
         var gap = 1
         var width: Int

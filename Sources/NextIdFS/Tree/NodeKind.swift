@@ -23,12 +23,18 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     case nsLastPid, pidMax, msgNextId, semNextId, shmNextId
     case threadsDir
     case msgmni, msgmax, msgmnb, sem, shmmni, shmmax, shmall, osrelease
+    /// <pid>/sysvipc/ids: its IPC namespace's allocator state (a nextidfs extension).
+    case sysvipcIds
 
     // <pid>/task/<tid>/: one per thread, and the task/<tid> links at the top.
     case threadDir = 96
     case nextId, ctl, threadStatus, threadStat, threadComm, children
     case taskLink
     case threadCmdline
+
+    // More of the top (its first range is full).
+    /// sysvipc/ids: the root IPC namespace's allocator state (a nextidfs extension).
+    case rootSysvipcIds = 128
 
     // The reader's own <pid>/ and <pid>/task/<tid>/: a real process, not a simulated task.
     case readerDir = 160
@@ -116,7 +122,7 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.threadSelfLink, .root,           "thread-self",    .machine, .root, 0o777, .link(SelfLink(thread: true)), .reader),
         Row(.rootSysKernelDir, .rootSysDir,   "kernel",         .machine, .root, 0o555, .directory()),
         Row(.ttyDrivers,    .ttyDir,          "drivers",        .machine, .root, 0o444, .file(ConstantFile.ttyDrivers), .constant),
-    ] + sysvipc(in: .rootSysvipcDir, [.rootSysvipcMsg, .rootSysvipcSem, .rootSysvipcShm], .machine, .root)
+    ] + sysvipc(in: .rootSysvipcDir, ids: .rootSysvipcIds, [.rootSysvipcMsg, .rootSysvipcSem, .rootSysvipcShm], .machine, .root)
       + sysKernel(in: .rootSysKernelDir, [.rootMsgNextId, .rootMsgmax, .rootMsgmnb, .rootMsgmni, .rootNsLastPid, .rootOsrelease,
                                           .rootPidMax, .rootSem, .rootSemNextId, .rootShmNextId, .rootShmall, .rootShmmax, .rootShmmni],
                   .machine, .root)
@@ -134,7 +140,7 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.nsPid,         .nsDir,           "pid",            .process, .task, 0o777, .link(NamespaceLink.pid)),
         Row(.nsPidForChildren, .nsDir,        "pid_for_children", .process, .task, 0o777, .link(NamespaceLink.pidForChildren)),
         Row(.sysKernelDir,  .sysDir,          "kernel",         .process, .task, 0o555, .directory()),
-    ] + sysvipc(in: .sysvipcDir, [.sysvipcMsg, .sysvipcSem, .sysvipcShm], .process, .task)
+    ] + sysvipc(in: .sysvipcDir, ids: .sysvipcIds, [.sysvipcMsg, .sysvipcSem, .sysvipcShm], .process, .task)
       + sysKernel(in: .sysKernelDir, [.msgNextId, .msgmax, .msgmnb, .msgmni, .nsLastPid, .osrelease,
                                       .pidMax, .sem, .semNextId, .shmNextId, .shmall, .shmmax, .shmmni],
                   .process, .task)
@@ -163,11 +169,12 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
             + (task.map { [Row($0, dir, "task", scope, .task, 0o555, .directory(), .reader)] } ?? [])
     }
 
-    /// sysvipc/ under `parent`: msg, sem, shm.
-    static func sysvipc(in parent: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
-        zip(kinds, IpcKind.allCases).map { kind, ipc in
-            Row(kind, parent, .fixed(Array(ipc.name.utf8)), scope, owner, 0o444, .file(SysvipcFile(kind: ipc)))
-        }
+    /// sysvipc/ under `parent`: ids (the allocators' state, a nextidfs extension), msg, sem, shm.
+    static func sysvipc(in parent: NodeKind, ids: NodeKind, _ kinds: [NodeKind], _ scope: Scope, _ owner: Owner) -> [Row] {
+        [Row(ids, parent, "ids", scope, owner, 0o444, .file(SysvipcIdsFile()))]
+            + zip(kinds, IpcKind.allCases).map { kind, ipc in
+                Row(kind, parent, .fixed(Array(ipc.name.utf8)), scope, owner, 0o444, .file(SysvipcFile(kind: ipc)))
+            }
     }
 
     /// sys/kernel/ under `parent`, sorted by name as sysctl directories list: the writable

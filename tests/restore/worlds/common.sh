@@ -4,7 +4,7 @@ set -eu
 MNT=$1
 c() {
     printf '%s\n' "$3" > "$MNT/$1/task/$2/ctl"
-    [ "$3" = exit ] && return 0
+    case $3 in exit | "exit "*) return 0 ;; esac
     read -r REPLY < "$MNT/$1/task/$2/ctl"
     case $REPLY in -*) echo "world: $1/$2 '$3': $REPLY" >&2; exit 1 ;; esac
 }

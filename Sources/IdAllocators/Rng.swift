@@ -1,10 +1,11 @@
-/// A small deterministic generator (xoshiro256**, seeded through splitmix64): the same seed
-/// gives the same scripts on every machine and Swift version, which the standard library's
-/// random APIs do not promise.
-struct Rng {
+/// A small deterministic generator (xoshiro256**, seeded through splitmix64) for the workload
+/// generators (conformance scripts, the restore's random worlds): the same seed gives the same
+/// sequence on every machine and Swift version, which the standard library's random APIs do not
+/// promise.
+public struct Rng {
     private var s0, s1, s2, s3: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -19,7 +20,7 @@ struct Rng {
         s3 = splitmix()
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -32,24 +33,24 @@ struct Rng {
     }
 
     /// 0..<n (n > 0).
-    mutating func below(_ n: Int) -> Int {
+    public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
         return Int(next() % UInt64(n))
     }
 
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
+    public mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + below(range.upperBound - range.lowerBound + 1)
     }
 
     /// True with probability `percent`/100.
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
-    mutating func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items[below(items.count)] }
+    public mutating func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items[below(items.count)] }
 
     /// One item with probability proportional to its weight (weights >= 0, not all 0).
-    mutating func weighted<T>(_ items: [(T, Int)]) -> T {
+    public mutating func weighted<T>(_ items: [(T, Int)]) -> T {
         let total = items.reduce(0) { $0 + max($1.1, 0) }
         var r = below(max(total, 1))
         for (item, w) in items where w > 0 {
@@ -59,10 +60,15 @@ struct Rng {
         return items[0].0
     }
 
-    mutating func shuffled<T>(_ items: [T]) -> [T] {
+    public mutating func shuffled<T>(_ items: [T]) -> [T] {
         var a = items
         if a.count < 2 { return a }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, below(i + 1)) }
         return a
+    }
+
+    /// `k` of `items` (all when fewer), in random order.
+    public mutating func sample<T>(_ items: [T], _ k: Int) -> [T] {
+        Array(shuffled(items).prefix(k))
     }
 }

@@ -1,0 +1,166 @@
+import IdAllocators
+
+/// The image, indexed for the planner, and checked: every reference resolves, every thread has
+/// one pid per level, pids are in range and unique. Nothing here is decided, only read.
+struct Facts {
+    let image: Image
+    var processes: [Int32: ProcessRecord] = [:]
+    /// Process tgids in order.
+    var tgids: [Int32] = []
+    var pidNamespaces: [PidNamespaceName: PidNamespaceRecord] = [:]
+    var ipcNamespaces: [IpcNamespaceName: IpcNamespaceRecord] = [:]
+    /// The process each thread belongs to.
+    var groupOf: [Int32: Int32] = [:]
+    /// The thread each process has as parent (0 for process 1).
+    var parentTid: [Int32: Int32] = [:]
+    /// Per pid namespace with tasks: its init.
+    var initOf: [PidNamespaceName: Int32] = [:]
+    /// Per pid namespace: the process whose `unshare pid` made it, when it is alive (its
+    /// pid_for_children and not its own namespace).
+    var unsharerOf: [PidNamespaceName: Int32] = [:]
+    /// Members of each IPC namespace, by tgid.
+    var members: [IpcNamespaceName: [Int32]] = [:]
+    var rootIpc: IpcNamespaceName = .root
+    /// Objects by namespace.
+    var objects: [IpcNamespaceName: [IpcObjectRecord]] = [:]
+
+    init(_ image: Image) throws(PlanError) {
+        self.image = image
+        for ns in image.pidNamespaces {
+            guard pidNamespaces[ns.name] == nil else { throw PlanError("pid namespace \(ns.name) twice") }
+            pidNamespaces[ns.name] = ns
+        }
+        for ns in image.ipcNamespaces {
+            guard ipcNamespaces[ns.name] == nil else { throw PlanError("IPC namespace \(ns.name) twice") }
+            ipcNamespaces[ns.name] = ns
+            if ns.isRoot { rootIpc = ns.name }
+        }
+        guard ipcNamespaces[rootIpc]?.isRoot == true else { throw PlanError("no root IPC namespace") }
+        for p in image.processes.sorted(by: { $0.tgid < $1.tgid }) {
+            guard processes[p.tgid] == nil else { throw PlanError("process \(p.tgid) twice") }
+            processes[p.tgid] = p
+            tgids.append(p.tgid)
+            for t in p.threads {
+                guard groupOf[t.tid] == nil else { throw PlanError("thread \(t.tid) twice") }
+                groupOf[t.tid] = p.tgid
+            }
+            // A zombie has left its namespaces.
+            if !p.isZombie { members[p.ipcNamespace, default: []].append(p.tgid) }
+        }
+        guard processes[1]?.pidNamespace == .root else { throw PlanError("no process 1 in the root pid namespace") }
+        for o in image.objects { objects[o.namespace, default: []].append(o) }
+        try check()
+    }
+
+    func process(_ g: Int32) -> ProcessRecord { processes[g]! }
+    func pidNamespace(_ n: PidNamespaceName) -> PidNamespaceRecord { pidNamespaces[n]! }
+
+    /// The chain of pid namespaces from the root to `n`.
+    func chain(_ n: PidNamespaceName) -> [PidNamespaceName] {
+        var out = [n]
+        while let p = pidNamespaces[out[0]]?.parent { out.insert(p, at: 0) }
+        return out
+    }
+
+    func isInit(_ g: Int32) -> Bool { process(g).leader.innermostPid == 1 }
+
+    /// The process whose thread is `g`'s parent.
+    func parentGroup(_ g: Int32) -> Int32? { parentTid[g].flatMap { groupOf[$0] } }
+
+    mutating func check() throws(PlanError) {
+        for g in tgids {
+            let p = process(g)
+            for n in [p.pidNamespace, p.pidForChildren] where pidNamespaces[n] == nil {
+                throw PlanError("process \(g) names pid namespace \(n), which has no pidns line")
+            }
+            guard ipcNamespaces[p.ipcNamespace] != nil else {
+                throw PlanError("process \(g) names IPC namespace \(p.ipcNamespace), which has no ipcns line")
+            }
+            if g != 1 {
+                guard groupOf[p.parentTid] != nil else { throw PlanError("the parent thread \(p.parentTid) of process \(g) is not in the image") }
+                parentTid[g] = p.parentTid
+            }
+            let level = pidNamespace(p.pidNamespace).level
+            for t in p.threads {
+                guard t.pids.count == level + 1 else {
+                    throw PlanError("thread \(t.tid) has \(t.pids.count) pids for a namespace of level \(level)")
+                }
+                guard t.pids[0] == t.tid else { throw PlanError("thread \(t.tid): its root pid is \(t.pids[0])") }
+            }
+            if p.leader.innermostPid == 1 {
+                guard initOf[p.pidNamespace] == nil else { throw PlanError("two inits in \(p.pidNamespace)") }
+                initOf[p.pidNamespace] = g
+            }
+            if p.pidForChildren != p.pidNamespace {
+                guard pidNamespace(p.pidForChildren).parent == p.pidNamespace else {
+                    throw PlanError("process \(g): its pid_for_children \(p.pidForChildren) is not a child of its namespace")
+                }
+                unsharerOf[p.pidForChildren] = g
+            }
+        }
+        for ns in image.pidNamespaces {
+            if let parent = ns.parent {
+                guard let up = pidNamespaces[parent], up.level == ns.level - 1 else {
+                    throw PlanError("pid namespace \(ns.name): its parent \(parent) is not one level up")
+                }
+            } else if ns.name != .root {
+                throw PlanError("pid namespace \(ns.name) has no parent")
+            }
+            switch ns.name {
+            case .live(let initPid):
+                guard initOf[ns.name] == initPid else { throw PlanError("pid namespace \(ns.name) has no init \(initPid)") }
+                // (a zombie init's namespace shows nothing: it takes no tasks any more)
+                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).isZombie else {
+                    throw PlanError("pid namespace \(ns.name) without pid_max")
+                }
+            case .empty(let g), .dead(let g):
+                guard unsharerOf[ns.name] == g else { throw PlanError("pid namespace \(ns.name) is not the pid_for_children of \(g)") }
+            }
+        }
+        // Pids: unique in every namespace, below its pid_max.
+        struct Use: Hashable { var ns: PidNamespaceName; var pid: Int32 }
+        var used = Set<Use>()
+        var chains: [PidNamespaceName: [PidNamespaceName]] = [:]
+        for g in tgids {
+            let n = process(g).pidNamespace
+            let chain = chains[n] ?? self.chain(n)
+            chains[n] = chain
+            for t in process(g).threads {
+                for (level, pid) in t.pids.enumerated() {
+                    guard pid >= 1, pid < Limits.pidMaxLimit else { throw PlanError("thread \(t.tid): pid \(pid) is out of range") }
+                    guard used.insert(Use(ns: chain[level], pid: pid)).inserted else {
+                        throw PlanError("pid \(pid) twice in pid namespace \(chain[level])")
+                    }
+                }
+            }
+        }
+        for g in tgids {
+            for t in process(g).threads {
+                for c in t.children {
+                    guard processes[c]?.parentTid == t.tid else { throw PlanError("thread \(t.tid) lists \(c) as a child, which is not its child") }
+                }
+            }
+            if g != 1 {
+                let p = process(g)
+                guard let parentThread = processes[groupOf[p.parentTid]!]!.threads.first(where: { $0.tid == p.parentTid }),
+                      parentThread.children.contains(g) else {
+                    throw PlanError("process \(g) is missing from the children of thread \(p.parentTid)")
+                }
+            }
+        }
+        var ids = Set<String>()
+        for o in image.objects {
+            guard ipcNamespaces[o.namespace] != nil else { throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): no such IPC namespace") }
+            guard o.id >= 0, ids.insert("\(o.namespace):\(o.kind.name):\(o.idx)").inserted else {
+                throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): its idx is taken twice")
+            }
+        }
+    }
+}
+
+/// Why an image cannot be planned: it contradicts itself (a world that exists can always be
+/// rebuilt).
+public struct PlanError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ message: String) { description = message }
+}

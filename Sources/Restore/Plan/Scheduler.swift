@@ -1,0 +1,566 @@
+import IdAllocators
+
+/// Turns a history into steps, simulating what exists so far (`Progress`).
+///
+/// Phase A makes everything: each process of the world runs its script as soon as it exists
+/// (its comm, its threads, then its visits to IPC namespaces in order, founding each but the
+/// first, with its `unshare pid` in between, making its children in each); helpers make what
+/// processes that have gone made (children of inits, the members of a pid namespace whose
+/// unsharer has gone, IPC namespaces nobody left founded, objects of other creators), each
+/// from a keeper: a helper that stays in a (pid namespace, IPC namespace) context from the
+/// moment a task was there. Phase B appends the held children to their parents' lists in the
+/// lists' order (the helper threads and helpers holding them exit). Phase C writes the state
+/// that must come last: cursors, pid_max, `*_next_id`, uid and gid, pending next_id.
+struct Scheduler {
+    let facts: Facts
+    let history: History
+    var progress: Progress
+    var steps: [Step] = []
+    var open: Batch?
+
+    /// Children made by a helper thread or a helper, appended to their parent's list in
+    /// phase B: the tid of the thread that holds each.
+    var holder: [Int32: Int32] = [:]
+    var exited = Set<Int32>()
+    /// Helpers that exit at the end (keepers).
+    var keepers: [Int32] = []
+    var jobs: [Job] = []
+    var queue: [Int32] = []
+    /// IPC namespaces a block's unsharer founds itself.
+    var foundedByBlock: [IpcNamespaceName: PidNamespaceName] = [:]
+    /// A block's helper threads, in the order their children join the list.
+    var blockThreads: [Int32: [Int32]] = [:]
+
+    /// Something helpers do once a keeper holds the context they need.
+    struct Job {
+        enum Kind {
+            /// Children of init `parent` (its leader's list, consecutive), made by one helper.
+            case orphans(parent: Int32, children: [Int32])
+            /// The members of `ns` (and the children of init `parent` between them) made by a
+            /// helper that unshares `ns`, as the process that has gone did.
+            case block(ns: PidNamespaceName, parent: Int32, children: [Int32])
+            /// An IPC namespace founded by a helper.
+            case founder(IpcNamespaceName)
+            /// Objects of another creator than root: a helper with its uid and gid makes them.
+            case creators(IpcNamespaceName, uid: UInt32, gid: UInt32, objects: [IpcObjectRecord])
+        }
+        var kind: Kind
+        var pid: PidNamespaceName?
+        var ipc: IpcNamespaceName?
+    }
+
+    init(_ facts: Facts, _ history: History) {
+        self.facts = facts
+        self.history = history
+        progress = Progress(facts)
+    }
+
+    // MARK: running
+
+    mutating func run() throws(PlanError) -> [Step] {
+        steps.append(.sysctl(.pidMax, value: Limits.pidMaxLimit, process: nil,
+                             object: "the root pid_max during the restore (helpers take pids below 4194304)"))
+        let p1 = facts.process(1)
+        progress.groups[1] = Progress.Group(tgid: 1, pids: [1], pidNamespace: .root, pidForChildren: .root, ipc: facts.rootIpc, isHelper: false)
+        progress.comm[1] = Array("init".utf8)
+        progress.hasInit.insert(.root)
+        progress.founded.insert(facts.rootIpc)
+        _ = p1
+        try planJobs()
+        try makeObjects(facts.rootIpc, by: 1)
+        queue = [1]
+        while true {
+            while !queue.isEmpty { try runGroup(queue.removeFirst()) }
+            guard let i = jobs.firstIndex(where: { progress.keeper($0.pid, $0.ipc) != nil }) else { break }
+            let job = jobs.remove(at: i)
+            try runJob(job)
+        }
+        if let job = jobs.first {
+            debugLog("jobs left: \(jobs.map { "\($0.kind) at \($0.pid.map { "\($0)" } ?? "any")/\($0.ipc.map { "\($0)" } ?? "any")" }); keepers \(progress.keeperOrder.map { "\($0.pid)/\($0.ipc)" })")
+            throw PlanError("no task of the restore is in pid namespace \(job.pid.map { "\($0)" } ?? "any") and IPC namespace \(job.ipc.map { "\($0)" } ?? "any") for \(job.kind)")
+        }
+        for g in facts.tgids where progress.groups[g] == nil { throw PlanError("internal: process \(g) was not made") }
+        try appendHeld()
+        for k in keepers where !exited.contains(k) { exitHelper(k, note: "helpers exit") }
+        flush()
+        try finalState()
+        return steps
+    }
+
+    // MARK: batches
+
+    /// Appends an action of thread `tid` (of process `tgid`) to the open batch, or opens a new
+    /// one.
+    mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note: @autoclosure () -> String) {
+        if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: note()) }
+        open!.actions.append(action)
+        let text = note()
+        if open!.note != text, !text.isEmpty, !open!.note.hasSuffix("; " + text) { open!.note += "; " + text }
+    }
+
+    mutating func flush() {
+        if let b = open, !b.actions.isEmpty { steps.append(.ctl(b)) }
+        open = nil
+    }
+
+    mutating func sysctl(_ name: SysctlName, _ value: Int, of process: Int32?, object: String) {
+        flush()
+        steps.append(.sysctl(name, value: value, process: process, object: object))
+    }
+
+    /// A task with all its pids by thread `tid`; more than 32 levels: the root cursor gives the
+    /// outermost pid (set just before).
+    mutating func create(_ pids: [Int32], _ how: Creation, by tid: Int32, note: String) {
+        let tgid = groupOf(tid)
+        if pids.count > Limits.maxPendingIds {
+            sysctl(.nsLastPid, Int(pids[0]) - 1, of: nil, object: "\(note): its root pid through the root cursor (33 pids)")
+            act(tid, tgid, .create(pids: pids, how), note: note)
+            flush()
+        } else {
+            act(tid, tgid, .create(pids: pids, how), note: note)
+        }
+        progress.comm[pids[0]] = progress.comm[tid]
+    }
+
+    func groupOf(_ tid: Int32) -> Int32 {
+        if progress.groups[tid] != nil { return tid }
+        return facts.groupOf[tid] ?? helperThreadGroup[tid]!
+    }
+
+    var helperThreadGroup: [Int32: Int32] = [:]
+
+    // MARK: the world's processes
+
+    /// Makes process `c` (its leader) by thread `tid` of the group in progress.
+    mutating func make(_ c: Int32, by tid: Int32, note: String) {
+        let maker = progress.groups[groupOf(tid)]!
+        let p = facts.process(c)
+        let newNamespace = p.pidNamespace != maker.pidForChildren
+        create(p.leader.pids, newNamespace ? .cloneNewPid : .fork, by: tid, note: note)
+        progress.groups[c] = Progress.Group(tgid: c, pids: p.leader.pids, pidNamespace: p.pidNamespace, pidForChildren: p.pidNamespace,
+                                            ipc: maker.ipc, isHelper: false, sid: maker.sid, pgid: maker.pgid,
+                                            ignoresSigchld: maker.ignoresSigchld)
+        if p.leader.innermostPid == 1 { progress.hasInit.insert(p.pidNamespace) }
+        queue.append(c)
+    }
+
+    mutating func runGroup(_ g: Int32) throws(PlanError) {
+        let p = facts.process(g)
+        let script = try GroupScript(facts, history, g, startingIn: progress.groups[g]!.ipc, helperMade: history.helperMade)
+        let leaderNote = "process \(g)"
+        if p.leader.comm != progress.comm[g] {
+            act(g, g, .comm(p.leader.comm), note: leaderNote)
+            progress.comm[g] = p.leader.comm
+        }
+        for t in p.threads.dropFirst() {
+            create(t.pids, .thread, by: g, note: "process \(g): its threads")
+        }
+        var helperThreads: [Int32] = []
+        for _ in 0..<script.helperThreadCount {
+            let pids = try progress.helperPids(facts.chain(p.pidNamespace))
+            create(pids, .thread, by: g, note: "process \(g): helper threads (they make children appended later)")
+            helperThreadGroup[pids[0]] = g
+            helperThreads.append(pids[0])
+        }
+        for t in p.threads.dropFirst() where t.comm != progress.comm[t.tid] {
+            act(t.tid, g, .comm(t.comm), note: "thread \(t.tid) of \(g)")
+            progress.comm[t.tid] = t.comm
+        }
+        offer(g)
+        for (i, visit) in script.visits.enumerated() {
+            if i > 0 {
+                act(g, g, .unshare(.ipc), note: leaderNote)
+                progress.groups[g]!.ipc = visit
+                progress.founded.insert(visit)
+                try makeObjects(visit, by: g)
+                offer(g)
+            }
+            try makeChildren(of: g, script.creations(at: .init(visit: i, post: false)), helperThreads: helperThreads)
+            if i == script.unshareVisit { try unsharePid(g) }
+            try makeChildren(of: g, script.creations(at: .init(visit: i, post: true)), helperThreads: helperThreads)
+        }
+        for (i, t) in helperThreads.enumerated() {
+            for c in script.heldByHelperThread[i] { holder[c] = t }
+        }
+        try enterSession(g)
+        flush()
+    }
+
+    /// Children made by `g`'s threads; once the init of its pid_for_children exists, keepers
+    /// may stay there.
+    mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
+        // Its session first (children inherit it), as late as that: the keepers it leaves in its
+        // contexts before stay in the root session, where helpers make children of inits.
+        if !creations.isEmpty { try enterSession(g) }
+        for c in creations {
+            let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
+            make(c.child, by: tid, note: "process \(g) makes its children")
+            if facts.initOf[progress.groups[g]!.pidForChildren] == c.child { offer(g) }
+        }
+    }
+
+    mutating func unsharePid(_ g: Int32) throws(PlanError) {
+        let p = facts.process(g)
+        act(g, g, .unshare(.pid), note: "process \(g)")
+        progress.groups[g]!.pidForChildren = p.pidForChildren
+        if case .dead = p.pidForChildren {
+            // Its init died: an init at free pids that exits again.
+            let pids = try progress.helperPids(facts.chain(p.pidForChildren), innermost: 1)
+            create(pids, .fork, by: g, note: "process \(g): the init of \(p.pidForChildren), which died")
+            addHelper(pids, in: p.pidForChildren, ipc: progress.groups[g]!.ipc, by: g)
+            exitHelper(pids[0], note: "the init of \(p.pidForChildren) exits")
+            flush()
+        }
+    }
+
+    // MARK: helpers
+
+    /// A task of the restore is in context (its pid_for_children, its IPC namespace): a keeper
+    /// stays there if a helper will need it.
+    mutating func offer(_ g: Int32) {
+        let group = progress.groups[g]!
+        let pid = group.pidForChildren, ipc = group.ipc
+        // Helpers make children of inits, which are in the root session (sessions are made by
+        // processes that stay, see `enterSession`).
+        guard group.sid == 1 else { return }
+        guard progress.hasInit.contains(pid), progress.keepers[Reach.Pair(pid: pid, ipc: ipc)] == nil else { return }
+        let wanted = jobs.contains { job in
+            (job.pid == nil || job.pid == pid) && (job.ipc == nil || job.ipc == ipc) && progress.keeper(job.pid, job.ipc) == nil
+        }
+        guard wanted, let pids = try? progress.helperPids(facts.chain(pid)) else { return }
+        create(pids, .fork, by: g, note: "process \(g): a keeper of \(pid) \(ipc) (for helpers)")
+        addHelper(pids, in: pid, ipc: ipc, by: g)
+        ignoreSigchld(pids[0])
+        progress.keepers[Reach.Pair(pid: pid, ipc: ipc)] = pids[0]
+        progress.keeperOrder.append(Reach.Pair(pid: pid, ipc: ipc))
+        keepers.append(pids[0])
+    }
+
+    /// A helper (process or thread) exits; a helper process's parent reaps it at once: an init
+    /// does by itself, a helper that makes helpers ignores SIGCHLD, a process of the world waits
+    /// for it (the world's dispositions are set at the end).
+    mutating func exitHelper(_ h: Int32, note: String) {
+        act(h, groupOf(h), .exit, note: note)
+        guard let parent = helperParent[h], let p = progress.groups[parent], !p.ignoresSigchld,
+              !(facts.processes[parent].map { _ in facts.isInit(parent) } ?? false) else { return }
+        let level = facts.pidNamespace(p.pidNamespace).level
+        act(parent, parent, .wait(progress.groups[h]!.pids[level]), note: "process \(parent) reaps helper \(h)")
+    }
+
+    /// The process that made each helper process.
+    var helperParent: [Int32: Int32] = [:]
+
+    mutating func addHelper(_ pids: [Int32], in ns: PidNamespaceName, ipc: IpcNamespaceName, by tid: Int32) {
+        let maker = progress.groups[groupOf(tid)]!
+        helperParent[pids[0]] = maker.tgid
+        progress.groups[pids[0]] = Progress.Group(tgid: pids[0], pids: pids, pidNamespace: ns, pidForChildren: ns, ipc: ipc, isHelper: true,
+                                                  sid: maker.sid, pgid: maker.pgid, ignoresSigchld: maker.ignoresSigchld)
+        progress.comm[pids[0]] = progress.comm[tid]
+    }
+
+    /// A helper forked by the keeper of the job's context.
+    mutating func spawn(for job: Job, note: String) throws(PlanError) -> Int32 {
+        let k = progress.keeper(job.pid, job.ipc)!
+        let group = progress.groups[k]!
+        let pids = try progress.helperPids(facts.chain(group.pidForChildren))
+        create(pids, .fork, by: k, note: "keeper \(k): a helper (\(note))")
+        addHelper(pids, in: group.pidForChildren, ipc: group.ipc, by: k)
+        return pids[0]
+    }
+
+    mutating func runJob(_ job: Job) throws(PlanError) {
+        switch job.kind {
+        case .orphans(let parent, let children):
+            let h = try spawn(for: job, note: "it makes children of \(parent) and exits")
+            for c in children {
+                make(c, by: h, note: "helper \(h) makes children of \(parent)")
+                holder[c] = h
+            }
+            flush()
+        case .block(let ns, let parent, let children):
+            let h = try spawn(for: job, note: "it unshares \(ns) for children of \(parent) and exits")
+            let note = "helper \(h) makes children of \(parent)"
+            let initPid = facts.initOf[ns]!
+            let before = children.filter { facts.process($0).pidNamespace != ns }
+            let after = [initPid] + children.filter { $0 != initPid && facts.process($0).pidNamespace == ns }
+            // Made in this order; when the list has another, each by a thread of the helper,
+            // which exit in the list's order before it does.
+            var maker: [Int32: Int32] = [:]
+            if before + after != children {
+                var threads: [Int32] = []
+                for c in children {
+                    let pids = try progress.helperPids(facts.chain(progress.groups[h]!.pidNamespace))
+                    create(pids, .thread, by: h, note: note)
+                    helperThreadGroup[pids[0]] = h
+                    maker[c] = pids[0]
+                    threads.append(pids[0])
+                }
+                blockThreads[h] = threads
+            }
+            for c in before {
+                try enter(h, facts.process(c), note: note)
+                make(c, by: maker[c] ?? h, note: note)
+            }
+            act(h, h, .unshare(.pid), note: note)
+            progress.groups[h]!.pidForChildren = ns
+            for c in after {
+                try enter(h, facts.process(c), note: note)
+                make(c, by: maker[c] ?? h, note: note)
+                offer(h)
+            }
+            for c in children { holder[c] = h }
+            flush()
+        case .founder(let x):
+            let h = try spawn(for: job, note: "it founds \(x)")
+            ignoreSigchld(h)
+            act(h, h, .unshare(.ipc), note: "helper \(h) founds \(x)")
+            progress.groups[h]!.ipc = x
+            progress.founded.insert(x)
+            try makeObjects(x, by: h)
+            progress.keepers[Reach.Pair(pid: progress.groups[h]!.pidForChildren, ipc: x)] = h
+            progress.keeperOrder.append(Reach.Pair(pid: progress.groups[h]!.pidForChildren, ipc: x))
+            keepers.append(h)
+            flush()
+        case .creators(let x, let uid, let gid, let objects):
+            let k = progress.keeper(job.pid, job.ipc)!
+            let h = try spawn(for: job, note: "uid \(uid) gid \(gid) creates objects of \(x)")
+            let note = "helper \(h): objects of \(x) made by uid \(uid) gid \(gid)"
+            if gid != 0 { act(h, h, .setgid(gid), note: note) }
+            if uid != 0 { act(h, h, .setuid(uid), note: note) }
+            for o in objects {
+                if uid != 0 { sysctl(SysctlName(rawValue: "\(o.kind.name)_next_id")!, Int(o.id), of: k, object: "\(o.kind.name) \(o.id) of \(x): its id") }
+                act(h, h, .ipcCreate(o, forced: uid == 0), note: note)
+            }
+            exitHelper(h, note: note)
+            exited.insert(h)
+            for o in objects where o.uid != o.cuid || o.gid != o.cgid {
+                act(k, k, .ipcSet(o.kind, id: o.id, uid: o.uid, gid: o.gid, mode: o.mode), note: "keeper \(k): owners of objects of \(x)")
+            }
+            flush()
+        }
+    }
+
+    /// A helper about to make `c` is where `c` is born: it founds `c`'s birth namespace if it
+    /// is the one to.
+    mutating func enter(_ h: Int32, _ c: ProcessRecord, note: String) throws(PlanError) {
+        guard let b = history.birth[c.tgid], progress.groups[h]!.ipc != b else { return }
+        try found(b, by: h, note: note)
+    }
+
+    /// Helper `h` founds `x`, which a block's helper founds.
+    mutating func found(_ x: IpcNamespaceName, by h: Int32, note: String) throws(PlanError) {
+        guard foundedByBlock[x] != nil, !progress.founded.contains(x) else {
+            throw PlanError("helper \(h) cannot be in \(x)")
+        }
+        act(h, h, .unshare(.ipc), note: note)
+        progress.groups[h]!.ipc = x
+        progress.founded.insert(x)
+        try makeObjects(x, by: h)
+        offer(h)
+    }
+
+    /// The jobs the history asks for: children of inits made by helpers (consecutive ones in
+    /// one helper; the members of a pid namespace whose unsharer has gone and everything between
+    /// them in one helper that unshares it), IPC namespaces founded by helpers.
+    mutating func planJobs() throws(PlanError) {
+        for g in facts.tgids where facts.isInit(g) {
+            let list = facts.process(g).leader.children
+            let m = facts.process(g).pidNamespace
+            var inSpan = Set<Int32>()
+            for (n, children) in Reach.spans(facts, history.helperMade)
+            where facts.process(facts.initOf[n]!).parentTid == g {
+                for c in children where !history.helperMade.contains(c) {
+                    throw PlanError("\(c) lies between members of \(n) made by a helper, but no helper can make it")
+                }
+                guard let birth = history.namespaceBirth[n] else { throw PlanError("no context to make \(n) in") }
+                jobs.append(Job(kind: .block(ns: n, parent: g, children: children), pid: m, ipc: birth))
+                // Namespaces a helper founds in n: this one, once it is there.
+                for c in children {
+                    if let b = history.birth[c], history.founder[b] == .helper(n), b != birth { foundedByBlock[b] = n }
+                }
+                inSpan.formUnion(children)
+            }
+            var run: [Int32] = []
+            func close() {
+                guard let first = run.first else { return }
+                jobs.append(Job(kind: .orphans(parent: g, children: run), pid: m, ipc: history.birth[first]))
+                run = []
+            }
+            for c in list {
+                guard history.helperMade.contains(c), !inSpan.contains(c) else { close(); continue }
+                if let first = run.first, history.birth[first] != history.birth[c] { close() }
+                run.append(c)
+            }
+            close()
+        }
+        for x in facts.ipcNamespaces.keys.sorted() {
+            guard case .helper(let n) = history.founder[x], foundedByBlock[x] == nil else { continue }
+            jobs.append(Job(kind: .founder(x), pid: n, ipc: nil))
+        }
+    }
+
+    // MARK: IPC objects
+
+    /// `x` has just been founded by `g` (or is the root namespace at the start): its allocators
+    /// driven to their state while it is empty, then its objects at their ids.
+    mutating func makeObjects(_ x: IpcNamespaceName, by g: Int32) throws(PlanError) {
+        let ns = facts.ipcNamespaces[x]!
+        let note = "process \(g): the IPC ids of \(x)"
+        for kind in IpcKind.allCases {
+            for a in try AllocatorDrive.actions(kind, to: ns.allocators[kind.rawValue]) { act(g, g, a, note: note) }
+        }
+        var others: [String: [IpcObjectRecord]] = [:]
+        for o in facts.objects[x] ?? [] {
+            if o.cuid == 0 && o.cgid == 0 {
+                act(g, g, .ipcCreate(o, forced: true), note: "process \(g): objects of \(x)")
+                if o.uid != 0 || o.gid != 0 { act(g, g, .ipcSet(o.kind, id: o.id, uid: o.uid, gid: o.gid, mode: o.mode), note: "") }
+            } else {
+                others["\(o.cuid) \(o.cgid)", default: []].append(o)
+            }
+        }
+        for (_, objects) in others.sorted(by: { $0.key < $1.key }) {
+            jobs.append(Job(kind: .creators(x, uid: objects[0].cuid, gid: objects[0].cgid, objects: objects), pid: nil, ipc: x))
+        }
+    }
+
+    // MARK: phase B and C
+
+    /// Held children join their parents' lists in order: each holder exits when its first
+    /// child's turn comes (it holds a run of consecutive ones).
+    mutating func appendHeld() throws(PlanError) {
+        for g in facts.tgids {
+            for t in facts.process(g).threads {
+                for c in t.children {
+                    guard let h = holder[c], !exited.contains(h) else { continue }
+                    for thread in blockThreads[h] ?? [] { act(thread, h, .exit, note: "children of \(t.tid) join its list") }
+                    exitHelper(h, note: "children of \(t.tid) join its list")
+                    exited.insert(h)
+                }
+            }
+        }
+    }
+
+    // MARK: sessions, groups, zombies
+
+    /// A process that leads its session makes it (`setsid`) before it makes children, which
+    /// inherit it; any other process is in its maker's session. A group leader makes its group
+    /// then too. Called again, it does nothing.
+    mutating func enterSession(_ g: Int32) throws(PlanError) {
+        let p = facts.process(g)
+        let group = progress.groups[g]!
+        if p.sid == g && group.sid != g {
+            act(g, g, .setsid, note: "process \(g) leads its session")
+            progress.groups[g]!.sid = g
+            progress.groups[g]!.pgid = g
+        } else if p.sid != group.sid {
+            throw PlanError("unsupported: process \(g) is in session \(p.sid), the process that makes it in \(group.sid)")
+        }
+        // So does a group leader (children inherit the group, and one in a new pid namespace
+        // could not join it later: the id is not in its view).
+        if p.pgid == g && progress.groups[g]!.pgid != g {
+            act(g, g, .joinGroup(p.leader.innermostPid), note: "process \(g) leads its group")
+            progress.groups[g]!.pgid = g
+        }
+    }
+
+    /// Process groups, once every process exists: leaders first, then members join (a group
+    /// is joined within its session, while a member of it is there). A group whose leader is
+    /// gone gets a helper at the leader's pids that leads it while the members join, then
+    /// exits: its pid stays held by the group, as in the world.
+    mutating func joinGroups() throws(PlanError) {
+        let moving = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
+        for g in moving where facts.process(g).pgid == g {
+            act(g, g, .joinGroup(facts.process(g).leader.innermostPid), note: "process \(g) leads its group")
+            progress.groups[g]!.pgid = g
+        }
+        var standIns: [Int32] = []
+        for g in moving where facts.process(g).pgid != g {
+            let p = facts.process(g)
+            if facts.processes[p.pgid] == nil && progress.groups[p.pgid] == nil { standIns.append(try standIn(forGroupOf: p)) }
+            let leader = progress.groups[p.pgid]
+            guard let number = p.pgids.last, number != 0, leader?.pgid == p.pgid, leader?.sid == p.sid else {
+                throw PlanError("unsupported: process \(g) is in group \(p.pgid), which it cannot join")
+            }
+            act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
+            progress.groups[g]!.pgid = p.pgid
+        }
+        for h in standIns { exitHelper(h, note: "the stand-in for the leader of group \(h) exits") }
+    }
+
+    /// A helper with the pids of the gone leader of `p`'s group, in `p`'s session, leading the
+    /// group: made by a process of the world in that session whose pid_for_children is the
+    /// leader's namespace (the shallowest level where `p` sees the group id).
+    mutating func standIn(forGroupOf p: ProcessRecord) throws(PlanError) -> Int32 {
+        guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { throw PlanError("internal: no group id of \(p.tgid)") }
+        let ns = facts.chain(p.pidNamespace)[level]
+        let pids = Array(p.pgids[0...level])
+        let maker = facts.tgids.first { g in
+            guard let m = progress.groups[g], !m.isHelper else { return false }
+            return m.sid == p.sid && m.pidForChildren == ns
+        }
+        guard let maker else {
+            throw PlanError("unsupported: no process of session \(p.sid) makes children in \(ns), for the gone leader of group \(p.pgid)")
+        }
+        for (n, pid) in zip(facts.chain(ns), pids) { progress.taken[n, default: []].insert(pid) }
+        create(pids, .fork, by: maker, note: "process \(maker): a stand-in for \(p.pgid), the gone leader of a group")
+        addHelper(pids, in: ns, ipc: progress.groups[maker]!.ipc, by: maker)
+        act(pids[0], pids[0], .joinGroup(pids[level]), note: "the stand-in leads group \(p.pgid)")
+        progress.groups[pids[0]]!.pgid = pids[0]
+        return pids[0]
+    }
+
+    /// Zombies exit (their parents' SIGCHLD at SIG_DFL then), and every other process gets its
+    /// disposition.
+    mutating func exitsAndDispositions() throws(PlanError) {
+        for g in facts.tgids where facts.process(g).isZombie {
+            let p = facts.process(g)
+            guard let parent = facts.parentGroup(g), !facts.isInit(parent), p.exitCode & 0xff == 0, p.threads.count == 1 else {
+                throw PlanError("unsupported: zombie \(g) (exit code \(p.exitCode), parent \(p.parentTid))")
+            }
+            setDisposition(parent, ignore: false)
+            if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
+            if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            setDisposition(g, ignore: p.ignoresSigchld)
+            act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "process \(g) exits: a zombie of \(parent)")
+        }
+        for g in facts.tgids where !facts.process(g).isZombie { setDisposition(g, ignore: facts.process(g).ignoresSigchld) }
+    }
+
+    /// A keeper reaps the helpers it makes as they exit.
+    mutating func ignoreSigchld(_ h: Int32) {
+        act(h, h, .sigchld(ignore: true), note: "keeper \(h) reaps its helpers")
+        progress.groups[h]!.ignoresSigchld = true
+    }
+
+    mutating func setDisposition(_ g: Int32, ignore: Bool) {
+        guard progress.groups[g]!.ignoresSigchld != ignore else { return }
+        act(g, g, .sigchld(ignore: ignore), note: "process \(g): its SIGCHLD disposition")
+        progress.groups[g]!.ignoresSigchld = ignore
+    }
+
+    mutating func finalState() throws(PlanError) {
+        try joinGroups()
+        try exitsAndDispositions()
+        for ns in facts.image.pidNamespaces.sorted(by: ImageText.pidNamespaceOrder) {
+            guard case .live(let initPid) = ns.name, let pidMax = ns.pidMax, let last = ns.lastPid else { continue }
+            let dir: Int32? = ns.name == .root ? nil : initPid
+            if last >= 0 { sysctl(.nsLastPid, last, of: dir, object: "pid namespace \(ns.name)") }
+            sysctl(.pidMax, pidMax, of: dir, object: "pid namespace \(ns.name)")
+        }
+        for ns in facts.image.ipcNamespaces.sorted(by: { $0.name.sortKey < $1.name.sortKey }) {
+            for kind in IpcKind.allCases where ns.nextIds[kind.rawValue] != -1 {
+                let dir: Int32? = ns.name == facts.rootIpc ? nil : facts.members[ns.name]!.first!
+                sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, ns.nextIds[kind.rawValue], of: dir, object: "IPC namespace \(ns.name)")
+            }
+        }
+        for g in facts.tgids where !facts.process(g).isZombie {
+            let p = facts.process(g)
+            if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
+            if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            for t in p.threads {
+                if let ids = t.pendingIds { act(t.tid, g, .nextId(ids), note: "thread \(t.tid): its pending next_id") }
+            }
+        }
+        flush()
+    }
+}

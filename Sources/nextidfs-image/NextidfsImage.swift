@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Restore
+
+/// The Swift side of scripts/dump.sh and scripts/restore.sh.
+@main
+struct NextidfsImage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nextidfs-image",
+        abstract: "Dump a nextidfs world to an image, and plan its restore as a shell program.",
+        subcommands: [Dump.self, Plan.self, Check.self, Explain.self])
+}
+
+/// stderr, then exit status 1.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    return ExitCode(1)
+}
+
+struct Dump: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the image of the world mounted at MOUNTPOINT.")
+    @Argument var mountpoint: String
+
+    func run() throws {
+        do {
+            let image = try Dumper(tree: MountedTree(root: mountpoint)).dump()
+            FileHandle.standardOutput.write(Data(ImageText.write(image).utf8))
+        } catch {
+            throw fail("dump: \(mountpoint): \(error)")
+        }
+    }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the restore program of IMAGE.")
+    @Argument var image: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: image) else { throw fail("restore: cannot read image \(image)") }
+        do {
+            let parsed = try ImageText.parse(String(decoding: data, as: UTF8.self))
+            let plan = try Planner.plan(parsed)
+            FileHandle.standardOutput.write(Data(ProgramText.render(plan).utf8))
+        } catch let e as ImageError {
+            throw fail("restore: \(image) \(e)")
+        } catch {
+            throw fail("restore: \(image): \(error)")
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Refuse (exit status 1) a mount that is not freshly mounted.")
+    @Argument var mountpoint: String
+
+    func run() throws {
+        let tree = MountedTree(root: mountpoint)
+        guard tree.read("1/task/1/next_id") != nil else { throw fail("restore: \(mountpoint) is not a nextidfs mount (no 1/task/1/ctl)") }
+        if let why = pristineProblem(tree) {
+            throw fail("restore: refusing to restore into \(mountpoint): not a pristine mount (\(why))")
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Name the object, the command and the errno of a restore program's failing step.")
+    @Argument(help: "The program that ran.") var program: String
+    @Argument(help: "The line bash named.") var line: Int
+    @Argument(help: "bash's error message.") var error: String
+    @Argument var mountpoint: String
+
+    func run() throws {
+        let text = (try? String(contentsOfFile: program, encoding: .utf8)) ?? ""
+        print(FailureReport.explain(program: text, line: line, error: error, tree: MountedTree(root: mountpoint)))
+    }
+}

@@ -1,0 +1,216 @@
+import IdAllocators
+@testable import Restore
+import Testing
+
+/// The shapes docs/restore.md names, each built on a kernel, restored in process (the whole
+/// state and the image equal afterwards), and the plan checked for what that shape needs.
+@Suite struct ShapeTests {
+    /// A process leaves for a new IPC namespace, forks there and exits: its children are
+    /// children of init in a namespace init never was in, so helpers make them, from a keeper
+    /// of (p1, that namespace). An orphan of a non-leader thread joins the leader's list.
+    @Test func orphansAcrossIpcNamespacesAreMadeByHelpers() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork")
+        w.c(10, "unshare ipc"); w.c(10, "msgget 0x10 IPC_CREAT|0640")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "next_id LONG 12"); w.c(10, "fork")
+        w.c(10, "next_id LONG2 1 13"); w.c(10, "clone newpid")
+        w.c(11, "setuid 1000"); w.c(11, "msgget IPC_PRIVATE IPC_CREAT|0600")
+        w.c(10, "exit")
+        w.c(1, "next_id LONG 20"); w.c(1, "fork"); w.c(20, "next_id LONG 21"); w.c(20, "clone thread")
+        w.c(21, "next_id LONG 22"); w.c(21, "fork"); w.c(21, "exit")
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(!p.helpers(image).isEmpty, "a keeper and helpers stand in for process 10")
+        for c: Int32 in [12, 13] {   // (11, which founds its namespace, can be made by 1)
+            let maker = p.actions.first { if case .create(let pids, _) = $0.action { pids[0] == c } else { false } }!.tid
+            #expect(!image.processes.contains { $0.tgid == maker }, "\(c) is made by a helper")
+        }
+    }
+
+    /// A process unshares its pid namespace, forks its init and more members, and exits: a
+    /// helper unshares again and makes them all. A namespace that never had an init, and one
+    /// whose init died (its unsharer's forks give ENOMEM, before and after).
+    @Test func deadUnsharersAreReplacedByAHelperThatUnshares() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 30"); w.c(1, "fork")
+        w.c(30, "unshare pid")
+        w.c(30, "next_id LONG2 1 31"); w.c(30, "fork")
+        w.c(30, "next_id LONG2 5 32"); w.c(30, "fork")
+        w.c(30, "unshare ipc"); w.c(30, "next_id LONG2 6 33"); w.c(30, "fork")
+        w.c(31, "fork"); w.c(30, "exit")
+        w.c(1, "next_id LONG 40"); w.c(1, "fork"); w.c(40, "unshare pid")
+        w.c(1, "next_id LONG 50"); w.c(1, "fork"); w.c(50, "unshare pid")
+        w.c(50, "next_id LONG2 1 51"); w.c(50, "fork"); w.c(51, "exit"); w.c(50, "wait")
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let unsharers = p.actions.filter { $0.action == .unshare(.pid) }.map(\.tid)
+        #expect(unsharers.contains { $0 > 100 }, "a helper unshares for the dead process 30: \(unsharers)")
+        #expect(unsharers.contains(40) && unsharers.contains(50))
+        #expect(w.kernel.call(.fork, by: 50) == .failure(.ENOMEM))
+    }
+
+    /// Sessions, groups and zombies (tests/restore/worlds/sessions-zombies.sh): a session
+    /// with members and a process in another session than its parent's, made by setsid before
+    /// their children; a group whose leader is gone gets a stand-in at the leader's pids that
+    /// exits once the members joined, in the root namespace and in a nested one; zombies exit
+    /// last with their codes, their parents at SIG_DFL.
+    @Test func sessionsGroupsAndZombies() throws {
+        let w = try Build.world("sessions-zombies")
+        let before = w.kernel.snapshot()
+        #expect(before.processes.filter { $0.state == .zombie }.map(\.tgid) == [14, 24])
+        #expect(before.processes.first { $0.tgid == 15 }.map { [$0.pgid, $0.sid] } == [11, 10])
+        let (why, plan, program) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(p.helpers(image).filter { [11, 22].contains($0) } == [11, 22], "stand-ins at the gone leaders' pids")
+        for line in ["setsid", "setpgid 0 11", "setpgid 0 3", "exit 7", "exit 3", "wait 11"] {
+            #expect(program.contains(line), "\(line)")
+        }
+        // The held pids stay taken: forced onto them, a fork fails as in the original.
+        #expect(w.kernel.call(.setNextId(PendingIds([11])), by: 1) == .success(0))
+        #expect(w.kernel.call(.fork, by: 1) == .failure(.EEXIST))
+    }
+
+    /// A session whose leader is gone cannot be rebuilt through ctl (its members would have to
+    /// be forked inside it by a task with the leader's pid): the plan says so.
+    @Test func aSessionWhoseLeaderIsGoneIsRefused() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(1, "sigchld ignore"); w.c(10, "exit")
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(throws: PlanError.self) { try Planner.plan(image) }
+    }
+
+    /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is
+    /// ever in is held by a keeper for the helpers that need it later; every helper is gone
+    /// at the end.
+    @Test func keepersHoldContextsAndEveryHelperExits() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork")
+        w.c(10, "unshare ipc")
+        for pid in 11...14 { w.c(10, "next_id LONG \(pid)"); w.c(10, "fork") }
+        w.c(10, "unshare ipc")
+        w.c(10, "next_id LONG 15"); w.c(10, "fork")
+        w.c(10, "exit")
+        let (why, plan, program) = w.restore()
+        #expect(why == nil)
+        #expect(program.contains("keeper"))
+        let p = try #require(plan)
+        let exits = Set(p.actions.filter { $0.action == .exit }.map(\.tid))
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(Set(p.helpers(image)).isSubset(of: exits), "every helper exits")
+    }
+
+    /// 32 nested pid namespaces: the innermost tasks have 33 pids, one more than next_id
+    /// takes; the root cursor gives the outermost, set just before.
+    @Test func thirtyThreeLevels() throws {
+        let w = Build()
+        var cur: Int32 = 1
+        for _ in 0..<32 {
+            w.c(cur, "clone newpid")
+            cur = w.kernel.children(of: cur)!.last!
+        }
+        w.c(cur, "fork"); w.c(cur, "clone thread")
+        w.sysctl(.nsLastPid, 4000)
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        var deep = 0
+        for (i, step) in p.steps.enumerated() {
+            guard case .ctl(let b) = step, case .create(let pids, _) = b.actions[0], pids.count == 33 else { continue }
+            #expect(b.actions.count == 1)
+            #expect(p.steps[i - 1] == .sysctl(.nsLastPid, value: Int(pids[0]) - 1, process: nil, object: p.steps[i - 1].object))
+            deep += 1
+        }
+        #expect(deep == 3, "the innermost init, its child and its thread")
+    }
+
+    /// Small pid_max with wrapped cursors in the root and a nested namespace, pending next_id,
+    /// comm with a space, uids: the cursors written last (ns_last_pid before pid_max).
+    @Test func pidWrap() throws {
+        let w = Build()
+        w.sysctl(.pidMax, 400); w.sysctl(.nsLastPid, 396)
+        for _ in 0..<5 { w.c(1, "fork") }
+        let ns = Int32(w.c(1, "clone newpid"))
+        w.sysctl(.pidMax, 310, of: ns); w.sysctl(.nsLastPid, 308, of: ns)
+        for _ in 0..<3 { w.c(ns, "fork") }
+        w.c(ns, "comm a b"); w.c(ns, "clone thread")
+        let thread = w.kernel.threads(ofGroup: ns)!.last!.tid
+        w.c(thread, "next_id LONG3 7 8 9")
+        w.c(1, "next_id LONG 12345")
+        w.c(ns, "setgid 2000"); w.c(ns, "setuid 2000")
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let sysctls = p.steps.compactMap { if case .sysctl(let name, let value, let process, _) = $0 { "\(name.rawValue) \(value) \(process ?? 0)" } else { nil } }
+        let rootLast = try w.kernel.readSysctl(.nsLastPid, as: w.kernel.actor(1)).get()
+        let nsLast = try w.kernel.readSysctl(.nsLastPid, as: w.kernel.actor(ns)).get()
+        #expect(nsLast < 308, "the nested cursor wrapped")
+        #expect(sysctls.suffix(4) == ["ns_last_pid \(rootLast) 0", "pid_max 400 0", "ns_last_pid \(nsLast) \(ns)", "pid_max 310 \(ns)"])
+    }
+
+    /// The children order after reparenting, and threads created out of tid order: both as
+    /// the original (the order of later reparenting depends on them).
+    @Test func childrenAndThreadOrder() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 50"); w.c(1, "fork")
+        w.c(50, "next_id LONG 60"); w.c(50, "clone thread"); w.c(50, "next_id LONG 55"); w.c(50, "clone thread")
+        w.c(60, "next_id LONG 70"); w.c(60, "fork")
+        w.c(50, "next_id LONG 71"); w.c(50, "fork")
+        w.c(55, "next_id LONG 72"); w.c(55, "fork")
+        w.c(60, "exit")                                   // 70 joins 50's list after 71
+        w.c(1, "next_id LONG 80"); w.c(1, "fork"); w.c(80, "next_id LONG 81"); w.c(80, "fork"); w.c(80, "exit")
+        w.c(1, "next_id LONG 82"); w.c(1, "fork")        // 1's list: 50 81 82 (81 reparented)
+        #expect(w.kernel.children(of: 50) == [71, 70])
+        #expect(w.kernel.threads(ofGroup: 50)!.map(\.tid) == [50, 55])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
+    /// IPC objects of non-root creators (their ids through the *_next_id sysctls), owners
+    /// changed, seq > 0, an allocator moved, and init leaving the root IPC namespace.
+    @Test func ipcOwnersSeqAndAllocators() throws {
+        let w = Build()
+        w.c(1, "fork")
+        for _ in 0..<3 { let id = w.c(2, "msgget IPC_PRIVATE IPC_CREAT|0600"); w.c(2, "msgrm \(id)") }
+        w.c(2, "setgid 100"); w.c(2, "setuid 1000")
+        w.c(2, "msgget 0x77 IPC_CREAT|0640"); w.c(2, "semget IPC_PRIVATE 4 IPC_CREAT|0600")
+        w.c(2, "shmget 0xdeadbeef 8192 IPC_CREAT|0644")
+        w.c(1, "next_id LONG 98311"); w.c(1, "semget 5 2 IPC_CREAT|0666"); w.c(1, "semset 98311 1000 100 0600")
+        for _ in 0..<70 { let id = w.c(1, "shmget IPC_PRIVATE 1 IPC_CREAT|0600"); w.c(1, "shmrm \(id)") }
+        w.sysctl(.shmNextId, 4242)
+        w.c(1, "unshare ipc"); w.c(1, "msgget IPC_PRIVATE IPC_CREAT|0600"); w.sysctl(.msgNextId, 65540, of: 1)
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
+    /// A namespace made by a process that has gone, whose members are in its parent's list in
+    /// another order than they were made (the init, pid 1, comes first).
+    @Test func aBlockInAnotherOrderThanItsMaking() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork")
+        w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        w.c(10, "unshare pid")
+        w.c(11, "next_id LONG2 1 20"); w.c(11, "fork")   // the init, by the thread
+        w.c(10, "next_id LONG2 2 21"); w.c(10, "fork")   // then a member, by the leader
+        w.c(11, "exit")                                  // 20 joins 10's list after 21
+        w.c(10, "exit")                                  // both go to 1: 21, 20
+        #expect(w.kernel.children(of: 1) == [21, 20])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+}
+
+extension Step {
+    var object: String {
+        switch self {
+        case .sysctl(_, _, _, let object): object
+        case .ctl(let b): b.note
+        case .note(let n): n
+        }
+    }
+}

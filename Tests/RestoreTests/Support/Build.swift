@@ -1,0 +1,69 @@
+import Foundation
+import IdAllocators
+import NextIdFS
+@testable import Restore
+import Testing
+
+/// Builds a world by ctl lines, as tests/restore/worlds/*.sh do through a mount.
+struct Build {
+    let kernel = Kernel.ticking()
+
+    /// One ctl line by thread `tid`, which must succeed; returns its value.
+    @discardableResult
+    func c(_ tid: Int32, _ line: String, sourceLocation: SourceLocation = #_sourceLocation) -> Int64 {
+        let outcome = kernel.run([CtlLanguage.parse(ArraySlice(Array(line.utf8)))], by: tid)
+        if let e = outcome.failure { Issue.record("\(tid): '\(line)': \(e)", sourceLocation: sourceLocation) }
+        return (try? kernel.lastResult(of: tid).get()).flatMap { $0 } ?? 0
+    }
+
+    /// The `c PID TID 'LINE'` commands of a fixed world script in tests/restore/worlds/, run in
+    /// order (the same world the mount tests build).
+    static func world(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Build {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../tests/restore/worlds")
+        let text = try String(contentsOf: root.appendingPathComponent(name + ".sh"), encoding: .utf8)
+        let w = Build()
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix(".") {
+            let code = line.split(separator: "#", maxSplits: 1).first ?? ""
+            for command in code.split(separator: ";") {
+                let words = command.split(separator: " ", maxSplits: 3)
+                guard words.count == 4, words[0] == "c", let tid = Int32(words[2]) else { continue }
+                w.c(tid, words[3].trimmingCharacters(in: CharacterSet(charactersIn: "' ")), sourceLocation: sourceLocation)
+            }
+        }
+        return w
+    }
+
+    func sysctl(_ name: SysctlName, _ value: Int64, of tgid: Int32? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        if case .failure(let e) = kernel.writeSysctl(name, value: value, as: tgid) {
+            Issue.record("\(name.rawValue) \(value): \(e)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Restored in process: nil, or what went wrong; the plan and the program.
+    func restore() -> (why: String?, plan: Plan?, program: String) {
+        var trip = RoundTrip(kernel)
+        let why = trip.run()
+        return (why, trip.image.flatMap { try? Planner.plan($0) }, trip.program)
+    }
+}
+
+extension Plan {
+    /// Every action of every batch, with the thread that does it.
+    var actions: [(tid: Int32, action: Action)] {
+        steps.flatMap { step -> [(tid: Int32, action: Action)] in
+            guard case .ctl(let b) = step else { return [] }
+            return b.actions.map { (b.tid, $0) }
+        }
+    }
+
+    /// The root pids of the processes and threads it creates, in order.
+    var created: [Int32] {
+        actions.compactMap { if case .create(let pids, _) = $0.action { pids[0] } else { nil } }
+    }
+
+    /// Tasks it creates that are not in the world (helpers).
+    func helpers(_ image: Image) -> [Int32] {
+        let world = Set(image.processes.flatMap { $0.threads.map(\.tid) })
+        return created.filter { !world.contains($0) }
+    }
+}

@@ -1,0 +1,209 @@
+import IdAllocators
+
+/// Random worlds as tests/restore/genworld.py makes them, on a `Kernel` without FUSE: 10 to 150
+/// tasks, chains of 8 to 10 nested pid namespaces, threads, exits of parents and of inits,
+/// uids and gids, several IPC namespaces, create/remove churn (seq > 0), small pid_max with
+/// wrapped cursors, and pending next_id, `*_next_id` and ns_last_pid.
+struct WorldGenerator {
+    let kernel: Kernel
+    var rng: Rng
+    var unsharedIpc = Set<Int32>()
+
+    static let uids: [UInt32] = [0, 0, 0, 1000, 1001, 2000]
+    static let gids: [UInt32] = [0, 0, 100, 1000, 2000]
+    static let modes: [Int32] = [0o600, 0o640, 0o666, 0o400, 0o660, 0o604]
+    static let comms = ["worker", "db", "sh", "a b", "restored-worker-process", "x", "kthread", "app.1"]
+    static let keys: [Int32] = [1, 2, 3, 77, 0x1234, Int32(bitPattern: 0xdead_beef), 99999]
+
+    init(seed: UInt64, kernel: Kernel = Kernel.ticking()) {
+        self.kernel = kernel
+        rng = Rng(seed: seed)
+    }
+
+    static func world(seed: UInt64) -> Kernel {
+        var g = WorldGenerator(seed: seed)
+        g.build()
+        return g.kernel
+    }
+
+    var threads: [Int32] { kernel.allThreads(from: 0, limit: Int.max).map(\.tid) }
+    func status(_ t: Int32) -> TaskStatus? { kernel.status(of: t) }
+    func uid(_ t: Int32) -> UInt32 { status(t)?.uid ?? 1 }
+    func level(_ t: Int32) -> Int { (status(t)?.nsPid.count ?? 1) - 1 }
+
+    @discardableResult
+    func call(_ t: Int32, _ s: Syscall) -> Result<Int64, Errno> { kernel.call(s, by: t) }
+
+    func sysctl(_ name: SysctlName, _ value: Int, of tgid: Int32?) {
+        _ = kernel.writeSysctl(name, value: Int64(value), as: tgid)
+    }
+
+    func table(_ t: Int32, _ kind: IpcKind) -> [Int32] {
+        kernel.ipcTable(kind, as: kernel.actor(t))?.map(\.id) ?? []
+    }
+
+    mutating func pending(_ t: Int32, n: Int, range: ClosedRange<Int>) {
+        let ids = (0..<n).map { _ in Int32(rng.int(range)) }
+        call(t, .setNextId(PendingIds(ids)))
+    }
+
+    // MARK: operations
+
+    mutating func fork(_ t: Int32) {
+        if uid(t) == 0 && rng.chance(20) { pending(t, n: rng.int(1...(level(t) + 1)), range: 2...600) }
+        call(t, .fork)
+    }
+
+    mutating func deepChain(_ t: Int32) {
+        var cur = t
+        for _ in 0..<max(rng.int(8...10) - level(t), 0) {
+            guard case .success = call(cur, .clone(.newPid)), let kids = kernel.children(of: cur),
+                  let child = kids.last(where: { status($0)?.nsPid.last == 1 }) else { break }
+            cur = child
+            for _ in 0..<rng.int(0...2) { call(cur, .fork) }
+        }
+    }
+
+    mutating func ipcGet(_ t: Int32) {
+        let kind: IpcKind = rng.pick(IpcKind.allCases)
+        let key = rng.chance(50) ? IpcGetRequest.privateKey : rng.pick(Self.keys)
+        let mode: Int32 = rng.pick(Self.modes)
+        let flags: IpcFlags = [.create, rng.chance(80) ? [] : .exclusive, IpcFlags(rawValue: mode)]
+        if uid(t) == 0 && rng.chance(30) {
+            call(t, .setNextId(PendingIds([Int32(rng.int(0...5) * 32768 + rng.int(0...80))])))
+        } else if uid(t) == 0 && rng.chance(15) {
+            sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, rng.int(0...3) * 32768 + rng.int(0...100), of: status(t)!.tgid)
+        }
+        let request = IpcGetRequest(kind: kind, key: key, flags: flags, nsems: Int32(rng.int(1...8)),
+                                    size: rng.pick([1, 4096, 65536, 100]))
+        call(t, .ipcGet(request))
+    }
+
+    mutating func ipcChurn(_ t: Int32) {
+        let kind: IpcKind = rng.pick(IpcKind.allCases)
+        for _ in 0..<rng.int(20...90) {
+            let r = call(t, .ipcGet(IpcGetRequest(kind: kind, key: IpcGetRequest.privateKey, flags: [.create, 0o600], nsems: 1, size: 4096)))
+            if case .success(let id) = r, rng.chance(85) { call(t, .ipcRemove(kind, id: Int32(id))) }
+        }
+    }
+
+    mutating func exit(_ t: Int32) {
+        guard let s = status(t), s.tgid != 1 else { return }
+        if status(s.tgid)?.nsPid.last == 1 && rng.chance(85) { return }
+        call(t, .exit(code: 0))
+    }
+
+    mutating func smallPidMax(_ t: Int32) {
+        guard uid(t) == 0, let g = status(t)?.tgid else { return }
+        let pm = rng.int(301...600)
+        guard case .success = kernel.writeSysctl(.pidMax, value: Int64(pm), as: g) else { return }
+        sysctl(.nsLastPid, pm - rng.int(1...6), of: g)
+        for _ in 0..<rng.int(2...9) { call(t, .fork) }
+    }
+
+    mutating func unshareIpc(_ t: Int32) {
+        guard let g = status(t)?.tgid, !unsharedIpc.contains(g) else { return }
+        if case .success = call(t, .unshare(.ipc)) { unsharedIpc.insert(g) }
+    }
+
+    mutating func step(_ t: Int32) {
+        let op = rng.weighted([(0, 30), (1, 8), (2, 5), (3, 4), (4, 3), (5, 3), (6, 12), (7, 4), (8, 4), (9, 3), (10, 14),
+                               (11, 5), (12, 3), (13, 1), (14, 1)])
+        switch op {
+        case 0: fork(t)
+        case 1: call(t, .clone(.thread))
+        case 2: if level(t) < 9 { call(t, .clone(.newPid)) }
+        case 3: call(t, .clone(.newIpc))
+        case 4: if level(t) < 9 { call(t, .unshare(.pid)) }
+        case 5: unshareIpc(t)
+        case 6: exit(t)
+        case 7: call(t, .setgid(rng.pick(Self.gids)))
+        case 8: call(t, .setuid(rng.pick(Self.uids)))
+        case 9: call(t, .comm(Array(rng.pick(Self.comms).utf8)))
+        case 10: ipcGet(t)
+        case 11:
+            let kind: IpcKind = rng.pick(IpcKind.allCases)
+            let ids = table(t, kind)
+            if !ids.isEmpty { call(t, .ipcRemove(kind, id: rng.pick(ids))) }
+        case 12:
+            let kind: IpcKind = rng.pick(IpcKind.allCases)
+            let ids = table(t, kind)
+            if !ids.isEmpty {
+                call(t, .ipcSet(kind, id: rng.pick(ids), uid: rng.pick(Self.uids), gid: rng.pick(Self.gids), mode: UInt32(rng.pick(Self.modes))))
+            }
+        case 13: ipcChurn(t)
+        default: smallPidMax(t)
+        }
+    }
+
+    // MARK: sessions, groups, zombies
+
+    /// Live processes but the inits.
+    var ordinaryProcesses: [Int32] {
+        kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).filter {
+            guard let s = status($0) else { return false }
+            return s.state != .zombie && s.nsPid.last != 1
+        }
+    }
+
+    func childless(_ g: Int32) -> Bool {
+        (kernel.threads(ofGroup: g) ?? []).allSatisfy { (kernel.children(of: $0.tid) ?? []).isEmpty }
+    }
+
+    /// After the world is built: sessions and groups made by processes without children (so
+    /// that later children inherit them), forks into them, zombies (a parent at SIG_DFL, a
+    /// child that exits with a code), group leaders that exit (their pid stays held by the
+    /// group). Session leaders never exit (restore.md: a session whose leader is gone).
+    mutating func sessions() {
+        for _ in 0..<rng.int(0...12) {
+            guard let p: Int32 = rng.pick(ordinaryProcesses) else { return }
+            switch rng.weighted([(0, 3), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2)]) {
+            case 0: if childless(p) { call(p, .setsid) }
+            case 1: if childless(p) { call(p, .setpgid(pid: 0, pgid: 0)) }
+            case 2:
+                // (a group leader's group, most often)
+                let leaders = ordinaryProcesses.filter { status($0)?.pgid == $0 }
+                guard childless(p), let me = status(p), let q: Int32 = rng.pick(rng.chance(80) ? leaders : ordinaryProcesses),
+                      let other = status(q),
+                      other.nsPid.count == me.nsPid.count, let pgid = other.nsPgid.last, pgid != 0 else { break }
+                call(p, .setpgid(pid: 0, pgid: pgid))
+            case 3: call(p, .fork)
+            case 4:
+                call(p, .sigchld(ignore: false))
+                guard case .success = call(p, .fork), let c = kernel.children(of: p)?.last else { break }
+                if rng.chance(70) { call(c, .exit(code: UInt8(rng.int(0...255)))) }
+            default:
+                // a group leader (not a session leader) without children exits
+                let leaders = ordinaryProcesses.filter { g in status(g).map { $0.pgid == g && $0.sid != g } == true && childless(g) }
+                guard let l: Int32 = rng.pick(leaders) else { break }
+                call(l, .exit(code: UInt8(rng.int(0...3))))
+            }
+        }
+    }
+
+    mutating func build() {
+        let target = rng.int(10...150)
+        call(1, .sigchld(ignore: true))
+        if rng.chance(30) {
+            let pm = rng.int(400...2000)
+            sysctl(.pidMax, pm, of: nil)
+            sysctl(.nsLastPid, pm - rng.int(1...5), of: nil)
+            for _ in 0..<rng.int(2...6) { call(1, .fork) }
+        }
+        if rng.chance(60) { deepChain(rng.pick(threads)) }
+        var budget = target * 6
+        while budget > 0 && threads.count < target {
+            budget -= 1
+            step(rng.pick(threads))
+        }
+        if rng.chance(70) { sessions() }
+        let ts = threads.filter { status($0)?.state != .zombie }
+        for t in rng.sample(ts, rng.int(0...6)) { pending(t, n: rng.int(1...4), range: 1...40000) }
+        for t in rng.sample(ts, rng.int(0...3)) where uid(t) == 0 {
+            sysctl(SysctlName(rawValue: "\(rng.pick(IpcKind.allCases).name)_next_id")!, rng.int(0...200_000), of: status(t)!.tgid)
+        }
+        for t in rng.sample(ts, rng.int(0...2)) where uid(t) == 0 {
+            sysctl(.nsLastPid, rng.int(0...300), of: status(t)!.tgid)
+        }
+    }
+}
