@@ -38,8 +38,17 @@ fi
 errors=$(mktemp /tmp/nextidfs-restore-errors.XXXXXX)
 trap 'rm -f "$errors" ${image:+"$program"}' EXIT
 TIMEFORMAT='%R %U %S'
+# On a terminal, a big world's restore shows how many of its processes exist (nextidfs-image
+# progress shows nothing for a small one).
+if [ -t 2 ] && [ -n "${image:-}" ]; then
+    "$tool" progress "$image" "$mnt" & watcher=$!
+fi
 { time bash -e "$program" "$mnt" 2> "$errors"; } 2> "$errors.time"
 status=$?
+if [ -n "${watcher:-}" ]; then
+    kill "$watcher"; wait "$watcher" 2> /dev/null
+    "$tool" progress --once "$image" "$mnt"
+fi
 if [ -n "${NEXTIDFS_RESTORE_TIMES:-}" ]; then
     read -r real user sys < <(tail -1 "$errors.time")
     # planning: the planner's wall time; shell: bash's CPU; fuse: the rest of bash's wall

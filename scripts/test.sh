@@ -19,7 +19,8 @@ step() { printf '\n=== %s\n' "$*"; }
 # Every suite, in the order they run. A suite that is missing or not executable is an error (it
 # would otherwise be a test that silently never runs), found before the build.
 suites=(tests/shell/run.sh scripts/tsan.sh tests/conformance/run.sh
-        tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/run.sh)
+        tests/restore/test_refuse.sh tests/restore/test_fixed.sh tests/restore/test_progress.sh
+        tests/restore/run.sh)
 for suite in "${suites[@]}"; do
     [ -f "$suite" ] && [ -x "$suite" ] || { echo "test.sh: suite $suite is missing or not executable" >&2; exit 1; }
 done

@@ -8,7 +8,13 @@ struct NextidfsImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nextidfs-image",
         abstract: "Dump a nextidfs world to an image, and plan its restore as a shell program.",
-        subcommands: [Dump.self, Plan.self, Check.self, Explain.self])
+        subcommands: [Dump.self, Plan.self, Check.self, Explain.self, Watch.self])
+}
+
+/// A progress line on stderr, only when stderr is a terminal (nil otherwise, or for small work).
+func terminalProgress(_ what: String, total: Int, unit: String) -> ProgressLine? {
+    guard isatty(2) == 1 else { return nil }
+    return ProgressLine(what, total: total, unit: unit) { FileHandle.standardError.write(Data($0.utf8)) }
 }
 
 /// stderr, then exit status 1.
@@ -23,7 +29,12 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         do {
-            let image = try Dumper(tree: MountedTree(root: mountpoint)).dump()
+            var line: ProgressLine?
+            let image = try Dumper(tree: MountedTree(root: mountpoint)).dump { done, total in
+                if done == 1 { line = terminalProgress("dump", total: total, unit: "processes") }
+                line?.update(done)
+            }
+            line?.finish()
             FileHandle.standardOutput.write(Data(ImageText.write(image).utf8))
         } catch {
             throw fail("dump: \(mountpoint): \(error)")
@@ -73,5 +84,37 @@ struct Explain: ParsableCommand {
     func run() throws {
         let text = (try? String(contentsOfFile: program, encoding: .utf8)) ?? ""
         print(FailureReport.explain(program: text, line: line, error: error, tree: MountedTree(root: mountpoint)))
+    }
+}
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "progress",
+        abstract: "Show on stderr how many of IMAGE's processes exist at MOUNTPOINT, while a restore runs.",
+        discussion: """
+            scripts/restore.sh runs it in the background when stderr is a terminal and the image \
+            has more than 2000 processes, and stops it with SIGTERM; it redraws one line every \
+            half second. Nothing is shown when stderr is not a terminal.
+            """)
+    @Argument var image: String
+    @Argument var mountpoint: String
+    @Flag(help: "Show the line once, with its newline, and exit.") var once = false
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: image),
+              let parsed = try? ImageText.parse(String(decoding: data, as: UTF8.self)),
+              var line = terminalProgress("restore", total: parsed.processes.count, unit: "processes")
+        else { return }
+        let tree = MountedTree(root: mountpoint)
+        func existing() -> Int { (tree.list(".") ?? []).reduce(0) { $0 + (Int32($1) == nil ? 0 : 1) } }
+        if once {
+            line.update(existing())
+            line.finish()
+            return
+        }
+        while true {
+            line.update(existing())
+            usleep(500_000)
+        }
     }
 }

@@ -42,13 +42,17 @@ public struct Dumper {
         var pidForChildrenInode: UInt32?
     }
 
-    public func dump() throws(DumpError) -> Image {
+    /// `progress`: told how many processes of how many have been read.
+    public func dump(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DumpError) -> Image {
         guard tree.read("1/task/1/next_id") != nil, tree.read("sysvipc/msg") != nil else {
             throw DumpError("not a nextidfs mount (no 1/task/1/ctl)")
         }
         let tgids = (tree.list(".") ?? []).compactMap(Int32.init).sorted()
         var processes: [Int32: ProcessFacts] = [:]
-        for g in tgids { processes[g] = try process(g) }
+        for (n, g) in tgids.enumerated() {
+            processes[g] = try process(g)
+            progress?(n + 1, tgids.count)
+        }
         let children = try childrenLists(processes)
 
         // Pid namespaces: named after the root pid of their init; a pid_for_children without
