@@ -46,7 +46,7 @@ fi
 { time bash -e "$program" "$mnt" 2> "$errors"; } 2> "$errors.time"
 status=$?
 if [ -n "${watcher:-}" ]; then
-    kill "$watcher"; wait "$watcher" 2> /dev/null
+    kill "$watcher" 2> /dev/null; wait "$watcher" 2> /dev/null
     "$tool" progress --once "$image" "$mnt"
 fi
 if [ -n "${NEXTIDFS_RESTORE_TIMES:-}" ]; then

@@ -34,6 +34,13 @@ start_mount C || exit 1
 expect "restore, not a terminal: stderr" '^$' "$(cat "$work/err")"
 start_mount D || exit 1
 expect "restore of a small world on a terminal" '^$' "$(on_tty "$RESTORE $work/s.img $D")"
+# Below the threshold but slower than the watcher's start: the watcher has ended by the time
+# restore.sh stops it, which must not show either.
+start_mount M || exit 1
+start_mount E || exit 1
+printf 'fork\n%.0s' $(seq 1500) > "$M/1/task/1/ctl"
+"$DUMP" "$M" > "$work/m.img"
+expect "restore of 1501 processes on a terminal" '^$' "$(on_tty "$RESTORE $work/m.img $E")"
 
 echo "restore progress: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
