@@ -75,14 +75,46 @@ import Testing
         #expect(w.kernel.call(.fork, by: 1) == .failure(.EEXIST))
     }
 
-    /// A session whose leader is gone cannot be rebuilt through ctl (its members would have to
-    /// be forked inside it by a task with the leader's pid): the plan says so.
-    @Test func aSessionWhoseLeaderIsGoneIsRefused() throws {
+    /// A session whose leader is gone (its members reparented to init 1): a helper at the
+    /// leader's pid runs setsid, makes the member and exits; the pid stays held by the session.
+    @Test func aSessionWhoseLeaderIsGone() throws {
         let w = Build()
         w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid")
         w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(1, "sigchld ignore"); w.c(10, "exit")
+        let (why, plan, program) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        #expect(p.created.contains(10), "a helper at the leader's pid")
+        #expect(p.actions.contains { $0.tid == 10 && $0.action == .setsid })
+        #expect(program.contains("setsid"))
+        #expect(w.kernel.call(.setNextId(PendingIds([10])), by: 1) == .success(0))
+        #expect(w.kernel.call(.fork, by: 1) == .failure(.EEXIST))
+    }
+
+    /// tests/restore/worlds/sessions-gone-leaders.sh: sessions whose leader is gone, in the root
+    /// and a nested pid namespace; the leader's group living on; a group whose leader is gone
+    /// inside such a session; a member that did setsid after forking a child that stays in the
+    /// session; members in two runs of the init's list (the second by a helper the first forks).
+    @Test func sessionsWhoseLeaderIsGone() throws {
+        let w = try Build.world("sessions-gone-leaders")
+        #expect(w.kernel.children(of: 1) == [36, 37, 33, 34, 50])
+        #expect(w.kernel.children(of: 50) == [54, 55, 52])
+        let s = w.kernel.snapshot().processes
+        func ids(_ g: Int32) -> [Int32]? { s.first { $0.tgid == g }.map { [$0.pgid, $0.sid] } }
+        #expect(ids(36) == [30, 30] && ids(35) == [30, 30] && ids(34) == [34, 34] && ids(33) == [32, 30] && ids(38) == [32, 30])
+        #expect(ids(52) == [51, 51] && ids(54) == [53, 51])
+        let (why, plan, program) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
         let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
-        #expect(throws: PlanError.self) { try Planner.plan(image) }
+        let helpers = p.helpers(image)
+        for leader: Int32 in [30, 32, 51, 53] { #expect(helpers.contains(leader), "a helper at \(leader)'s pids") }
+        #expect(p.actions.contains { $0.tid == 30 && $0.action == .setsid } && p.actions.contains { $0.tid == 51 && $0.action == .setsid })
+        #expect(program.contains("exit 5"))
+        for held: Int32 in [30, 32, 51] {
+            #expect(w.kernel.call(.setNextId(PendingIds([held])), by: 1) == .success(0))
+            #expect(w.kernel.call(.fork, by: 1) == .failure(.EEXIST), "\(held) stays held")
+        }
     }
 
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is

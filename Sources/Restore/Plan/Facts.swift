@@ -23,6 +23,8 @@ struct Facts {
     var rootIpc: IpcNamespaceName = .root
     /// Objects by namespace.
     var objects: [IpcNamespaceName: [IpcObjectRecord]] = [:]
+    /// The sessions processes are born in, and who makes the members of each (`Sessions`).
+    var sessions = Sessions()
 
     init(_ image: Image) throws(PlanError) {
         self.image = image
@@ -50,6 +52,7 @@ struct Facts {
         guard processes[1]?.pidNamespace == .root else { throw PlanError("no process 1 in the root pid namespace") }
         for o in image.objects { objects[o.namespace, default: []].append(o) }
         try check()
+        sessions = Sessions(self)
     }
 
     func process(_ g: Int32) -> ProcessRecord { processes[g]! }

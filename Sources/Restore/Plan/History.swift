@@ -274,7 +274,7 @@ struct HistorySolver {
                     let own = facts.process(g).pidNamespace
                     let script = try? GroupScript(facts, h, g, startingIn: h.birth[g], helperMade: helperMade, mayMake: { c in
                         let n = facts.process(c).pidNamespace
-                        return reach.madeByBlock[c] == nil && (n == own || spans[n] == [c])
+                        return reach.madeByBlock[c] == nil && (n == own || spans[n] == [c]) && facts.sessions.madeByHelper[c] == nil
                     })
                     fewer.subtract(script?.madeAfterAll ?? [])
                 }

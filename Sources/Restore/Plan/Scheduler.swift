@@ -43,6 +43,9 @@ struct Scheduler {
             case founder(IpcNamespaceName)
             /// Objects of another creator than root: a helper with its uid and gid makes them.
             case creators(IpcNamespaceName, uid: UInt32, gid: UInt32, objects: [IpcObjectRecord])
+            /// Members of session `sid` (whose leader is gone) in init `parent`'s list, in runs
+            /// of consecutive ones: a helper at the leader's pids makes the first (`Sessions`).
+            case session(sid: Int32, parent: Int32, runs: [[Int32]])
         }
         var kind: Kind
         var pid: PidNamespaceName?
@@ -66,6 +69,10 @@ struct Scheduler {
         progress.hasInit.insert(.root)
         progress.founded.insert(facts.rootIpc)
         _ = p1
+        if let g = facts.sessions.conflict { throw PlanError("unsupported: the children of process \(g) were born in two sessions besides its own") }
+        for (_, leader) in facts.sessions.goneLeader {
+            for (n, pid) in zip(facts.chain(leader.namespace), leader.pids) { progress.taken[n, default: []].insert(pid) }
+        }
         try planJobs()
         try makeObjects(facts.rootIpc, by: 1)
         queue = [1]
@@ -191,8 +198,8 @@ struct Scheduler {
     mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
         // Its session first (children inherit it), as late as that: the keepers it leaves in its
         // contexts before stay in the root session, where helpers make children of inits.
-        if !creations.isEmpty { try enterSession(g) }
         for c in creations {
+            try enterSession(g, before: c.child)
             let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
             make(c.child, by: tid, note: "process \(g) makes its children")
             if facts.initOf[progress.groups[g]!.pidForChildren] == c.child { offer(g) }
@@ -310,6 +317,8 @@ struct Scheduler {
             }
             for c in children { holder[c] = h }
             flush()
+        case .session(let sid, let parent, let runs):
+            try sessionHelper(sid, parent: parent, runs: runs, keeper: progress.keeper(job.pid, job.ipc)!)
         case .founder(let x):
             let h = try spawn(for: job, note: "it founds \(x)")
             ignoreSigchld(h)
@@ -387,11 +396,12 @@ struct Scheduler {
                 run = []
             }
             for c in list {
-                guard history.helperMade.contains(c), !inSpan.contains(c) else { close(); continue }
+                guard history.helperMade.contains(c), !inSpan.contains(c), facts.sessions.madeByHelper[c] == nil else { close(); continue }
                 if let first = run.first, history.birth[first] != history.birth[c] { close() }
                 run.append(c)
             }
             close()
+            try planSessionJobs(g)
         }
         for x in facts.ipcNamespaces.keys.sorted() {
             guard case .helper(let n) = history.founder[x], foundedByBlock[x] == nil else { continue }
@@ -442,25 +452,89 @@ struct Scheduler {
 
     // MARK: sessions, groups, zombies
 
-    /// A process that leads its session makes it (`setsid`) before it makes children, which
-    /// inherit it; any other process is in its maker's session. A group leader makes its group
-    /// then too. Called again, it does nothing.
-    mutating func enterSession(_ g: Int32) throws(PlanError) {
+    /// Before `g` makes `child` (nil: when its script is done), it is in the session the child
+    /// is born in: its own, by `setsid`, when it leads one (children it made before stay in the
+    /// one it was born in, as in the world); any other process is in its maker's session. A
+    /// group leader makes its group before its first child (children inherit the group, and
+    /// one in a new pid namespace could not join it later: the id is not in its view); a
+    /// member of the group of a gone session leader joins it while the helper leads it.
+    mutating func enterSession(_ g: Int32, before child: Int32? = nil) throws(PlanError) {
         let p = facts.process(g)
-        let group = progress.groups[g]!
-        if p.sid == g && group.sid != g {
+        let current = progress.groups[g]!.sid
+        let wanted = child.map { facts.sessions.bornIn[$0] ?? current } ?? p.sid
+        if wanted != current {
+            guard wanted == g, p.sid == g else {
+                throw PlanError("unsupported: process \(child ?? g) is in session \(wanted), the process that makes it in \(current)")
+            }
             act(g, g, .setsid, note: "process \(g) leads its session")
             progress.groups[g]!.sid = g
             progress.groups[g]!.pgid = g
-        } else if p.sid != group.sid {
-            throw PlanError("unsupported: process \(g) is in session \(p.sid), the process that makes it in \(group.sid)")
         }
-        // So does a group leader (children inherit the group, and one in a new pid namespace
-        // could not join it later: the id is not in its view).
-        if p.pgid == g && progress.groups[g]!.pgid != g {
+        if p.pgid == g && p.sid != g && progress.groups[g]!.pgid != g {
             act(g, g, .joinGroup(p.leader.innermostPid), note: "process \(g) leads its group")
             progress.groups[g]!.pgid = g
         }
+        if p.pgid != g, p.pgid == p.sid, facts.sessions.goneLeader[p.sid] != nil,
+           progress.groups[g]!.pgid != p.pgid, progress.groups[g]!.sid == p.sid {
+            guard let number = p.pgids.last, number != 0 else { throw PlanError("unsupported: process \(g) does not see its group \(p.pgid)") }
+            act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
+            progress.groups[g]!.pgid = p.pgid
+        }
+    }
+
+    /// The session jobs of init `g`: its children made by session helpers, in runs of
+    /// consecutive ones of a session (each run joins the list when its holder exits).
+    mutating func planSessionJobs(_ g: Int32) throws(PlanError) {
+        let m = facts.process(g).pidNamespace
+        var runs: [Int32: [[Int32]]] = [:]
+        var last: Int32? = nil
+        for c in facts.process(g).leader.children {
+            guard let s = facts.sessions.madeByHelper[c], history.helperMade.contains(c) else { last = nil; continue }
+            guard facts.process(c).pidNamespace == m, let leader = facts.sessions.goneLeader[s], leader.namespace == m,
+                  !plannedSessions.contains(s) || runs[s] != nil else {
+                throw PlanError("unsupported: process \(c) of session \(s) is a child of \(g), made by no helper of that session")
+            }
+            if last == s { runs[s]![runs[s]!.count - 1].append(c) } else { runs[s, default: []].append([c]) }
+            last = s
+            plannedSessions.insert(s)
+        }
+        for (s, r) in runs.sorted(by: { $0.key < $1.key }) {
+            let births = Set(r.joined().compactMap { history.birth[$0] })
+            guard births.count <= 1 else { throw PlanError("unsupported: the members of session \(s) under \(g) are born in \(births.sorted())") }
+            jobs.append(Job(kind: .session(sid: s, parent: g, runs: r), pid: m, ipc: births.first))
+        }
+    }
+
+    /// Sessions whose helper is planned (a gone leader's pid is taken once).
+    var plannedSessions = Set<Int32>()
+
+    /// The helper of a session whose leader is gone: forked by a keeper at the leader's pids,
+    /// it runs `setsid` and makes the first run of members; a helper it forks makes each later
+    /// run. It exits first (its run comes first), so the init reaps those helpers.
+    mutating func sessionHelper(_ sid: Int32, parent: Int32, runs: [[Int32]], keeper k: Int32) throws(PlanError) {
+        let ns = progress.groups[k]!.pidForChildren, ipc = progress.groups[k]!.ipc
+        let pids = facts.sessions.goneLeader[sid]!.pids
+        create(pids, .fork, by: k, note: "keeper \(k): a stand-in for \(sid), the gone leader of a session")
+        addHelper(pids, in: ns, ipc: ipc, by: k)
+        let h = pids[0]
+        act(h, h, .setsid, note: "the stand-in leads session \(sid)")
+        progress.groups[h]!.sid = sid
+        progress.groups[h]!.pgid = sid
+        for (i, run) in runs.enumerated() {
+            var maker = h
+            if i > 0 {
+                let sub = try progress.helperPids(facts.chain(ns))
+                create(sub, .fork, by: h, note: "the stand-in for \(sid): a helper for a later run of members")
+                addHelper(sub, in: ns, ipc: ipc, by: h)
+                helperParent[sub[0]] = parent
+                maker = sub[0]
+            }
+            for c in run {
+                make(c, by: maker, note: "helper \(maker) makes members of session \(sid), children of \(parent)")
+                holder[c] = maker
+            }
+        }
+        flush()
     }
 
     /// Process groups, once every process exists: leaders first, then members join (a group
