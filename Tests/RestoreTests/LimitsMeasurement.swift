@@ -35,6 +35,10 @@ import Testing
             differs("worlds with zombies", a.processes.contains { $0.state == .zombie })
             differs("worlds with sessions other than 1", a.processes.contains { $0.sid != 1 })
             differs("worlds with a group whose leader is gone", a.processes.contains { !tgids.contains($0.pgid) })
+            let goneSession = a.processes.filter { !tgids.contains($0.sid) }
+            differs("worlds with a session whose leader is gone", !goneSession.isEmpty)
+            differs("worlds with a session whose leader is gone, in a nested pid namespace", goneSession.contains(where: { $0.pidNamespace != .initPid(1) }))
+            differs("worlds with a zombie session leader", a.processes.contains(where: { $0.state == .zombie && $0.sid == $0.tgid }))
         }
         print("limits over \(n) worlds (\(threads) threads, \(objects) IPC objects): \(counts.sorted { $0.key < $1.key })")
     }

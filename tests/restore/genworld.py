@@ -292,19 +292,30 @@ def childless(g):
     return True
 
 
+def forks_in_its_namespace(g):
+    """Its children are in its own pid namespace (it never ran unshare pid). Only such a process
+    of a session exits with children here: a session helper makes the children of an init in
+    the init's namespace, not those of a namespace whose unsharer has gone."""
+    return link(g, "pid") == link(g, "pid_for_children")
+
+
 def sessions():
     """After the world is built: sessions and groups made by processes without children (later
     children inherit them), forks into them, zombies (a parent at SIG_DFL, a child that exits
-    with a code), group leaders that exit (the group holds their pid). Session leaders never
-    exit (docs/restore.md: a session whose leader is gone)."""
+    with a code), group leaders that exit (the group holds their pid), session leaders that
+    exit (their members go to the init; the session holds the pid), members with children that
+    leave by setsid or exit. Inits never exit here: an init whose namespace's pids a group or
+    session outside it holds would be a dying init, which dump refuses (docs/restore.md)."""
     for _ in range(rng.randint(0, 12)):
         ps = processes()
         if not ps:
             return
         p = rng.choice(ps)
-        op = rng.choices(range(6), weights=[3, 3, 4, 4, 3, 2])[0]
-        if op == 0 and childless(p):
-            ctl(p, "setsid")
+        op = rng.choices(range(9), weights=[3, 3, 4, 4, 3, 2, 3, 2, 2])[0]
+        if op == 0 and childless(p):   # a new session, with members most often
+            ok, _ = ctl(p, "setsid")
+            for _ in range(rng.randint(0, 3) if ok else 0):
+                ctl(p, "fork")
         elif op == 1 and childless(p):
             ctl(p, "setpgid 0 0")
         elif op == 2 and childless(p):
@@ -325,6 +336,18 @@ def sessions():
             leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x and int(status(x)["NSsid"][0]) != x and childless(x)]
             if leaders:
                 ctl(rng.choice(leaders), f"exit {rng.randint(0, 3)}")
+        elif op == 6:   # a session leader exits (a zombie if its parent is at SIG_DFL)
+            leaders = [x for x in ps if int(status(x)["NSsid"][0]) == x and forks_in_its_namespace(x)]
+            members = [x for x in leaders if not childless(x)]
+            if leaders:
+                ctl(rng.choice(members if members and rng.random() < 0.8 else leaders), f"exit {rng.randint(0, 3)}")
+        elif op == 7 and not childless(p):   # leaves for its own session (EPERM: a group leader)
+            ctl(p, "setsid")
+        elif op == 8:   # a member of a session other than 1 with children exits
+            members = [x for x in ps if int(status(x)["NSsid"][0]) not in (x, 1) and not childless(x)
+                       and forks_in_its_namespace(x)]
+            if members:
+                ctl(rng.choice(members), "exit")
         stats["ops"] += 1
 
 

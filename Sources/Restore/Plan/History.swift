@@ -71,9 +71,13 @@ struct HistorySolver {
         for (x, members) in facts.members where x != facts.rootIpc {
             // (a member whose parent is in it too was born there: its parent was there first; one
             // in the shallowest pid namespace, where the context can reach the most members)
-            let entry = members.filter { g in g != 1 && facts.process(facts.parentGroup(g)!).ipcNamespace != x }
+            // (not a member made by the helper of a session whose leader is gone: that helper is
+            // born where the leader was, so a helper founds the namespace if no other member can)
+            let entries = members.filter { g in g != 1 && facts.process(facts.parentGroup(g)!).ipcNamespace != x }
+            let bySession = entries.filter { facts.sessions.madeByHelper[$0].map { facts.sessions.goneLeader[$0] != nil } ?? false }
+            let entry = entries.filter { !bySession.contains($0) }
                 .min { (facts.pidNamespace(facts.process($0).pidNamespace).level, $0) < (facts.pidNamespace(facts.process($1).pidNamespace).level, $1) }
-            defaultFounder[x] = entry.map { .process($0) } ?? .helper(facts.process(members[0]).pidNamespace)
+            defaultFounder[x] = entry.map { .process($0) } ?? .helper(facts.process(bySession.first ?? members[0]).pidNamespace)
         }
         if facts.process(1).ipcNamespace != facts.rootIpc { defaultFounder[facts.process(1).ipcNamespace] = .process(1) }
         var stack: [(Int32, Bool)] = [(1, false)]

@@ -78,7 +78,7 @@ struct Scheduler {
         queue = [1]
         while true {
             while !queue.isEmpty { try runGroup(queue.removeFirst()) }
-            guard let i = jobs.firstIndex(where: { progress.keeper($0.pid, $0.ipc) != nil }) else { break }
+            guard let i = jobs.firstIndex(where: isReady) else { break }
             let job = jobs.remove(at: i)
             try runJob(job)
         }
@@ -222,6 +222,13 @@ struct Scheduler {
 
     // MARK: helpers
 
+    /// A job runs once a keeper holds its context; a session helper of a living leader once
+    /// the leader has run its script.
+    func isReady(_ job: Job) -> Bool {
+        if case .session(let sid, _, _) = job.kind, facts.processes[sid] != nil { return progress.groups[sid] != nil }
+        return progress.keeper(job.pid, job.ipc) != nil
+    }
+
     /// A task of the restore is in context (its pid_for_children, its IPC namespace): a keeper
     /// stays there if a helper will need it.
     mutating func offer(_ g: Int32) {
@@ -318,7 +325,7 @@ struct Scheduler {
             for c in children { holder[c] = h }
             flush()
         case .session(let sid, let parent, let runs):
-            try sessionHelper(sid, parent: parent, runs: runs, keeper: progress.keeper(job.pid, job.ipc)!)
+            try sessionHelper(sid, parent: parent, runs: runs, in: job.pid!, ipc: job.ipc)
         case .founder(let x):
             let h = try spawn(for: job, note: "it founds \(x)")
             ignoreSigchld(h)
@@ -490,7 +497,7 @@ struct Scheduler {
         var last: Int32? = nil
         for c in facts.process(g).leader.children {
             guard let s = facts.sessions.madeByHelper[c], history.helperMade.contains(c) else { last = nil; continue }
-            guard facts.process(c).pidNamespace == m, let leader = facts.sessions.goneLeader[s], leader.namespace == m,
+            guard facts.process(c).pidNamespace == m, facts.sessions.goneLeader[s].map({ $0.namespace == m }) ?? true,
                   !plannedSessions.contains(s) || runs[s] != nil else {
                 throw PlanError("unsupported: process \(c) of session \(s) is a child of \(g), made by no helper of that session")
             }
@@ -508,23 +515,37 @@ struct Scheduler {
     /// Sessions whose helper is planned (a gone leader's pid is taken once).
     var plannedSessions = Set<Int32>()
 
-    /// The helper of a session whose leader is gone: forked by a keeper at the leader's pids,
-    /// it runs `setsid` and makes the first run of members; a helper it forks makes each later
-    /// run. It exits first (its run comes first), so the init reaps those helpers.
-    mutating func sessionHelper(_ sid: Int32, parent: Int32, runs: [[Int32]], keeper k: Int32) throws(PlanError) {
-        let ns = progress.groups[k]!.pidForChildren, ipc = progress.groups[k]!.ipc
-        let pids = facts.sessions.goneLeader[sid]!.pids
-        create(pids, .fork, by: k, note: "keeper \(k): a stand-in for \(sid), the gone leader of a session")
-        addHelper(pids, in: ns, ipc: ipc, by: k)
-        let h = pids[0]
-        act(h, h, .setsid, note: "the stand-in leads session \(sid)")
-        progress.groups[h]!.sid = sid
-        progress.groups[h]!.pgid = sid
+    /// The helper of a session: when its leader is gone, one forked by a keeper at the
+    /// leader's pids that runs `setsid`; else one the leader forks. It makes the first run of
+    /// members and forks a helper for each later run; it exits first (its run comes first), so
+    /// the init reaps those helpers.
+    mutating func sessionHelper(_ sid: Int32, parent: Int32, runs: [[Int32]], in ns: PidNamespaceName, ipc birth: IpcNamespaceName?) throws(PlanError) {
+        let h: Int32
+        if facts.processes[sid] == nil {
+            let k = progress.keeper(ns, birth)!
+            let pids = facts.sessions.goneLeader[sid]!.pids
+            create(pids, .fork, by: k, note: "keeper \(k): a stand-in for \(sid), the gone leader of a session")
+            addHelper(pids, in: ns, ipc: progress.groups[k]!.ipc, by: k)
+            h = pids[0]
+            act(h, h, .setsid, note: "the stand-in leads session \(sid)")
+            progress.groups[h]!.sid = sid
+            progress.groups[h]!.pgid = sid
+        } else {
+            let leader = progress.groups[sid]!
+            guard leader.sid == sid, leader.pidForChildren == ns, birth == nil || leader.ipc == birth else {
+                throw PlanError("unsupported: session leader \(sid) cannot make the members reparented to \(parent)")
+            }
+            let pids = try progress.helperPids(facts.chain(ns))
+            create(pids, .fork, by: sid, note: "process \(sid): a helper for members of its session, children of \(parent)")
+            addHelper(pids, in: ns, ipc: leader.ipc, by: sid)
+            h = pids[0]
+        }
+        let ipc = progress.groups[h]!.ipc
         for (i, run) in runs.enumerated() {
             var maker = h
             if i > 0 {
                 let sub = try progress.helperPids(facts.chain(ns))
-                create(sub, .fork, by: h, note: "the stand-in for \(sid): a helper for a later run of members")
+                create(sub, .fork, by: h, note: "helper \(h): a helper for a later run of members of session \(sid)")
                 addHelper(sub, in: ns, ipc: ipc, by: h)
                 helperParent[sub[0]] = parent
                 maker = sub[0]

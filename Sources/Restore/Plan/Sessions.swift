@@ -5,9 +5,9 @@
 ///
 /// A member of session S whose parent cannot have made it in S (its parent is an init of
 /// another session: the member was reparented there when its maker, a task of S, exited) is
-/// made by a **session helper** in S: when the leader of S is gone, a helper at the leader's
-/// pids that runs `setsid`, makes the first run of such members in the init's list and forks
-/// one helper for each later run; each holder exits in its run's turn (phase B), so the init's
+/// made by a **session helper** in S (when the leader of S is gone, a helper at the leader's
+/// pids that runs `setsid`; else one the leader forks): it makes the first run of such members
+/// in the init's list and forks one helper for each later run; each holder exits in its run's turn (phase B), so the init's
 /// list gets them in the world's order, as Linux appends a dying parent's children.
 struct Sessions {
     /// The session each process is born in (none: it leads its own and makes nothing in

@@ -146,6 +146,13 @@ struct WorldGenerator {
         }
     }
 
+    /// Its children are in its own pid namespace (it never ran `unshare pid`). Only such a
+    /// process of a session exits with children here: a session helper makes the children of
+    /// an init in the init's namespace, not those of a namespace whose unsharer has gone.
+    func forksInItsNamespace(_ g: Int32) -> Bool {
+        kernel.namespaceInodes(of: kernel.handle(ofPid: g)).map { $0.pid == $0.pidForChildren } ?? false
+    }
+
     func childless(_ g: Int32) -> Bool {
         (kernel.threads(ofGroup: g) ?? []).allSatisfy { (kernel.children(of: $0.tid) ?? []).isEmpty }
     }
@@ -153,12 +160,18 @@ struct WorldGenerator {
     /// After the world is built: sessions and groups made by processes without children (so
     /// that later children inherit them), forks into them, zombies (a parent at SIG_DFL, a
     /// child that exits with a code), group leaders that exit (their pid stays held by the
-    /// group). Session leaders never exit (restore.md: a session whose leader is gone).
+    /// group), session leaders that exit (their members go to the init; the session holds the
+    /// pid), members with children that leave by setsid or exit. Inits never exit here: an
+    /// init whose namespace's pids a group or session outside it holds would be a dying init,
+    /// which `dump` refuses (docs/restore.md, Known limits).
     mutating func sessions() {
         for _ in 0..<rng.int(0...12) {
             guard let p: Int32 = rng.pick(ordinaryProcesses) else { return }
-            switch rng.weighted([(0, 3), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2)]) {
-            case 0: if childless(p) { call(p, .setsid) }
+            switch rng.weighted([(0, 3), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2), (6, 3), (7, 2), (8, 2)]) {
+            case 0:
+                // a new session, with members most often
+                guard childless(p), case .success = call(p, .setsid) else { break }
+                for _ in 0..<rng.int(0...3) { call(p, .fork) }
             case 1: if childless(p) { call(p, .setpgid(pid: 0, pgid: 0)) }
             case 2:
                 // (a group leader's group, most often)
@@ -172,11 +185,28 @@ struct WorldGenerator {
                 call(p, .sigchld(ignore: false))
                 guard case .success = call(p, .fork), let c = kernel.children(of: p)?.last else { break }
                 if rng.chance(70) { call(c, .exit(code: UInt8(rng.int(0...255)))) }
-            default:
+            case 5:
                 // a group leader (not a session leader) without children exits
                 let leaders = ordinaryProcesses.filter { g in status(g).map { $0.pgid == g && $0.sid != g } == true && childless(g) }
                 guard let l: Int32 = rng.pick(leaders) else { break }
                 call(l, .exit(code: UInt8(rng.int(0...3))))
+            case 6:
+                // a session leader exits (a zombie if its parent is at SIG_DFL)
+                let leaders = ordinaryProcesses.filter { g in status(g)?.sid == g && forksInItsNamespace(g) }
+                let withMembers = leaders.filter { !childless($0) }
+                guard let l: Int32 = rng.pick(rng.chance(80) && !withMembers.isEmpty ? withMembers : leaders) else { break }
+                call(l, .exit(code: UInt8(rng.int(0...3))))
+            case 7:
+                // a process with children leaves for a session of its own (EPERM for a group
+                // leader); its children stay in the old one
+                if !childless(p) { call(p, .setsid) }
+            default:
+                // a member of a session other than 1 with children exits: they go to the init
+                let members = ordinaryProcesses.filter { g in
+                    status(g).map { $0.sid != g && $0.sid != 1 } == true && !childless(g) && forksInItsNamespace(g)
+                }
+                guard let m: Int32 = rng.pick(members) else { break }
+                call(m, .exit(code: 0))
             }
         }
     }
