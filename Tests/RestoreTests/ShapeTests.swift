@@ -117,6 +117,20 @@ import Testing
         }
     }
 
+    /// The smallest dying init (docs/restore.md, Known limits): init 10 of a namespace exits
+    /// while group 11, whose leader was a process of that namespace, lives on in 12 outside
+    /// it; the init waits for pid 11 to be freed, with no namespaces and no zombie state. The
+    /// image has no state for it: `dump` refuses the world rather than write another one.
+    @Test func aDyingInitIsRefusedByTheDump() throws {
+        let w = Build()
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
+        w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
+        w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
+        w.c(10, "exit")
+        #expect(w.kernel.snapshot().processes.first { $0.tgid == 10 }?.state == .dying)
+        #expect(throws: DumpError.self) { try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump() }
+    }
+
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is
     /// ever in is held by a keeper for the helpers that need it later; every helper is gone
     /// at the end.

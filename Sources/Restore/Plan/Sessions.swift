@@ -35,6 +35,8 @@ struct Sessions {
         for g in order {
             let p = facts.process(g)
             if p.sid != g { bornIn[g] = p.sid; continue }
+            // (an init's children of other sessions are made by session helpers)
+            if facts.isInit(g) { continue }
             let others = Set(p.threads.flatMap { $0.children.compactMap { bornIn[$0] } }).subtracting([g])
             if others.count > 1 { conflict = g }
             bornIn[g] = others.first
