@@ -311,7 +311,7 @@ def sessions():
         if not ps:
             return
         p = rng.choice(ps)
-        op = rng.choices(range(9), weights=[3, 3, 4, 4, 3, 2, 3, 2, 2])[0]
+        op = rng.choices(range(9), weights=[5, 3, 4, 4, 3, 2, 5, 2, 2])[0]
         if op == 0 and childless(p):   # a new session, with members most often
             ok, _ = ctl(p, "setsid")
             for _ in range(rng.randint(0, 3) if ok else 0):

@@ -167,7 +167,7 @@ struct WorldGenerator {
     mutating func sessions() {
         for _ in 0..<rng.int(0...12) {
             guard let p: Int32 = rng.pick(ordinaryProcesses) else { return }
-            switch rng.weighted([(0, 3), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2), (6, 3), (7, 2), (8, 2)]) {
+            switch rng.weighted([(0, 5), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2), (6, 5), (7, 2), (8, 2)]) {
             case 0:
                 // a new session, with members most often
                 guard childless(p), case .success = call(p, .setsid) else { break }
