@@ -117,6 +117,26 @@ import Testing
         }
     }
 
+    /// Members reparented to init 1 while their session's leader lives: a helper the leader
+    /// forks makes them (session 10); the same when the leader is a zombie (session 20, its
+    /// parent 19 at SIG_DFL), which it becomes only in phase C.
+    @Test func membersOfALivingLeaderReparentedToTheInit() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid"); w.c(10, "sigchld ignore")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(11, "exit")
+        w.c(1, "next_id LONG 19"); w.c(1, "fork"); w.c(19, "sigchld default")
+        w.c(19, "next_id LONG 20"); w.c(19, "fork"); w.c(20, "setsid")
+        w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(20, "exit 2")
+        #expect(w.kernel.children(of: 1) == [10, 12, 19, 21])
+        #expect(w.kernel.snapshot().processes.first { $0.tgid == 20 }?.state == .zombie)
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let makers = Set(p.actions.filter { if case .create(let pids, _) = $0.action { [12, 21].contains(pids[0]) } else { false } }.map(\.tid))
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(makers.isSubset(of: Set(p.helpers(image))), "helpers make 12 and 21: \(makers)")
+    }
+
     /// The smallest dying init (docs/restore.md, Known limits): init 10 of a namespace exits
     /// while group 11, whose leader was a process of that namespace, lives on in 12 outside
     /// it; the init waits for pid 11 to be freed, with no namespaces and no zombie state. The

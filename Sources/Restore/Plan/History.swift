@@ -187,6 +187,8 @@ struct HistorySolver {
                 let p = facts.process(g)
                 // A zombie is born wherever its parent is (it has no namespace left to say).
                 var needs: Set<IpcNamespaceName> = p.isZombie ? [] : [p.ipcNamespace]
+                // (a session leader whose helper makes members: where they are, as it forks the helper)
+                if let x = facts.sessions.helperContext[g] { needs.insert(x) }
                 for c in directChildren(g) where !helperMade.contains(c) {
                     if let b = h.birth[c] { needs.insert(b) }
                     if tainted.contains(c) { tainted.insert(g) }

@@ -43,8 +43,8 @@ struct Scheduler {
             case founder(IpcNamespaceName)
             /// Objects of another creator than root: a helper with its uid and gid makes them.
             case creators(IpcNamespaceName, uid: UInt32, gid: UInt32, objects: [IpcObjectRecord])
-            /// Members of session `sid` (whose leader is gone) in init `parent`'s list, in runs
-            /// of consecutive ones: a helper at the leader's pids makes the first (`Sessions`).
+            /// Members of session `sid` in init `parent`'s list, in runs of consecutive ones,
+            /// made by a session helper (`Sessions`, `sessionHelper`).
             case session(sid: Int32, parent: Int32, runs: [[Int32]])
         }
         var kind: Kind

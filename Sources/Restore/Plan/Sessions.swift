@@ -18,6 +18,9 @@ struct Sessions {
     /// Sessions whose leader is gone: its pids (root namespace first, down to the namespace the
     /// first member reparented to an init sees it in) and that namespace.
     var goneLeader: [Int32: (pids: [Int32], namespace: PidNamespaceName)] = [:]
+    /// Living leaders whose session helper makes members: the IPC namespace of the first (the
+    /// leader is there when it forks the helper; a zombie leader was there too).
+    var helperContext: [Int32: IpcNamespaceName] = [:]
     /// A process whose children need two sessions besides its own.
     var conflict: Int32?
 
@@ -45,6 +48,7 @@ struct Sessions {
             let p = facts.process(g), parent = facts.parentGroup(g)!
             guard facts.isInit(parent), let s = bornIn[g], s != facts.process(parent).sid else { continue }
             madeByHelper[g] = s
+            if facts.processes[s] != nil, helperContext[s] == nil { helperContext[s] = p.ipcNamespace }
             if facts.processes[s] == nil, goneLeader[s] == nil, let level = p.sids.lastIndex(where: { $0 != 0 }) {
                 goneLeader[s] = (Array(p.sids[0...level]), facts.chain(p.pidNamespace)[level])
             }
