@@ -188,6 +188,32 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A process in two IPC namespaces whose children were born in both, with other members
+    /// of those namespaces made by a process that has gone (worlds 1,000,682, 2,000,760 and
+    /// through mounts 400,004): 20 founds X and makes 10 there; 10 makes 5 in X, founds Y and
+    /// makes 11, which makes 12 and the init 13 in Y and exits. The smallest member of X whose
+    /// parent is outside, 5, did not found it; the helpers for 12 and 13 need (p1, Y), which
+    /// only 10 gives once its maker 20 is made: 1 makes 20 first, instead of making 13 itself
+    /// (or being in Y, which it never was).
+    @Test func aMakerOfTwoIpcNamespacesBehindHelpers() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 20"); w.c(1, "fork")
+        w.c(20, "unshare ipc"); w.c(20, "next_id LONG 10"); w.c(20, "fork")
+        w.c(10, "next_id LONG 5"); w.c(10, "fork")
+        w.c(10, "unshare ipc"); w.c(10, "next_id LONG 11"); w.c(10, "fork")
+        w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(11, "next_id LONG2 1 13"); w.c(11, "clone newpid")
+        w.c(11, "exit")
+        #expect(w.kernel.children(of: 1) == [20, 12, 13])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        for c: Int32 in [12, 13] {
+            let maker = p.actions.first { if case .create(let pids, _) = $0.action { pids[0] == c } else { false } }!.tid
+            #expect(!image.processes.contains { $0.tgid == maker }, "\(c) is made by a helper")
+        }
+    }
+
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {
