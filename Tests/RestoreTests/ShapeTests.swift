@@ -214,6 +214,23 @@ import Testing
         }
     }
 
+    /// A session leader that founded an IPC namespace, where a child of it that has gone made
+    /// an orphan (world 6,000,077): 20 founds X, its child 21 makes 30 there and exits, then
+    /// 20 leads a new session with a zombie child. The helper that makes 30 needs a keeper of
+    /// (p1, X), which 20 leaves before its `setsid` (helpers make children of inits, in the
+    /// root session): 20 makes the zombie, whose birth nothing fixes, in its last visit.
+    @Test func aSessionLeaderLeavesItsKeepersFirst() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 20"); w.c(10, "fork")
+        w.c(20, "unshare ipc"); w.c(20, "next_id LONG 21"); w.c(20, "fork")
+        w.c(21, "next_id LONG 30"); w.c(21, "fork"); w.c(21, "exit"); w.c(20, "wait 21"); w.c(10, "exit")
+        w.c(20, "setsid"); w.c(20, "sigchld default"); w.c(20, "next_id LONG 22"); w.c(20, "fork"); w.c(22, "exit 3")
+        #expect(w.kernel.children(of: 1) == [30, 20])
+        let (why, _, program) = w.restore()
+        #expect(why == nil)
+        #expect(program.contains("setsid"))
+    }
+
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {
