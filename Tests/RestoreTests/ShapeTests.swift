@@ -254,6 +254,49 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A process in two IPC namespaces whose children were born in both, with other members
+    /// of those namespaces made by a process that has gone (worlds 1,000,682, 2,000,760 and
+    /// through mounts 400,004): 20 founds X and makes 10 there; 10 makes 5 in X, founds Y and
+    /// makes 11, which makes 12 and the init 13 in Y and exits. The smallest member of X whose
+    /// parent is outside, 5, did not found it; the helpers for 12 and 13 need (p1, Y), which
+    /// only 10 gives once its maker 20 is made: 1 makes 20 first, instead of making 13 itself
+    /// (or being in Y, which it never was).
+    @Test func aMakerOfTwoIpcNamespacesBehindHelpers() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 20"); w.c(1, "fork")
+        w.c(20, "unshare ipc"); w.c(20, "next_id LONG 10"); w.c(20, "fork")
+        w.c(10, "next_id LONG 5"); w.c(10, "fork")
+        w.c(10, "unshare ipc"); w.c(10, "next_id LONG 11"); w.c(10, "fork")
+        w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(11, "next_id LONG2 1 13"); w.c(11, "clone newpid")
+        w.c(11, "exit")
+        #expect(w.kernel.children(of: 1) == [20, 12, 13])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        for c: Int32 in [12, 13] {
+            let maker = p.actions.first { if case .create(let pids, _) = $0.action { pids[0] == c } else { false } }!.tid
+            #expect(!image.processes.contains { $0.tgid == maker }, "\(c) is made by a helper")
+        }
+    }
+
+    /// A session leader that founded an IPC namespace, where a child of it that has gone made
+    /// an orphan (world 6,000,077): 20 founds X, its child 21 makes 30 there and exits, then
+    /// 20 leads a new session with a zombie child. The helper that makes 30 needs a keeper of
+    /// (p1, X), which 20 leaves before its `setsid` (helpers make children of inits, in the
+    /// root session): 20 makes the zombie, whose birth nothing fixes, in its last visit.
+    @Test func aSessionLeaderLeavesItsKeepersFirst() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 20"); w.c(10, "fork")
+        w.c(20, "unshare ipc"); w.c(20, "next_id LONG 21"); w.c(20, "fork")
+        w.c(21, "next_id LONG 30"); w.c(21, "fork"); w.c(21, "exit"); w.c(20, "wait 21"); w.c(10, "exit")
+        w.c(20, "setsid"); w.c(20, "sigchld default"); w.c(20, "next_id LONG 22"); w.c(20, "fork"); w.c(22, "exit 3")
+        #expect(w.kernel.children(of: 1) == [30, 20])
+        let (why, _, program) = w.restore()
+        #expect(why == nil)
+        #expect(program.contains("setsid"))
+    }
+
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {

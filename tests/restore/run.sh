@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Round trip of random worlds: tests/restore/run.sh [--worlds N] [--seed S] [--keep DIR]
+# Round trip of random worlds: tests/restore/run.sh [--worlds N] [--seed S] [--first W] [--keep DIR]
+# (worlds S*100000+W to S*100000+W+N-1; W is 0 unless given)
 #
 # For each world: fresh mount A, random world (genworld.py, seeded), dump A; fresh mount B,
 # restore, dump B; the two images must be byte-identical. Then one automatic fork in every pid
@@ -12,13 +13,14 @@ set -u
 cd "$(dirname "$0")"
 . ./lib.sh
 
-worlds=200 seed=1 keep=/tmp/nextidfs-restore-failures
+worlds=200 seed=1 first=0 keep=/tmp/nextidfs-restore-failures
 while [ $# -gt 0 ]; do
     case $1 in
         --worlds) worlds=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
+        --first) first=$2; shift 2 ;;
         --keep) keep=$2; shift 2 ;;
-        *) echo "usage: $0 [--worlds N] [--seed S] [--keep DIR]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--worlds N] [--seed S] [--first W] [--keep DIR]" >&2; exit 2 ;;
     esac
 done
 work=$(mktemp -d /tmp/nextidfs-restore-run.XXXXXX)
@@ -39,7 +41,7 @@ one_world() {
     round_trip "$work/"
 }
 
-for ((w = 0; w < worlds; w++)); do
+for ((w = first; w < first + worlds; w++)); do
     ws=$((seed * 100000 + w))
     rm -f "$work"/*
     A= B= why=

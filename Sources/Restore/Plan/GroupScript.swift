@@ -60,6 +60,7 @@ struct GroupScript {
         let u = unshareVisit ?? 0
         var position: [IpcNamespaceName: Int] = [:]
         for (i, v) in visits.enumerated() { position[v] = i }
+        let leadsSession = g != 1 && p.sid == g
         func valid(_ m: Moment) -> Bool { unshares ? (m.post ? m.visit >= u : m.visit <= u) : !m.post }
         /// The earliest moment at or after `from` when `c` can be made.
         func moment(_ c: Int32, from: Moment) throws(PlanError) -> Moment? {
@@ -68,6 +69,10 @@ struct GroupScript {
             if let b = history.birth[c] {
                 guard let v = position[b] else { return nil }
                 m = Moment(visit: v, post: post)
+            } else if leadsSession {
+                // As late as it can: its `setsid` comes before its first child, and the keepers
+                // it leaves in its later visits (in the root session) before that.
+                m = Moment(visit: max(from.visit, post || !unshares ? visits.count - 1 : u), post: post)
             } else {
                 m = Moment(visit: max(from.visit, post ? u : 0), post: post)
             }

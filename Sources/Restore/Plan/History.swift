@@ -57,6 +57,10 @@ struct HistorySolver {
     /// founded it (its parent is outside), in the shallowest pid namespace, the smallest there.
     var defaultFounder: [IpcNamespaceName: Founder] = [:]
     var budget = 2_000
+    /// The second try, when the first found no history: a context that a process not made yet
+    /// may still bring is waited for (its maker is made first) rather than asked of the init
+    /// one level up, or of an init its parent makes itself.
+    var patient = false
 
     init(_ facts: Facts) {
         self.facts = facts
@@ -247,6 +251,10 @@ struct HistorySolver {
                     // at some time (the process that made the namespace was in it).
                     let up = facts.parentGroup(initN)!
                     if wanted.count == 1, !(contextNeeds[up] ?? []).contains(wanted.first!.key) {
+                        // (not while a process not made yet may bring that context: one that
+                        // cannot be made yet is made by its parent first, below)
+                        if patient, othersMayReach(initN, facts.process(up).pidNamespace, wanted.first!.key, h, reach) { continue }
+                        debugLog("context: \(up) is in \(wanted.first!.key) at some time (for the block \(block))")
                         contextNeeds[up, default: []].insert(wanted.first!.key)
                         contextBringers[up, default: [:]][wanted.first!.key] = wanted.first!.value
                         continueOuter = true
@@ -301,14 +309,21 @@ struct HistorySolver {
             var waiting = Set<Int32>()
             for c in unreachable {
                 guard let x = h.birth[c] else { continue }
-                let n = facts.process(c).pidNamespace
-                let others = facts.tgids.filter { g in
-                    g != c && !reach.made.contains(g) && !isDescendant(g, of: c) && (h.needs[g] ?? []).contains(x)
-                        && (facts.process(g).pidNamespace == n || facts.process(g).pidForChildren == n)
-                }
-                if !others.isEmpty { waiting.insert(c) }
+                // (patient: the helper is in its parent's pid namespace, also for an init it makes)
+                let n = facts.process(patient ? facts.parentGroup(c)! : c).pidNamespace
+                if othersMayReach(c, n, x, h, reach) { waiting.insert(c) }
             }
             helperMade.remove(unreachable.subtracting(waiting).min() ?? unreachable.min()!)
+        }
+    }
+
+    /// Whether a process not made yet, other than `c` and those below it, is to be in IPC
+    /// namespace `x` in pid namespace `n` (its own or its pid_for_children): its making may
+    /// give `c` its context.
+    func othersMayReach(_ c: Int32, _ n: PidNamespaceName, _ x: IpcNamespaceName, _ h: History, _ reach: Reach) -> Bool {
+        facts.tgids.contains { g in
+            g != c && !reach.made.contains(g) && !isDescendant(g, of: c) && (h.needs[g] ?? []).contains(x)
+                && (facts.process(g).pidNamespace == n || facts.process(g).pidForChildren == n)
         }
     }
 

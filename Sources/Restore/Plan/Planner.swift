@@ -5,19 +5,22 @@ import Glibc
 public enum Planner {
     public static func plan(_ image: Image) throws(PlanError) -> Plan {
         let facts = try Facts(image)
-        var solver = HistorySolver(facts)
         var steps: [Step]? = nil
         var lastError: PlanError? = nil
-        _ = solver.solve { history in
-            var scheduler = Scheduler(facts, history)
-            switch Result(catching: { () throws(PlanError) in try scheduler.run() }) {
-            case .success(let s):
-                steps = s
-                return true
-            case .failure(let e):
-                debugLog("planner: \(history.founder.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }): \(e)")
-                lastError = e
-                return false
+        for patient in [false, true] where steps == nil {
+            var solver = HistorySolver(facts)
+            solver.patient = patient
+            _ = solver.solve { history in
+                var scheduler = Scheduler(facts, history)
+                switch Result(catching: { () throws(PlanError) in try scheduler.run() }) {
+                case .success(let s):
+                    steps = s
+                    return true
+                case .failure(let e):
+                    debugLog("planner: \(history.founder.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }): \(e)")
+                    lastError = e
+                    return false
+                }
             }
         }
         guard let steps else { throw lastError ?? PlanError("no history explains this world") }
