@@ -25,10 +25,11 @@ struct MountTarget: Target {
 
     /// What a ctl write sends for `line`: the line, and every third one padded with blanks to a
     /// whole page (4096 bytes, the most a line may be): a write that fills a page leaves the
-    /// writer's own bytes in the kernel's page cache, which the next read must not show.
+    /// writer's own bytes in the kernel's page cache, which the next read must not show. Not a
+    /// comm line: its blanks would be part of the name.
     static func written(_ line: String) -> [UInt8] {
         let bytes = Array(line.utf8)
-        guard bytes.count % 3 == 0, !line.hasPrefix("comm"), bytes.count < 4095 else { return bytes + [UInt8(ascii: "\n")] }
+        guard bytes.count % 3 == 0, !line.contains("comm"), bytes.count < 4095 else { return bytes + [UInt8(ascii: "\n")] }
         return bytes + [UInt8](repeating: UInt8(ascii: " "), count: 4095 - bytes.count) + [UInt8(ascii: "\n")]
     }
 

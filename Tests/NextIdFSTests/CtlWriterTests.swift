@@ -104,6 +104,8 @@ import Testing
         #expect(write("fork\nbad\n") == .success(5))
         #expect(write("bad\n", at: 0) == .failure(.EEXIST))
         #expect(runner.operation == 3, "the line ran again")
+        #expect(write("bad\n", at: 0) == .failure(.EEXIST))
+        #expect(runner.operation == 4, "a write at 0 that failed whole is no retry: the same write again runs")
     }
 
     @Test mutating func aRetryAfterSomethingElseRanRunsTheLine() {

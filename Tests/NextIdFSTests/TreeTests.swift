@@ -215,6 +215,38 @@ import Testing
         #expect(read(nextId) == "")
     }
 
+    /// What the kernel's page cache goes by: the exact size, and a version that changes with
+    /// the content and only then (for files nobody writes).
+    @Test func sizesAndVersionsFollowTheContent() throws {
+        let status = inode("1", "status")
+        let first = try fs.getattr(status).get()
+        #expect(first.size == Int64(read(status).utf8.count))
+        #expect(try fs.getattr(status).get().version == first.version, "unchanged")
+        _ = write(inode("1", "task", "1", "ctl"), "fork\n")
+        #expect(try fs.getattr(status).get().version == first.version, "a fork leaves the parent's status as it was")
+        _ = write(inode("1", "task", "1", "ctl"), "comm renamed\n")
+        let renamed = try fs.getattr(status).get()
+        #expect(renamed.version != first.version)
+        #expect(renamed.size == Int64(read(status).utf8.count))
+        #expect(try fs.getattr(inode("1", "task", "1", "ctl")).get().size == 2, "0 and a newline")
+    }
+
+    /// A write that ran something makes the kernel forget every shared file; one that only set
+    /// a thread's pending ids, nothing but the file itself (which the kernel forgets alone).
+    @Test func writesSayWhatTheKernelMustForget() throws {
+        let ctl = try fs.open(inode("1", "task", "1", "ctl")).get()
+        let forked = fs.write(ctl, WriteRequest(data: ArraySlice(Array("fork\n".utf8)), offset: 0, caller: root))
+        #expect(forked.invalidate.machineNodes)
+        #expect(forked.invalidate.written == inode("1", "task", "1", "ctl"))
+        #expect(forked.invalidate.inodes == [inode("1", "task", "1", "next_id")], "a fork consumes pending ids")
+        let failed = fs.write(ctl, WriteRequest(data: ArraySlice(Array("bogus\n".utf8)), offset: 0, caller: root))
+        #expect(failed.invalidate.written == 0 && failed.invalidate.inodes.contains(inode("1", "task", "1", "ctl")),
+                "a failed write left the kernel's idea of the file as it was")
+        let nextId = try fs.open(inode("1", "task", "1", "next_id")).get()
+        let set = fs.write(nextId, WriteRequest(data: ArraySlice(Array("LONG 9\n".utf8)), offset: 0, caller: root))
+        #expect(set.result == .success(7) && !set.invalidate.machineNodes && set.invalidate.inodes.isEmpty)
+    }
+
     @Test func directoryOffsetsOfAnyValueListNothingPastTheEnd() {
         _ = write(inode("1", "task", "1", "ctl"), "fork\n")
         for dir in [1, inode("task"), inode("1", "task")] {

@@ -19,8 +19,8 @@ import IdAllocators
 /// the request is short: it takes the bytes through the last good line, and the writer sends the
 /// rest again at the offset after them. That retry must not run the failed line a second time
 /// without what it consumed (a pending id), so the writer remembers it: a request at that offset
-/// that starts with the same bytes, with nothing run on the machine since, answers its errno and
-/// runs nothing. Anything else runs.
+/// (never 0) that starts with the same bytes, with nothing run on the machine since, answers its
+/// errno and runs nothing. Anything else runs.
 struct CtlWriter {
     static let maxLine = 4096
     static let page: Int64 = 4096
@@ -100,7 +100,11 @@ struct CtlWriter {
                 let k = outcome.completed
                 let retried = bytes.startIndex + max(starts[k], heldCount)..<bytes.startIndex + ends[k]
                 let taken = k == 0 ? 0 : ends[k - 1] - heldCount
-                failed = Failure(bytes: Array(bytes[retried]), offset: offset + Int64(taken), errno: errno, operation: outcome.operation)
+                // A write(2) that failed whole is not retried; a retry is at the offset after
+                // what was taken, never at 0 (which starts a new batch).
+                if offset + Int64(taken) > 0 {
+                    failed = Failure(bytes: Array(bytes[retried]), offset: offset + Int64(taken), errno: errno, operation: outcome.operation)
+                }
                 return k == 0 ? .failure(errno) : .success(taken)
             }
         }

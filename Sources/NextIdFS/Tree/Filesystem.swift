@@ -46,6 +46,7 @@ public final class Filesystem: Sendable {
     /// The real processes that read the tree (self, the reader's own entry, attachments).
     public let readers: Readers
 
+    static let errorSize: Int64 = 4096
     /// Content rendered for a size, kept for the reads that follow.
     let contents = ContentCache()
     /// The ctl batch state of every writer.
@@ -107,7 +108,13 @@ public final class Filesystem: Sendable {
             // What changes by itself or with the reader is rendered anew for each size asked.
             let fresh = live.spec.caching == .live || live.spec.caching == .reader
             let content = self.content(OpenFile(node: live.node, file: file, caching: live.spec.caching), for: caller, fresh: fresh)
-            guard case .success(let bytes) = content else { break }
+            guard case .success(let bytes) = content else {
+                // A file that reads as an errno (a zombie's sys/kernel files: ESRCH) shows a
+                // page, so that the kernel asks for it and gets the errno, not an empty file.
+                attributes.size = Filesystem.errorSize
+                if case .failure(let e) = content { attributes.version = UInt64(e.rawValue) }
+                break
+            }
             attributes.size = Int64(bytes.count)
             let written = live.spec.mode & 0o200 != 0 ? writes.load(ordering: .relaxed) &* 0x9e37_79b9_7f4a_7c15 : 0
             attributes.version = contentHash(bytes) ^ written
@@ -119,9 +126,7 @@ public final class Filesystem: Sendable {
 
     /// A file's content as `caller` sees it, rendered or kept from a moment ago.
     func content(_ file: OpenFile, for caller: Caller, fresh: Bool = false) -> Result<[UInt8], Errno> {
-        // Every write request may change a file (a ctl line that does not parse still records
-        // its result), and so may every operation.
-        let operation = file.caching == .machine ? kernel.operations &+ writes.load(ordering: .relaxed) << 32 : 0
+        let operation = file.caching == .machine ? kernel.version : 0
         return contents.content(file.node.inode, file.caching, operation: operation, reader: caller.pid, fresh: fresh) {
             file.file.content(of: file.node, in: kernel, for: requester(caller))
         }

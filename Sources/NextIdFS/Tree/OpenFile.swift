@@ -11,10 +11,10 @@ public struct OpenFile: Sendable {
 
 /// Content rendered for a size (LOOKUP, GETATTR) and kept for the READs that follow it: a read
 /// then shows the bytes whose size the kernel was told, and a large file is rendered once for
-/// all its READs. Content that follows the machine is valid while the machine's operation count
-/// is the one it was rendered at; content that changes by itself or depends on the reader is
+/// all its READs. Content that follows the machine is valid while the machine's version
+/// (`Kernel.version`) is the one it was rendered at; content that changes by itself or depends on the reader is
 /// valid for `liveNanoseconds` (the time between a reader's GETATTR and its READ), for that
-/// reader only. `operation` is the caller's count of what may change the machine.
+/// reader only.
 final class ContentCache: Sendable {
     struct Entry {
         var bytes: [UInt8]
@@ -23,22 +23,28 @@ final class ContentCache: Sendable {
         var rendered: UInt64
     }
 
-    private let entries = Lock<[UInt64: Entry]>([:])
+    /// The entries and the bytes they hold.
+    private let entries = Lock<(table: [UInt64: Entry], bytes: Int)>(([:], 0))
+    /// Past either bound everything is dropped: the cache only bridges a size and its READs.
     static let capacity = 4096
+    static let capacityBytes = 16 << 20
     static let liveNanoseconds: UInt64 = 1_000_000_000
 
     /// `inode`'s content: kept, or made by `render` (and kept if it succeeds); `fresh`: made.
     func content(_ inode: UInt64, _ caching: NodeKind.Caching, operation: UInt64, reader: Int32, fresh: Bool,
                  render: () -> Result<[UInt8], Errno>) -> Result<[UInt8], Errno> {
         let now = ContentCache.monotonic()
-        if !fresh, let kept = entries.withLock({ $0[inode] }), ContentCache.valid(kept, caching, operation: operation, reader: reader, now: now) {
+        if !fresh, let kept = entries.withLock({ $0.table[inode] }), ContentCache.valid(kept, caching, operation: operation, reader: reader, now: now) {
             return .success(kept.bytes)
         }
         let rendered = render()
         if case .success(let bytes) = rendered {
             entries.withLock { entries in
-                if entries.count >= ContentCache.capacity { entries.removeAll(keepingCapacity: true) }
-                entries[inode] = Entry(bytes: bytes, operation: operation, reader: reader, rendered: now)
+                if entries.table.count >= ContentCache.capacity || entries.bytes + bytes.count > ContentCache.capacityBytes {
+                    entries = ([:], 0)
+                }
+                let old = entries.table.updateValue(Entry(bytes: bytes, operation: operation, reader: reader, rendered: now), forKey: inode)
+                entries.bytes += bytes.count - (old?.bytes.count ?? 0)
             }
         }
         return rendered
