@@ -63,7 +63,10 @@ struct Request {
             e.attr = context.stat(a)
             e.attr_timeout = FuseContext.attributeSeconds(a.caching)
             e.entry_timeout = FuseContext.entrySeconds(a.caching)
-            if fuse_reply_entry(req, &e) == 0 { context.lookups.lookedUp(a.inode) }
+            // Counted before the kernel can use it: a write handled by another worker right
+            // after this reply must see the node as held, or its notice would miss it.
+            context.lookups.lookedUp(a.inode)
+            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget(a.inode, 1) }
         case .attributes(let a):
             var st = context.stat(a)
             fuse_reply_attr(req, &st, FuseContext.attributeSeconds(a.caching))
