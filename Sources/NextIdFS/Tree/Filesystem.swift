@@ -46,6 +46,7 @@ public final class Filesystem: Sendable {
     /// The real processes that read the tree (self, the reader's own entry, attachments).
     public let readers: Readers
 
+    /// The size of a file that reads as an errno (see `described`).
     static let errorSize: Int64 = 4096
     /// Content rendered for a size, kept for the reads that follow.
     let contents = ContentCache()
@@ -126,8 +127,8 @@ public final class Filesystem: Sendable {
 
     /// A file's content as `caller` sees it, rendered or kept from a moment ago.
     func content(_ file: OpenFile, for caller: Caller, fresh: Bool = false) -> Result<[UInt8], Errno> {
-        let operation = file.caching == .machine ? kernel.version : 0
-        return contents.content(file.node.inode, file.caching, operation: operation, reader: caller.pid, fresh: fresh) {
+        let version = file.caching == .machine ? kernel.version : 0
+        return contents.content(file.node.inode, file.caching, version: version, reader: caller.pid, fresh: fresh) {
             file.file.content(of: file.node, in: kernel, for: requester(caller))
         }
     }

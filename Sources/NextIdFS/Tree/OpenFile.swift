@@ -18,7 +18,7 @@ public struct OpenFile: Sendable {
 final class ContentCache: Sendable {
     struct Entry {
         var bytes: [UInt8]
-        var operation: UInt64
+        var version: UInt64
         var reader: Int32
         var rendered: UInt64
     }
@@ -31,10 +31,10 @@ final class ContentCache: Sendable {
     static let liveNanoseconds: UInt64 = 1_000_000_000
 
     /// `inode`'s content: kept, or made by `render` (and kept if it succeeds); `fresh`: made.
-    func content(_ inode: UInt64, _ caching: NodeKind.Caching, operation: UInt64, reader: Int32, fresh: Bool,
+    func content(_ inode: UInt64, _ caching: NodeKind.Caching, version: UInt64, reader: Int32, fresh: Bool,
                  render: () -> Result<[UInt8], Errno>) -> Result<[UInt8], Errno> {
         let now = ContentCache.monotonic()
-        if !fresh, let kept = entries.withLock({ $0.table[inode] }), ContentCache.valid(kept, caching, operation: operation, reader: reader, now: now) {
+        if !fresh, let kept = entries.withLock({ $0.table[inode] }), ContentCache.valid(kept, caching, version: version, reader: reader, now: now) {
             return .success(kept.bytes)
         }
         let rendered = render()
@@ -43,17 +43,17 @@ final class ContentCache: Sendable {
                 if entries.table.count >= ContentCache.capacity || entries.bytes + bytes.count > ContentCache.capacityBytes {
                     entries = ([:], 0)
                 }
-                let old = entries.table.updateValue(Entry(bytes: bytes, operation: operation, reader: reader, rendered: now), forKey: inode)
+                let old = entries.table.updateValue(Entry(bytes: bytes, version: version, reader: reader, rendered: now), forKey: inode)
                 entries.bytes += bytes.count - (old?.bytes.count ?? 0)
             }
         }
         return rendered
     }
 
-    static func valid(_ entry: Entry, _ caching: NodeKind.Caching, operation: UInt64, reader: Int32, now: UInt64) -> Bool {
+    static func valid(_ entry: Entry, _ caching: NodeKind.Caching, version: UInt64, reader: Int32, now: UInt64) -> Bool {
         switch caching {
         case .constant: true
-        case .machine: entry.operation == operation
+        case .machine: entry.version == version
         case .live: now &- entry.rendered < liveNanoseconds
         case .reader: entry.reader == reader && now &- entry.rendered < liveNanoseconds
         }
