@@ -247,6 +247,17 @@ import Testing
         #expect(set.result == .success(7) && !set.invalidate.machineNodes && set.invalidate.inodes.isEmpty)
     }
 
+    /// A task that another's call ends (here: its namespace's init exits) has its own ctl and
+    /// next_id forgotten too, so a read through a kept fd asks again and gets ESRCH.
+    @Test func tasksEndedByAnotherForgetTheirOwnFiles() throws {
+        _ = write(inode("1", "task", "1", "ctl"), "clone newpid\n")          // 2, init of a new namespace
+        _ = write(inode("2", "task", "2", "ctl"), "fork\n")                  // 3, reaped by 2 when it goes
+        let nextId3 = inode("3", "task", "3", "next_id"), ctl3 = inode("3", "task", "3", "ctl")
+        let ended = fs.write(try fs.open(inode("2", "task", "2", "ctl")).get(), WriteRequest(data: ArraySlice(Array("exit\n".utf8)), offset: 0, caller: root))
+        #expect(ended.invalidate.names.contains { $0.pid == 3 }, "3 ended with its namespace")
+        #expect(ended.invalidate.inodes.contains(nextId3) && ended.invalidate.inodes.contains(ctl3))
+    }
+
     @Test func directoryOffsetsOfAnyValueListNothingPastTheEnd() {
         _ = write(inode("1", "task", "1", "ctl"), "fork\n")
         for dir in [1, inode("task"), inode("1", "task")] {

@@ -46,11 +46,11 @@ extension Filesystem {
             }
         }
 
-        /// The files only their own thread's writes change.
+        /// The files only their own thread's writes change (and its end).
         static let threadPrivate: Set<NodeKind> = [.ctl, .nextId]
 
-        /// From what the kernel said changed: every node of a process whose owner changed, and
-        /// the name of a released task in every directory that listed it.
+        /// From what the kernel said changed: every node of a process whose owner changed, and of
+        /// a released task its ctl and next_id and its name in every directory that listed it.
         init(_ changes: Changes) {
             for owner in changes.newOwners {
                 inodes += NodeSpec.processKinds.map { NodeRef(kind: $0, task: owner.process).inode }
@@ -59,6 +59,8 @@ extension Filesystem {
                 }
             }
             for released in changes.released {
+                // Its own files (which `machineNodes` leaves out): a read through a kept fd is ESRCH.
+                inodes += Invalidation.threadPrivate.map { NodeRef(kind: $0, task: released.task).inode }
                 for directory in NodeSpec.taskDirectories {
                     guard let (child, listing) = directory.taskEntries,
                           let parent = listing.directory(directory.kind, showing: released) else { continue }
