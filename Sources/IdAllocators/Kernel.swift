@@ -28,6 +28,10 @@ public final class Kernel: Sendable {
     /// counts mean nothing ran in between.
     public var operations: UInt64 { machine.withLock { $0.operations } }
 
+    /// Changes whenever what the machine shows may have changed (`Machine.version`): equal
+    /// versions mean every file reads the same.
+    public var version: UInt64 { machine.withLock { $0.version } }
+
     /// `body` on the machine, alone (for views defined in other files).
     func withMachine<T: Sendable>(_ body: @Sendable (Machine) -> T) -> T {
         machine.withLock { body($0) }
@@ -51,7 +55,9 @@ public final class Kernel: Sendable {
     /// One call by the thread `task`; ESRCH once it has ended. What the call changed is not
     /// reported: callers that keep views of the machine use `run`.
     public func call(_ syscall: Syscall, by task: TaskHandle) -> Result<Int64, Errno> {
-        onTask(task) { m, t in
+        machine.withLock { m in
+            m.version += 1
+            guard let t = m.task(task) else { return .failure(.ESRCH) }
             var changes = Changes()
             return m.performCall(syscall, actor: t, &changes)
         }
@@ -60,7 +66,10 @@ public final class Kernel: Sendable {
     /// A ctl write: the lines run in order until the first failure, as one atomic step, and the
     /// thread's last result records the last line that ran. The outcome says what changed.
     public func run(_ batch: [Result<Syscall, Errno>], by task: TaskHandle) -> BatchOutcome {
-        machine.withLock { $0.perform(batch: batch, by: task) }
+        machine.withLock { m in
+            m.version += 1
+            return m.perform(batch: batch, by: task)
+        }
     }
 
     /// The ctl read-back: the last result of thread `task` (value, or -errno), nil before any.
@@ -92,6 +101,7 @@ public final class Kernel: Sendable {
 
     public func writeSysctl(_ name: SysctlName, _ input: SysctlInput, as actor: Actor) -> Result<Int64, Errno> {
         machine.withLock { m in
+            m.version += 1
             guard let (pidNS, ipcNS, uid) = m.resolve(actor) else { return .failure(.ESRCH) }
             return m.writeSysctl(name, input, uid: uid, pidNamespace: pidNS, ipcNamespace: ipcNS)
         }

@@ -26,6 +26,10 @@ final class Machine {
     @exclusivity(unchecked) var nextSerial: UInt64 = 1
     /// How many calls and sysctl writes the machine has performed (whatever their outcome).
     @exclusivity(unchecked) var operations: UInt64 = 0
+    /// How many times anything could have changed what the machine shows: every ctl batch (also
+    /// one whose lines only failed to parse: the thread's last result shows it), call and sysctl
+    /// write.
+    @exclusivity(unchecked) var version: UInt64 = 0
     var nextNamespaceInode = Limits.firstDynamicInode
     /// Tasks created since the machine started (the kernel's total_forks, threads included).
     @exclusivity(unchecked) var forks: UInt64 = 0

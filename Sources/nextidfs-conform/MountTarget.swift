@@ -14,13 +14,23 @@ struct MountTarget: Target {
 
     func ctl(_ line: String, by task: TaskRef) -> Result<Int64, Errno> {
         let path = taskPath(task, "ctl")
-        switch FileIO.write(path, Array((line + "\n").utf8)) {
+        switch FileIO.write(path, MountTarget.written(line)) {
         case .failure(let e): return .failure(e)
         case .success: break
         }
         // The read-back is the value; after an exit the thread and its files are gone.
         guard case .success(let back) = text(path) else { return .success(0) }
         return .success(Int64(back.split(separator: "\n").first ?? "") ?? 0)
+    }
+
+    /// What a ctl write sends for `line`: the line, and every third one padded with blanks to a
+    /// whole page (4096 bytes, the most a line may be): a write that fills a page leaves the
+    /// writer's own bytes in the kernel's page cache, which the next read must not show. Not a
+    /// comm line: its blanks would be part of the name.
+    static func written(_ line: String) -> [UInt8] {
+        let bytes = Array(line.utf8)
+        guard bytes.count % 3 == 0, !line.contains("comm"), bytes.count < 4095 else { return bytes + [UInt8(ascii: "\n")] }
+        return bytes + [UInt8](repeating: UInt8(ascii: " "), count: 4095 - bytes.count) + [UInt8(ascii: "\n")]
     }
 
     func newestChild(of task: TaskRef) -> Int32? {

@@ -24,58 +24,71 @@ import Testing
 
     var writer = CtlWriter()
     let runner = Runner()
+    /// Where the writer's next request goes: after the bytes taken, as a file position.
+    var position: Int64 = 0
 
-    mutating func write(_ text: String) -> Result<Int, Errno> { write(Array(text.utf8)) }
+    mutating func write(_ text: String, at offset: Int64? = nil) -> Result<Int, Errno> { write(Array(text.utf8), at: offset) }
 
-    mutating func write(_ bytes: [UInt8]) -> Result<Int, Errno> {
+    mutating func write(_ bytes: [UInt8], at offset: Int64? = nil) -> Result<Int, Errno> {
         let runner = runner
-        return writer.write(bytes[...], operation: { runner.operation }, run: runner.run)
+        let at = offset ?? position
+        let result = writer.write(bytes[...], at: at, operation: { runner.operation }, run: runner.run)
+        if case .success(let n) = result { position = at + Int64(n) }
+        return result
     }
 
-    mutating func close(exiting: Bool = false) -> Errno? {
-        writer.close(exiting: { exiting }, run: runner.run)
-    }
+    static let page = Int(CtlWriter.page)
 
-    /// A batch cut into requests at every pair of positions (page cuts, writev segments, stdio
-    /// blocks): the same lines run, each once, whole, and every request is taken whole.
-    @Test func anyCutRunsTheSameWholeLines() async {
-        let batch = Array("next_id LONG 5\nfork\ncomm a b\nsetgid 2001\n".utf8)
-        await propertyCheck(count: 400, input: Gen.int(in: 0...batch.count), Gen.int(in: 0...batch.count)) { a, b in
+    /// A batch of three pages cut by the kernel or stdio where they cut (at page multiples of the
+    /// file offset): the same lines run, each once, whole, and every request is taken whole.
+    @Test func cutsAtPagesRunTheSameWholeLines() async {
+        let lines = (0..<1500).map { "comm \($0)" }
+        let batch = Array(lines.map { $0 + "\n" }.joined().utf8)
+        await propertyCheck(count: 100, input: Gen.int(in: 0...3), Gen.int(in: 0...3)) { a, b in
             var test = CtlWriterTests()
-            let cuts = [0, min(a, b), max(a, b), batch.count]
+            let cuts = [0, min(a, b) * Self.page, max(a, b) * Self.page, batch.count].map { min($0, batch.count) }
             for (from, to) in zip(cuts, cuts.dropFirst()) where from < to {
                 #expect(test.write(Array(batch[from..<to])) == .success(to - from))
             }
-            #expect(test.runner.ran == ["next_id LONG 5", "fork", "comm a b", "setgid 2001"])
-            #expect(test.close() == nil)
-            #expect(test.runner.ran.count == 4)
+            #expect(test.runner.ran == lines)
         }
     }
 
-    @Test mutating func theIssuesWritevOf300Segments() {
-        // writev([b'setgid 2', b'00', b'1\n'] * 100) arrives cut after 256 segments.
+    @Test mutating func theIssuesWritevOf300SegmentsArrivesWhole() {
         let segments = Array(repeating: ["setgid 2", "00", "1\n"], count: 100).flatMap { $0 }
-        #expect(write(segments.prefix(256).joined()) == .success(1028))
-        #expect(write(segments.dropFirst(256).joined()) == .success(172))
+        #expect(write(segments.joined()) == .success(1200))
         #expect(runner.ran == Array(repeating: "setgid 2001", count: 100))
     }
 
-    @Test mutating func aLastLineWithoutNewlineWaitsForTheClose() {
+    @Test mutating func aLastLineWithoutNewlineRunsWithItsWrite() {
         #expect(write("fork") == .success(4))
-        #expect(runner.ran.isEmpty)
-        #expect(close() == nil)
         #expect(runner.ran == ["fork"])
-        #expect(write("bad one") == .success(7))
-        #expect(close() == .EEXIST, "close(2) returns the waiting line's errno")
-        #expect(close() == nil, "once")
+        #expect(write("bad one", at: 0) == .failure(.EEXIST), "the write returns its errno")
+        #expect(write("comm a", at: 0) == .success(6))
+        #expect(write("comm b") == .success(6), "a later write on the fd: a line of its own")
+        #expect(runner.ran == ["fork", "comm a", "comm b"])
     }
 
-    @Test mutating func aWriterThatExitsDropsItsWaitingLine() {
+    @Test mutating func aLineCutAtAPageWaitsForItsContinuation() {
+        let block = String(repeating: "fork\n", count: 818) + "comm" + " x\n"
+        #expect(block.utf8.count > Self.page)
+        let first = String(block.prefix(Self.page))
+        #expect(write(first) == .success(Self.page))
+        #expect(runner.ran.count == 818, "the cut line waits")
+        #expect(write(String(block.dropFirst(Self.page))) == .success(block.utf8.count - Self.page))
+        #expect(runner.ran.last == "comm x")
+    }
+
+    @Test mutating func aCutLineNotContinuedNeverRuns() {
         // printf killed between two 4096-byte blocks: "... msgrm 3" of "msgrm 32770".
-        let block = String(repeating: "fork\n", count: 817) + "msg" + "rm 3"
-        #expect(write(block) == .success(block.utf8.count))
-        #expect(close(exiting: true) == .EINVAL)
-        #expect(runner.ran.count == 817, "msgrm 3 never ran")
+        let block = String(repeating: "fork\n", count: 818) + "msgrm "
+        #expect(block.utf8.count == Self.page)
+        #expect(write(block) == .success(Self.page))
+        #expect(write("comm y\n", at: 0) == .success(7), "a new batch")
+        #expect(runner.ran.count == 819 && runner.ran.last == "comm y", "msgrm never ran")
+        #expect(write(block, at: 0) == .success(Self.page))
+        #expect(write("70\n", at: Int64(Self.page) + 1) == .success(3), "not at the offset that continues it")
+        #expect(runner.ran.count == 819 + 818 + 1 && runner.ran.last == "70", "a line of its own")
         #expect(writer.isIdle)
     }
 
@@ -87,37 +100,46 @@ import Testing
         #expect(runner.operation == 3)
     }
 
+    @Test mutating func aRetryElsewhereRuns() {
+        #expect(write("fork\nbad\n") == .success(5))
+        #expect(write("bad\n", at: 0) == .failure(.EEXIST))
+        #expect(runner.operation == 3, "the line ran again")
+        #expect(write("bad\n", at: 0) == .failure(.EEXIST))
+        #expect(runner.operation == 4, "a write at 0 that failed whole is no retry: the same write again runs")
+    }
+
     @Test mutating func aRetryAfterSomethingElseRanRunsTheLine() {
         #expect(write("fork\nbad\n") == .success(5))
         runner.operation += 1                                       // another writer ran a line
         #expect(write("bad\n") == .failure(.EEXIST))
         #expect(runner.operation == 4, "the line ran again")
-        #expect(write("fork\n") == .success(5))
+        #expect(write("fork\n", at: 0) == .success(5))
         #expect(runner.ran == ["fork", "fork"])
     }
 
     @Test mutating func aFailingLineContinuedFromAnEarlierRequest() {
-        // write(2) returns the first request's bytes; the writer resends from "d\n".
-        #expect(write("fork\nba") == .success(7))
+        // write(2) returns the first request's bytes (cut at the page); the writer resends
+        // from "d\n".
+        let first = String(repeating: "fork\n", count: 818) + "bad ba"
+        #expect(first.utf8.count == Self.page)
+        #expect(write(first) == .success(Self.page))
         #expect(write("d\nfork\n") == .failure(.EEXIST))
         #expect(writer.failed?.bytes == Array("d\n".utf8))
         #expect(write("d\nfork\n") == .failure(.EEXIST))
-        #expect(runner.ran == ["fork"])
+        #expect(runner.ran.count == 818)
     }
 
     @Test mutating func anOverlongLineNeverRuns() {
         let long = String(repeating: "x", count: CtlWriter.maxLine + 1)
         #expect(write("comm " + long + "\n") == .failure(.EINVAL))
-        #expect(write("fork\ncomm " + long + "\n") == .success(5), "the good line before it runs")
-        // Cut: the line is too long before its end arrives; its rest never runs as a line.
-        #expect(write(String(repeating: "y", count: 3000)) == .success(3000))
-        #expect(write(String(repeating: "y", count: 3000)) == .failure(.EINVAL))
-        #expect(write("fork\n") == .failure(.EINVAL), "the rest of the long line")
-        #expect(write("fork\n") == .failure(.EINVAL), "the writer's retry of it")
-        #expect(write("fork\n") == .success(5))
-        #expect(write(String(repeating: "z", count: CtlWriter.maxLine)) == .success(CtlWriter.maxLine), "at most maxLine waits")
-        #expect(write("z") == .failure(.EINVAL))
-        #expect(close() == .EINVAL)
+        #expect(write("fork\ncomm " + long + "\n", at: 0) == .success(5), "the good line before it runs")
+        #expect(write("comm " + long) == .failure(.EINVAL), "a last line too long")
+        // Cut at pages: the line is too long before its end arrives; its rest never runs.
+        let y = String(repeating: "y", count: Self.page)
+        #expect(write(y, at: 0) == .success(Self.page), "at most maxLine waits")
+        #expect(write(y) == .failure(.EINVAL))
+        #expect(write("fork\n", at: 2 * CtlWriter.page) == .failure(.EINVAL), "the rest of the long line")
+        #expect(write("fork\n", at: 0) == .success(5))
         #expect(runner.ran == ["fork", "fork"])
     }
 }

@@ -89,7 +89,7 @@ import Testing
         // A failing pending id is not retried as an automatic fork.
         #expect(write(ctl, "next_id LONG 2\nfork\n", file: file) == .success(15))
         #expect(read(ctl) == "-17 EEXIST\n")
-        #expect(write(ctl, "fork\n", file: file) == .failure(.EEXIST))
+        #expect(write(ctl, "fork\n", offset: 15, file: file) == .failure(.EEXIST), "the retry, after the bytes taken")
         #expect(list(1).last == "3")
         #expect(write(ctl, "bogus\n") == .failure(.EINVAL), "a first line that fails fails the write")
     }
@@ -123,23 +123,23 @@ import Testing
         #expect(read(inode("1", "sys", "kernel", "pid_max")) == "4000\n")
     }
 
-    @Test func appendingWritesAtTheFilePosition() {
+    @Test func appendingWritesAtTheStart() {
         let nextId = inode("1", "task", "1", "next_id")
         let lastPid = inode("sys", "kernel", "ns_last_pid")
         func append(_ file: OpenFile, _ text: String, offset: Int64) -> Result<Int, Errno> {
             fs.write(file, WriteRequest(data: ArraySlice(Array(text.utf8)), offset: offset, append: true, caller: root)).result
         }
-        // The kernel's offset for O_APPEND is its cached size (here: what earlier writes left).
+        // The kernel's offset for O_APPEND is its cached size; nothing knows the fd's position.
         let sysctl = try! fs.open(lastPid).get()
-        #expect(append(sysctl, "200\n", offset: 3) == .success(4), "a fresh open's append is at 0")
+        #expect(append(sysctl, "200\n", offset: 3) == .success(4))
         #expect(read(lastPid) == "200\n")
-        #expect(append(sysctl, "300\n", offset: 7) == .success(4), "the next one at 4: ignored, as sysctl_writes_strict")
-        #expect(read(lastPid) == "200\n")
+        #expect(append(sysctl, "300\n", offset: 7) == .success(4))
+        #expect(read(lastPid) == "300\n", "also the second write on the fd (procfs ignores it)")
         let file = try! fs.open(nextId).get()
         #expect(append(file, "LONG 6\n", offset: 12) == .success(7))
         #expect(read(nextId) == "LONG 6\n")
-        #expect(append(file, "LONG 7\n", offset: 0) == .failure(.EINVAL), "at 7: the grammar's offset > 0")
-        #expect(read(nextId) == "LONG 6\n")
+        #expect(append(file, "LONG 7\n", offset: 7) == .success(7))
+        #expect(read(nextId) == "LONG 7\n")
     }
 
     /// sysvipc/ids (a nextidfs extension): seq, last_idx and the cyclic cursor of each type in
@@ -194,31 +194,68 @@ import Testing
         #expect(attrs.uid == 1000 && attrs.gid == 100)
     }
 
-    @Test func aLineWithoutNewlineWaitsForTheRestOrTheClose() {
+    @Test func aLineCutAtAPageWaitsForTheRest() {
         let ctl = inode("1", "task", "1", "ctl")
         let nextId = inode("1", "task", "1", "next_id")
         let file = try! fs.open(ctl).get()
-        let forks = String(repeating: "fork\n", count: 8000)
-        // The kernel cuts "...fork\nnext_id LONG 9999\nfork\n" after "LONG 99".
-        let first = forks + "next_id LONG 99"
-        #expect(write(ctl, first, file: file) == .success(first.utf8.count))
+        // The kernel cuts "...fork\nnext_id LONG 9999\nfork\n" after "LONG 99", at a page.
+        let block = String(repeating: "fork\n", count: 819) + "next_id LONG 9"
+        let page = String(block.prefix(4096))
+        #expect(write(ctl, page, file: file) == .success(4096))
         #expect(read(nextId) == "", "the cut line has not run")
-        #expect(write(ctl, "99\nfork\n", file: file) == .success(8))
+        #expect(write(ctl, String(block.dropFirst(4096)) + "999\nfork\n", offset: 4096, file: file) == .success(block.utf8.count - 4096 + 9))
         #expect(read(ctl) == "9999\n")
-        #expect(list(1).count == 2 + NodeKind.root.spec.entries.count + 1 + 8000 + 1)
-        // Small or large, a last line without newline runs when the writer closes the file.
+        // A last line without newline that is not at a page's end runs with its write.
         #expect(write(ctl, "next_id LONG 77", file: file) == .success(15))
-        #expect(read(nextId) == "")
-        #expect(fs.flush(file, by: root) { false }.result == nil)
         #expect(read(nextId) == "LONG 77\n")
-        #expect(write(ctl, "next_id clear\nbogus", file: file) == .success(19))
-        #expect(fs.flush(file, by: root) { false }.result == .EINVAL, "close reports the last line's errno")
-        #expect(fs.flush(file, by: root) { false }.result == nil)
-        // One writer's close runs only its own line; an exiting writer's line never runs.
-        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("fork".utf8)), offset: 0, caller: Caller(uid: 0, gid: 0, lockOwner: 7))).result == .success(4))
-        #expect(fs.flush(file, by: root) { false }.result == nil)
-        #expect(fs.flush(file, by: Caller(uid: 0, gid: 0, lockOwner: 7)) { true }.result == .EINVAL)
-        #expect(list(1).count == 2 + NodeKind.root.spec.entries.count + 1 + 8000 + 1, "nothing forked")
+        #expect(write(ctl, "next_id clear\nbogus", file: file) == .success(14), "the last line fails: a short write")
+        // Writers are threads: another tid's request never continues a cut line.
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array(page.utf8)), offset: 0, caller: Caller(uid: 0, gid: 0, pid: 7))).result == .success(4096))
+        #expect(fs.write(file, WriteRequest(data: ArraySlice(Array("999\n".utf8)), offset: 4096, caller: root)).result == .failure(.EINVAL))
+        #expect(read(nextId) == "")
+    }
+
+    /// What the kernel's page cache goes by: the exact size, and a version that changes with
+    /// the content and only then (for files nobody writes).
+    @Test func sizesAndVersionsFollowTheContent() throws {
+        let status = inode("1", "status")
+        let first = try fs.getattr(status).get()
+        #expect(first.size == Int64(read(status).utf8.count))
+        #expect(try fs.getattr(status).get().version == first.version, "unchanged")
+        _ = write(inode("1", "task", "1", "ctl"), "fork\n")
+        #expect(try fs.getattr(status).get().version == first.version, "a fork leaves the parent's status as it was")
+        _ = write(inode("1", "task", "1", "ctl"), "comm renamed\n")
+        let renamed = try fs.getattr(status).get()
+        #expect(renamed.version != first.version)
+        #expect(renamed.size == Int64(read(status).utf8.count))
+        #expect(try fs.getattr(inode("1", "task", "1", "ctl")).get().size == 2, "0 and a newline")
+    }
+
+    /// A write that ran something makes the kernel forget every shared file; one that only set
+    /// a thread's pending ids, nothing but the file itself (which the kernel forgets alone).
+    @Test func writesSayWhatTheKernelMustForget() throws {
+        let ctl = try fs.open(inode("1", "task", "1", "ctl")).get()
+        let forked = fs.write(ctl, WriteRequest(data: ArraySlice(Array("fork\n".utf8)), offset: 0, caller: root))
+        #expect(forked.invalidate.machineNodes)
+        #expect(forked.invalidate.written == inode("1", "task", "1", "ctl"))
+        #expect(forked.invalidate.inodes == [inode("1", "task", "1", "next_id")], "a fork consumes pending ids")
+        let failed = fs.write(ctl, WriteRequest(data: ArraySlice(Array("bogus\n".utf8)), offset: 0, caller: root))
+        #expect(failed.invalidate.written == 0 && failed.invalidate.inodes.contains(inode("1", "task", "1", "ctl")),
+                "a failed write left the kernel's idea of the file as it was")
+        let nextId = try fs.open(inode("1", "task", "1", "next_id")).get()
+        let set = fs.write(nextId, WriteRequest(data: ArraySlice(Array("LONG 9\n".utf8)), offset: 0, caller: root))
+        #expect(set.result == .success(7) && !set.invalidate.machineNodes && set.invalidate.inodes.isEmpty)
+    }
+
+    /// A task that another's call ends (here: its namespace's init exits) has its own ctl and
+    /// next_id forgotten too, so a read through a kept fd asks again and gets ESRCH.
+    @Test func tasksEndedByAnotherForgetTheirOwnFiles() throws {
+        _ = write(inode("1", "task", "1", "ctl"), "clone newpid\n")          // 2, init of a new namespace
+        _ = write(inode("2", "task", "2", "ctl"), "fork\n")                  // 3, reaped by 2 when it goes
+        let nextId3 = inode("3", "task", "3", "next_id"), ctl3 = inode("3", "task", "3", "ctl")
+        let ended = fs.write(try fs.open(inode("2", "task", "2", "ctl")).get(), WriteRequest(data: ArraySlice(Array("exit\n".utf8)), offset: 0, caller: root))
+        #expect(ended.invalidate.names.contains { $0.pid == 3 }, "3 ended with its namespace")
+        #expect(ended.invalidate.inodes.contains(nextId3) && ended.invalidate.inodes.contains(ctl3))
     }
 
     @Test func directoryOffsetsOfAnyValueListNothingPastTheEnd() {

@@ -1,42 +1,60 @@
 #!/usr/bin/env bash
 # FUSE requests per operation, from the daemon's -d log (single-threaded, so the log is in the
-# order the kernel queued them): what one echo or cat costs in round trips. Counted on the file's
-# own node; LOOKUP and GETATTR, which depend on how long the kernel keeps names and attributes,
-# are left out here.
+# order the kernel queued them): what one echo or cat costs in round trips, every request
+# counted. No OPEN, FLUSH or RELEASE: a write is one WRITE (bash adds the GETATTR of its fstat
+# when the kernel forgot the size), a cold read its LOOKUPs and one READ, a re-read of unchanged
+# content nothing at all.
 . "$(dirname "$0")/lib.sh"
 start_daemon -d -s
 
-# requests FILE COMMAND...: the opcodes of the requests on FILE's node while COMMAND runs.
-# RELEASE is queued before close(2) returns; a read of another file afterwards is answered only
-# once everything queued before it was, so the log is complete when it returns.
+# requests COMMAND...: the opcodes of the requests while COMMAND runs. A read of uptime (no
+# attributes kept: a GETATTR, and a READ when it changed) is answered only once everything
+# queued before it was, so the log is complete when it returns; its own requests are left out.
 requests() {
-    local file=$1 ino before
-    shift
-    ino=$(stat -c %i "$file")
+    local before
     before=$(wc -l < "$MNT.log")
     "$@"
     cat "$MNT/uptime" > /dev/null
     tail -n +"$((before + 1))" "$MNT.log" |
-        sed -n "s/.*opcode: \([A-Z_]*\) ([0-9]*), nodeid: $ino,.*/\1/p" |
-        grep -v -x -e LOOKUP -e GETATTR -e FORGET -e BATCH_FORGET | tr '\n' ' '
+        sed -n "s/.*opcode: \([A-Z_]*\) ([0-9]*), nodeid: \([0-9]*\),.*/\1 \2/p" |
+        grep -v -e " $UPTIME\$" -e '^FORGET ' -e '^BATCH_FORGET ' | cut -d' ' -f1 | tr '\n' ' '
 }
 
 T=$MNT/1/task/1
-echo 'LONG 400' > "$T/next_id"         # the first write asks GETXATTR once (ENOSYS: never again)
+UPTIME=$(stat -c %i "$MNT/uptime")
+echo 'LONG 400' > "$T/next_id"         # the first ones: GETXATTR, OPEN and FLUSH once (ENOSYS: never again)
 echo fork > "$T/ctl"
-cat "$MNT/1/status" > /dev/null
+echo 700 > "$MNT/sys/kernel/ns_last_pid"
+cat "$MNT/1/status" "$T/next_id" "$T/ctl" > /dev/null
 
 put_next_id() { echo "LONG $1" > "$T/next_id"; }
 put_ctl() { echo "$1" > "$T/ctl"; }
-read_status() { cat "$MNT/1/status" > /dev/null; }
+c_write() { python3 -c "import os, sys; fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC); os.write(fd, sys.argv[2].encode()); os.close(fd)" "$@"; }
 exec_fd_write() { exec 3> "$T/next_id"; echo 'LONG 600' >&3; exec 3>&-; }
+read_file() { cat "$1" > /dev/null; }
 
-expect_eq "echo > next_id: no FLUSH (nothing to do at close)" "OPEN WRITE RELEASE " "$(requests "$T/next_id" put_next_id 500)"
-expect_eq "a sysctl: the same" "OPEN WRITE RELEASE " "$(requests "$MNT/sys/kernel/ns_last_pid" eval 'echo 700 > "$MNT/sys/kernel/ns_last_pid"')"
-expect_eq "exec 3> next_id, echo >&3, close" "OPEN WRITE RELEASE " "$(requests "$T/next_id" exec_fd_write)"
-expect_eq "echo > ctl: FLUSH at bash's dup2 and at close (a held line runs at close)" \
-    "OPEN FLUSH WRITE FLUSH RELEASE " "$(requests "$T/ctl" put_ctl fork)"
-expect_eq "cat status: READ until the empty one (direct_io)" "OPEN READ READ RELEASE " "$(requests "$MNT/1/status" read_status)"
+put_next_id 499
+# bash: its fstat of the redirected fd asks GETATTR when the kernel forgot the file's size.
+bash_write='^(GETATTR )?WRITE $'
+expect_match "bash echo > next_id" "$bash_write" "$(requests put_next_id 500)"
+expect_eq "a C writer: open(O_TRUNC), write, close" "WRITE " "$(requests c_write "$T/next_id" $'LONG 501\n')"
+expect_match "a sysctl: the same" "$bash_write" "$(requests eval 'echo 700 > "$MNT/sys/kernel/ns_last_pid"')"
+expect_match "exec 3> next_id, echo >&3, close" "$bash_write" "$(requests exec_fd_write)"
+expect_match "bash echo > ctl" "$bash_write" "$(requests put_ctl 'comm a')"
+expect_match "again (the last write told the kernel what changed)" "$bash_write" "$(requests put_ctl 'comm b')"
+expect_eq "a C writer on ctl" "WRITE " "$(requests c_write "$T/ctl" $'comm c\n')"
+expect_eq "cat of a status file never read: its LOOKUPs and one READ" "LOOKUP LOOKUP READ " \
+    "$(requests read_file "$MNT/400/status")"
+expect_eq "cat again: one GETATTR (a READ makes the kernel forget the atime)" "GETATTR " \
+    "$(requests read_file "$MNT/400/status")"
+expect_eq "and again: nothing" "" "$(requests read_file "$MNT/400/status")"
+expect_eq "and again" "" "$(requests read_file "$MNT/400/status")"
+read_file "$MNT/1/status"
+expect_eq "after a write that changed it: its attributes and content" "GETATTR READ " \
+    "$(put_ctl 'comm renamed'; requests read_file "$MNT/1/status")"
+expect_eq "cat shows the new content" renamed "$(sed -n 's/^Name:\t//p' "$MNT/1/status")"
+expect_eq "after a write that did not change it: its attributes only" "GETATTR " \
+    "$(put_ctl 'comm renamed'; requests read_file "$MNT/1/status")"
 
 stop_daemon
 finish

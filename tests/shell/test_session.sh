@@ -94,17 +94,19 @@ expect_eq "its parent reaps it" 5000 "$(ctl 4242 4242 wait)"
 [ ! -e "$MNT/5000" ] && pass || fail "the reaped init should be gone"
 expect_eq "root init cannot exit" '-16 EBUSY' "$(ctl 1 1 exit)"
 
-# docs/interface.md §2.2 and §6.4: modes, st_size 0, link formats; content is built per open
-# (direct_io), so a table larger than a page reads whole and fresh.
+# docs/interface.md §2.2 and §6.4: modes, exact sizes, link formats; a table larger than a page
+# reads whole and fresh.
 expect_eq "next_id and ctl are 0600" "600 600" "$(echo $(stat -c %a "$MNT/1/task/1/next_id" "$MNT/1/task/1/ctl"))"
-expect_eq "st_size 0" "0 0 0 0 0" "$(echo $(stat -c %s "$MNT/1/status" "$MNT/1/task/1/next_id" "$MNT/1/task/1/ctl" \
-    "$MNT/sysvipc/msg" "$MNT/sys/kernel/pid_max"))"
+sized=("$MNT/1/status" "$MNT/1/task/1/next_id" "$MNT/1/task/1/ctl" "$MNT/sysvipc/msg" "$MNT/sys/kernel/pid_max")
+expect_eq "st_size is the content's length" "$(for f in "${sized[@]}"; do wc -c < "$f"; done | xargs)" \
+    "$(stat -c %s "${sized[@]}" | xargs)"
 expect_match "ns/pid target" '^pid:\[[0-9]+\]$' "$(readlink "$MNT/1/ns/pid")"
 expect_match "ns/pid_for_children target" '^pid:\[[0-9]+\]$' "$(readlink "$MNT/1/ns/pid_for_children")"
 rows=$(cat "$MNT/sysvipc/msg" | wc -l)
 queues=$(for _ in $(seq 100); do echo 'msgget IPC_PRIVATE IPC_CREAT|0600'; done)
 expect_put "100 queues" "$MNT/1/task/1/ctl" "$queues" OK
 expect_eq "a 15 KB table reads whole" $((rows + 100)) "$(cat "$MNT/sysvipc/msg" | wc -l)"
+expect_eq "and its size follows" "$(wc -c < "$MNT/sysvipc/msg")" "$(stat -c %s "$MNT/sysvipc/msg")"
 
 stop_daemon
 finish

@@ -9,26 +9,14 @@ struct CtlFile: TreeFile {
 
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         var changes = Changes()
-        let result = writers.with(request.caller.lockOwner) { writer in
-            writer.write(request.data, operation: { kernel.operations }) { CtlFile.run($0, by: node, kernel, &changes) }
-        }
-        return WriteOutcome(result: result, changes: changes)
-    }
-
-    var worksAtClose: Bool { true }
-
-    /// close(2): a waiting last line runs now, unless its writer is exiting.
-    func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome? {
-        var changes = Changes()
         var ran = false
-        let error = writers.with(owner) { writer in
-            writer.close(exiting: exiting) { lines in
+        let result = writers.with(CtlWriters.Key(inode: node.inode, tid: request.caller.pid)) { writer in
+            writer.write(request.data, at: request.offset, operation: { kernel.operations }) { lines in
                 ran = true
                 return CtlFile.run(lines, by: node, kernel, &changes)
             }
         }
-        guard error != nil || ran else { return nil }
-        return WriteOutcome(result: error.map { .failure($0) } ?? .success(0), changes: changes)
+        return WriteOutcome(result: result, changes: changes, ran: ran)
     }
 
     /// Lines run on the kernel as the thread's batch (a writer runs at most one per request);

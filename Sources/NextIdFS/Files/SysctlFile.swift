@@ -14,7 +14,7 @@ struct SysctlFile: TreeFile {
         // Like the kernel's sysctl_writes_strict: a write past the start is ignored.
         guard request.offset == 0 else { return WriteOutcome(result: .success(request.data.count)) }
         let result = kernel.writeSysctl(name, KernelInteger.sysctlInput(request.data), as: node.actor(uid: request.caller.uid))
-        return WriteOutcome(result: result.map { _ in request.data.count })
+        return WriteOutcome(result: result.map { _ in request.data.count }, ran: true)
     }
 }
 

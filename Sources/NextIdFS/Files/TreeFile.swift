@@ -4,7 +4,7 @@ public import IdAllocators
 public struct WriteRequest: Sendable {
     public var data: ArraySlice<UInt8>
     public var offset: Int64
-    /// The file is open with O_APPEND: `offset` is not the file position (see `Filesystem.write`).
+    /// The file is open with O_APPEND: the write counts as at the start (see `Filesystem.write`).
     public var append: Bool
     public var caller: Caller
 
@@ -16,10 +16,13 @@ public struct WriteRequest: Sendable {
     }
 }
 
-/// What a write did: bytes taken or an errno, and what it changed in the machine.
+/// What a write did: bytes taken or an errno, and what it changed in the machine: `changes`
+/// as the kernel reports them, and `ran` whether anything ran there at all (then any file's
+/// content may have changed).
 public struct WriteOutcome: Sendable {
     public var result: Result<Int, Errno>
     public var changes = Changes()
+    public var ran = false
 }
 
 /// Who asks (the real caller) and what the tree knows of real readers: for the files whose
@@ -42,12 +45,6 @@ protocol TreeFile: Sendable {
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome
     /// The same, for files that depend on who writes (by default they do not).
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters, for requester: Requester) -> WriteOutcome
-    /// Whether closing the file can have work to do (`flush`): when not, the kernel is told to
-    /// send no FLUSH at close(2), a round trip saved.
-    var worksAtClose: Bool { get }
-    /// A writer (`owner`) closes the file (FLUSH); nil when there is nothing left to do.
-    /// `exiting`: whether the closing process is exiting (asked only when it matters).
-    func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome?
 }
 
 extension TreeFile {
@@ -59,14 +56,8 @@ extension TreeFile {
         write(request, to: node, in: kernel, writers: writers)
     }
 
-    var worksAtClose: Bool { false }
-
     func write(_ request: WriteRequest, to node: NodeRef, in kernel: Kernel, writers: CtlWriters) -> WriteOutcome {
         WriteOutcome(result: .failure(.EINVAL))
-    }
-
-    func flush(_ node: NodeRef, in kernel: Kernel, writers: CtlWriters, owner: UInt64, exiting: () -> Bool) -> WriteOutcome? {
-        nil
     }
 }
 

@@ -10,9 +10,21 @@ final class FuseContext: Sendable {
     let filesystem: Filesystem
     /// The session, once created (for cache invalidation notices).
     let session = Atomic<Int>(0)
-    /// Attribute and entry cache time. Stale nodes answer ESTALE, so the kernel looks again;
-    /// what depends on who asks is never kept (the reader's own entry, self).
-    static func cacheSeconds(_ caching: NodeKind.Caching) -> Double { caching == .reader ? 0 : 1 }
+    /// Entry cache time: a day, as every change of a name is told (`invalidate`); none for what
+    /// depends on who asks (the reader's own entry, self).
+    static func entrySeconds(_ caching: NodeKind.Caching) -> Double { caching == .reader ? 0 : day }
+    /// Attribute cache time: a day for what changes only by writes (they tell), none for what
+    /// changes by itself (each read asks for the size, and the content when it changed) or with
+    /// the reader.
+    static func attributeSeconds(_ caching: NodeKind.Caching) -> Double {
+        switch caching {
+        case .machine, .constant: day
+        case .live, .reader: 0
+        }
+    }
+    static let day: Double = 86_400
+    /// Whether the kernel sends OPEN and OPENDIR (set at INIT): only if it cannot do without.
+    let opens = Atomic<Bool>(true)
 
     /// Cache invalidations run here, off the worker threads: a notice about a directory
     /// entry takes that directory's lock, which a lookup waiting for a worker may hold.
@@ -33,23 +45,29 @@ final class FuseContext: Sendable {
         notifier.sync {}
     }
 
-    /// Tells the kernel to forget what it holds of `invalidation`, waiting a little for it so
-    /// that the writer's next path lookup sees the change; never long enough to block a lookup
-    /// that this very worker would have to answer (-s, or every worker busy).
+    /// Tells the kernel to forget what it holds of `invalidation` before the writer sees the
+    /// result. Attributes are forgotten here, from the worker: that notice takes no lock a
+    /// reader may hold, and the reader's next read then asks for the attributes and drops the
+    /// pages whose size or version changed. Names go to the notifier thread (a name notice takes
+    /// the directory's lock, which a lookup waiting for this very worker may hold), waited for a
+    /// little so that the writer's next path lookup sees the change; a name the kernel still
+    /// holds for an ended task leads to a node whose attributes are forgotten, and asking for
+    /// them answers ESTALE, which makes the kernel look the path up again.
     func invalidate(_ invalidation: Filesystem.Invalidation) {
         let bits = session.load(ordering: .acquiring)
         guard bits != 0 else { return }
         var notices = lookups.held(invalidation)
+        let se = OpaquePointer(bitPattern: bits)
+        for inode in notices.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
         if !notices.names.isEmpty,
            pendingNames.wrappingAdd(notices.names.count, ordering: .relaxed).newValue > FuseContext.maxPendingNames {
             pendingNames.wrappingSubtract(notices.names.count, ordering: .relaxed)
             notices.names = []
         }
-        guard !notices.isEmpty else { return }
+        guard !notices.names.isEmpty else { return }
         let done = DispatchSemaphore(value: 0)
         notifier.async { [notices] in
             let se = OpaquePointer(bitPattern: bits)
-            for inode in notices.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
             for entry in notices.names {
                 _ = CChars.with(entry.name) { fuse_lowlevel_notify_inval_entry(se, entry.parent, $0, $1) }
             }
@@ -59,7 +77,7 @@ final class FuseContext: Sendable {
         _ = done.wait(timeout: .now() + .milliseconds(50))
     }
 
-    /// The result of a write or flush, once the kernel was told what to forget and, after many
+    /// The result of a write, once the kernel was told what to forget and, after many
     /// tasks were released at once (a pid namespace's init took its namespace with it), once
     /// their memory went back to the system: glibc keeps freed memory in the arena of the thread
     /// that freed it (each worker has its own) until malloc_trim.
@@ -88,12 +106,14 @@ final class FuseContext: Sendable {
         st.st_nlink = a.type == .directory ? 2 : 1
         st.st_uid = a.uid
         st.st_gid = a.gid
-        st.st_size = 0
+        st.st_size = Int(a.size)
         st.st_blksize = 4096
-        // Timestamps of every node: when the simulated machine started (as its uptime counts).
+        // Timestamps of every node: when the simulated machine started (as its uptime counts),
+        // and the content's version in the nanoseconds of mtime and ctime.
         st.st_atim.tv_sec = Int(filesystem.kernel.bootTime)
         st.st_mtim.tv_sec = Int(filesystem.kernel.bootTime)
-        st.st_ctim.tv_sec = Int(filesystem.kernel.bootTime)
+        st.st_mtim.tv_nsec = Int(a.version % 1_000_000_000)
+        st.st_ctim = st.st_mtim
         return st
     }
 }

@@ -7,6 +7,7 @@ import IdAllocators
 /// the glue only translates.
 func makeOperations() -> fuse_lowlevel_ops {
     var ops = fuse_lowlevel_ops()
+    ops.`init` = initialize
     ops.lookup = lookup
     ops.forget = forget
     ops.forget_multi = forgetMulti
@@ -32,6 +33,21 @@ func makeOperations() -> fuse_lowlevel_ops {
     return ops
 }
 
+/// INIT: whether the kernel can do without OPEN (FUSE_CAP_NO_OPEN_SUPPORT). Then the first OPEN
+/// is answered ENOSYS, and the kernel sends none again on this connection, nor RELEASE: a file is
+/// its node, read through the kernel's page cache (exact sizes, versions in the mtime, told by
+/// every write that may change it), and a write is one WRITE request. Directories are still
+/// opened: an OPENDIR reply without cache_readdir keeps listings out of the kernel's cache, so
+/// that a fork or an exit needs no notice about its directories.
+private func initialize(_ userdata: UnsafeMutableRawPointer?, _ conn: UnsafeMutablePointer<fuse_conn_info>?) {
+    let context = Unmanaged<FuseContext>.fromOpaque(userdata!).takeUnretainedValue()
+    let capable = conn!.pointee.capable
+    context.opens.store(capable & UInt32(FUSE_CAP_NO_OPEN_SUPPORT) == 0, ordering: .releasing)
+}
+
+/// ENOSYS, the answer that turns an optional request off for the connection.
+private let notImplemented = Errno(rawValue: ENOSYS)
+
 private func lookup(_ req: fuse_req_t?, _ parent: fuse_ino_t, _ name: UnsafePointer<CChar>?) {
     let r = Request(req)
     r.reply(r.filesystem.lookup(parent: parent, name: CChars.bytes(name), as: r.caller).map(Reply.entry))
@@ -50,8 +66,9 @@ private func forgetMulti(_ req: fuse_req_t?, _ count: Int, _ forgets: UnsafeMuta
 }
 
 private func getattr(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
+    // A GETATTR through an open file (fstat, read) comes with its fuse_file_info.
     let r = Request(req)
-    r.reply(r.filesystem.getattr(ino).map(Reply.attributes))
+    r.reply(r.filesystem.getattr(ino, as: r.caller, throughFile: fi != nil).map(Reply.attributes))
 }
 
 private func setattr(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ attr: UnsafeMutablePointer<stat>?, _ toSet: Int32,
@@ -70,7 +87,7 @@ private func readlink(_ req: fuse_req_t?, _ ino: fuse_ino_t) {
 
 private func opendir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
     let r = Request(req, fi)
-    r.reply(r.filesystem.openDirectory(ino).map { .opened(nil) })
+    r.reply(r.filesystem.openDirectory(ino).map { .opened(file: false) })
 }
 
 private func readdir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
@@ -90,41 +107,43 @@ private func releasedir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutab
     Request(req).reply(.success(.done))
 }
 
+/// OPEN: ENOSYS where the kernel can do without (see `initialize`); otherwise a direct_io open
+/// with nothing kept.
 private func open(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
     let r = Request(req, fi)
-    r.reply(r.filesystem.open(ino).map(Reply.opened))
+    guard r.context.opens.load(ordering: .acquiring) else { return r.reply(notImplemented) }
+    r.reply(r.filesystem.open(ino).map { _ in .opened(file: true) })
 }
 
 private func read(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
     let r = Request(req, fi)
-    r.reply(r.filesystem.read(r.file, offset: Int64(offset), size: size, as: r.caller).map(Reply.bytes))
+    r.reply(r.filesystem.open(ino).flatMap { r.filesystem.read($0, offset: Int64(offset), size: size, as: r.caller) }.map(Reply.bytes))
 }
 
 /// WRITE. Before the writer sees the result, the kernel forgets what the write changed (the next
-/// permission check uses the new owner, the next lookup of an ended task misses) and the memory
-/// of tasks that ended goes back to the system.
+/// read of a changed file asks again, the next permission check uses the new owner, the next
+/// lookup of an ended task misses) and the memory of tasks that ended goes back to the system.
 private func write(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ buf: UnsafePointer<CChar>?, _ size: Int, _ offset: off_t,
                    _ fi: UnsafeMutablePointer<fuse_file_info>?) {
     let r = Request(req, fi)
     let request = WriteRequest(data: ArraySlice(UnsafeRawBufferPointer(start: buf, count: size)), offset: Int64(offset),
                                append: r.flags & O_APPEND != 0, caller: r.caller)
-    r.reply(r.context.settle { r.filesystem.write(r.file, request) }.map(Reply.written))
+    let result = r.context.settle { () -> Filesystem.Settled<Result<Int, Errno>> in
+        switch r.filesystem.open(ino) {
+        case .failure(let e): (.failure(e), Filesystem.Invalidation(), 0)
+        case .success(let file): r.filesystem.write(file, request)
+        }
+    }
+    r.reply(result.map(Reply.written))
 }
 
-/// FLUSH (close(2) of a descriptor): the file may still have work to do (a ctl line without
-/// newline); settled as a write is.
+/// FLUSH (close(2)): nothing to do at a close; ENOSYS makes the kernel send no more.
 private func flush(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
-    let r = Request(req, fi)
-    let error = r.context.settle { r.filesystem.flush(r.file, by: r.caller) }
-    r.reply(error.map { .failure($0) } ?? .success(.done))
+    Request(req, fi).reply(notImplemented)
 }
 
-/// RELEASE: the last close; every close(2) sent a FLUSH first, where each writer's waiting ctl
-/// line ran or was dropped.
 private func release(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
-    let r = Request(req, fi)
-    r.handle.release()
-    r.reply(.success(.done))
+    Request(req, fi).reply(.success(.done))
 }
 
 // Names: none can be made, removed or moved (procfs's errnos; never ENOSYS).

@@ -21,8 +21,15 @@ final class LookupCounts: Sendable {
     func held(_ invalidation: Filesystem.Invalidation) -> Filesystem.Invalidation {
         guard !invalidation.isEmpty else { return invalidation }
         return counts.withLock { counts in
-            Filesystem.Invalidation(inodes: invalidation.inodes.filter { counts[$0] != nil },
-                                    names: invalidation.names.filter { counts[$0.child] != nil })
+            var inodes = invalidation.inodes.filter { counts[$0] != nil }
+            if invalidation.machineNodes {
+                inodes += counts.keys.filter { inode in
+                    guard inode != invalidation.written, let kind = NodeRef(inode: inode)?.kind else { return false }
+                    return kind.spec.caching == .machine && kind.spec.type == .regular
+                        && !Filesystem.Invalidation.threadPrivate.contains(kind)
+                }
+            }
+            return Filesystem.Invalidation(inodes: inodes, names: invalidation.names.filter { counts[$0.child] != nil })
         }
     }
 

@@ -13,8 +13,9 @@ enum Reply {
     case bytes([UInt8])
     case link([UInt8])
     case written(Int)
-    /// An open file (nil: a directory), its handle kept in the request's fuse_file_info.
-    case opened(OpenFile?)
+    /// OPENDIR, or OPEN where the kernel cannot do without it (`file`): then reads bypass its
+    /// page cache (direct_io). Nothing is kept per open.
+    case opened(file: Bool)
 }
 
 /// One FUSE request: the context the session's userdata holds, the file it names (if any),
@@ -32,20 +33,13 @@ struct Request {
 
     var filesystem: Filesystem { context.filesystem }
 
-    /// The open file behind `fi` (from OPEN's reply until RELEASE).
-    var file: OpenFile { handle.takeUnretainedValue() }
-
-    var handle: Unmanaged<OpenFile> {
-        Unmanaged<OpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi!.pointee.fh))!)
-    }
-
     /// open(2)'s flags.
     var flags: Int32 { nextidfs_fi_flags(fi) }
 
-    /// Who sent the request, with the lock owner the kernel names its file descriptor table by.
+    /// Who sent the request.
     var caller: Caller {
         let ctx = fuse_req_ctx(req)!.pointee
-        return Caller(uid: ctx.uid, gid: ctx.gid, lockOwner: fi?.pointee.lock_owner ?? 0, pid: ctx.pid)
+        return Caller(uid: ctx.uid, gid: ctx.gid, pid: ctx.pid)
     }
 
     func reply(_ errno: Errno) { reply(.failure(errno)) }
@@ -67,28 +61,24 @@ struct Request {
             var e = fuse_entry_param()
             e.ino = a.inode
             e.attr = context.stat(a)
-            e.attr_timeout = FuseContext.cacheSeconds(a.caching)
-            e.entry_timeout = FuseContext.cacheSeconds(a.caching)
-            if fuse_reply_entry(req, &e) == 0 { context.lookups.lookedUp(a.inode) }
+            e.attr_timeout = FuseContext.attributeSeconds(a.caching)
+            e.entry_timeout = FuseContext.entrySeconds(a.caching)
+            // Counted before the kernel can use it: a write handled by another worker right
+            // after this reply must see the node as held, or its notice would miss it.
+            context.lookups.lookedUp(a.inode)
+            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget(a.inode, 1) }
         case .attributes(let a):
             var st = context.stat(a)
-            fuse_reply_attr(req, &st, FuseContext.cacheSeconds(a.caching))
+            fuse_reply_attr(req, &st, FuseContext.attributeSeconds(a.caching))
         case .bytes(let bytes):
             fuse_reply_buf(req, bytes, bytes.count)
         case .link(let target):
             _ = CChars.with(target) { name, _ in fuse_reply_readlink(req, name) }
         case .written(let count):
             fuse_reply_write(req, count)
-        case .opened(nil):
+        case .opened(let file):
+            if file { nextidfs_fi_set_direct_io(fi, 1) }
             fuse_reply_open(req, fi)
-        case .opened(let file?):
-            // Every file: st_size 0 and direct_io, so reads always reach the daemon. close(2)
-            // sends FLUSH only where it can have work: a ctl file open for writing.
-            let flushes = flags & O_ACCMODE != O_RDONLY && file.file.worksAtClose
-            nextidfs_fi_set_direct_io(fi, flushes ? 0 : 1)
-            let handle = Unmanaged.passRetained(file)
-            fi!.pointee.fh = UInt64(UInt(bitPattern: handle.toOpaque()))
-            if fuse_reply_open(req, fi) != 0 { handle.release() }
         }
     }
 }

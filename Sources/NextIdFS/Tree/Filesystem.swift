@@ -1,4 +1,5 @@
 public import IdAllocators
+import Synchronization
 
 /// A node's attributes, as getattr and lookup report them.
 public struct NodeAttributes: Sendable, Equatable {
@@ -9,6 +10,11 @@ public struct NodeAttributes: Sendable, Equatable {
     public var gid: UInt32
     /// What the kernel may keep of it.
     public var caching: NodeKind.Caching = .machine
+    /// A regular file's exact content size (the kernel reads through its page cache up to it).
+    public var size: Int64 = 0
+    /// A regular file's content version: the kernel keeps its cached pages while it is the same
+    /// (shown in the mtime's nanoseconds).
+    public var version: UInt64 = 0
 }
 
 /// A node whose task, if it has one, is still the one the node was made for, with that task's
@@ -39,6 +45,16 @@ public final class Filesystem: Sendable {
     public let kernel: Kernel
     /// The real processes that read the tree (self, the reader's own entry, attachments).
     public let readers: Readers
+
+    /// The size of a file that reads as an errno (see `described`).
+    static let errorSize: Int64 = 4096
+    /// Content rendered for a size, kept for the reads that follow.
+    let contents = ContentCache()
+    /// The ctl batch state of every writer.
+    let writers = CtlWriters()
+    /// Write requests so far: part of a writable file's version, because a write leaves the
+    /// writer's own bytes in the kernel's page cache, which must not be shown as the content.
+    let writes = Atomic<UInt64>(0)
 
     public init(kernel: Kernel, readers: Readers = Readers()) {
         self.kernel = kernel
@@ -74,8 +90,47 @@ public final class Filesystem: Sendable {
         }
     }
 
-    public func getattr(_ inode: UInt64) -> Result<NodeAttributes, Errno> {
-        resolve(inode).map(\.attributes)
+    /// `caller`: who asks (for the files that depend on it); `throughFile`: asked through an open
+    /// file (fstat, read), where an ended task is ESRCH as for its reads, not ESTALE as for a path.
+    public func getattr(_ inode: UInt64, as caller: Caller = Caller(uid: 0, gid: 0), throughFile: Bool = false) -> Result<NodeAttributes, Errno> {
+        switch resolve(inode) {
+        case .failure(.ESTALE) where throughFile: .failure(.ESRCH)
+        case .failure(let e): .failure(e)
+        case .success(let live): .success(described(live, for: caller))
+        }
+    }
+
+    /// `live`'s attributes, with a regular file's size and version: its content is rendered (and
+    /// kept for the READ that follows).
+    func described(_ live: LiveNode, for caller: Caller) -> NodeAttributes {
+        var attributes = live.attributes
+        switch live.spec.serves {
+        case .file(let file):
+            // What changes by itself or with the reader is rendered anew for each size asked.
+            let fresh = live.spec.caching == .live || live.spec.caching == .reader
+            let content = self.content(OpenFile(node: live.node, file: file, caching: live.spec.caching), for: caller, fresh: fresh)
+            guard case .success(let bytes) = content else {
+                // A file that reads as an errno (a zombie's sys/kernel files: ESRCH) shows a
+                // page, so that the kernel asks for it and gets the errno, not an empty file.
+                attributes.size = Filesystem.errorSize
+                if case .failure(let e) = content { attributes.version = UInt64(e.rawValue) }
+                break
+            }
+            attributes.size = Int64(bytes.count)
+            let written = live.spec.mode & 0o200 != 0 ? writes.load(ordering: .relaxed) &* 0x9e37_79b9_7f4a_7c15 : 0
+            attributes.version = contentHash(bytes) ^ written
+        default:
+            break
+        }
+        return attributes
+    }
+
+    /// A file's content as `caller` sees it, rendered or kept from a moment ago.
+    func content(_ file: OpenFile, for caller: Caller, fresh: Bool = false) -> Result<[UInt8], Errno> {
+        let version = file.caching == .machine ? kernel.version : 0
+        return contents.content(file.node.inode, file.caching, version: version, reader: caller.pid, fresh: fresh) {
+            file.file.content(of: file.node, in: kernel, for: requester(caller))
+        }
     }
 
     /// `caller`: who looks the name up (the reader's own entry exists only for the reader).
@@ -83,7 +138,7 @@ public final class Filesystem: Sendable {
         resolve(parent).flatMap { dir in
             guard dir.spec.type == .directory else { return .failure(.ENOTDIR) }
             if let entry = dir.spec.entry(named: name) {
-                return .success(dir.sibling(entry).attributes)
+                return .success(described(dir.sibling(entry), for: caller))
             }
             guard let pid = Filesystem.pidName(name) else { return .failure(.ENOENT) }
             if let (child, listing) = dir.spec.taskEntries, let id = listing.find(pid, in: dir.node, kernel) {
@@ -91,7 +146,7 @@ public final class Filesystem: Sendable {
                 return .success(LiveNode(node: node, spec: child, uid: id.uid, gid: id.gid).attributes)
             }
             guard let own = dir.spec.readerEntry, let reader = readers.reader(caller) else { return .failure(.ENOENT) }
-            return readerEntry(own, named: pid, in: dir, for: reader).map(\.attributes)
+            return readerEntry(own, named: pid, in: dir, for: reader).map { described($0, for: caller) }
         }
     }
 
@@ -208,53 +263,42 @@ public final class Filesystem: Sendable {
 
     // MARK: files
 
+    /// The regular file `inode` names; ESRCH once its task has ended (a read or write through a
+    /// kept file descriptor).
     public func open(_ inode: UInt64) -> Result<OpenFile, Errno> {
-        resolve(inode).flatMap { live in
+        switch resolve(inode) {
+        case .failure(.ESTALE): .failure(.ESRCH)
+        case .failure(let e): .failure(e)
+        case .success(let live):
             switch live.spec.serves {
             case .directory: .failure(.EISDIR)
             case .link: .failure(.ELOOP)
-            case .file(let file): .success(OpenFile(node: live.node, file: file))
+            case .file(let file): .success(OpenFile(node: live.node, file: file, caching: live.spec.caching))
             }
         }
     }
 
     public func read(_ file: OpenFile, offset: Int64, size: Int, as caller: Caller = Caller(uid: 0, gid: 0)) -> Result<[UInt8], Errno> {
-        file.read(offset: offset, size: size, kernel: kernel, for: requester(caller))
+        content(file, for: caller).map { content in
+            let start = Int(min(max(offset, 0), Int64(content.count)))
+            return Array(content[start...].prefix(max(size, 0)))
+        }
     }
 
     /// A write and what the kernel must forget after it: the result, the invalidation, and how
     /// many tasks were released (the daemon returns their memory to the system after many).
     public typealias Settled<R> = (result: R, invalidate: Invalidation, released: Int)
 
-    /// A write at the request's offset, or for O_APPEND at this open file's position. procfs
-    /// files have size 0, so appending there writes at the file position; the kernel's FUSE
-    /// client instead puts an O_APPEND write at the size it caches for the inode, which every
-    /// direct_io write raises to the end of that write (fuse_write_update_attr) and only a
-    /// lookup, getattr or O_TRUNC open brings back to 0.
+    /// A write at the request's offset. An O_APPEND write counts as at the start: procfs files
+    /// have size 0, so an O_APPEND fd writes at its position, which only the first write on it
+    /// finds at 0; FUSE puts it at the size the kernel caches, and without an open nothing here
+    /// knows the fd's position (docs/interface.md §8).
     public func write(_ file: OpenFile, _ request: WriteRequest) -> Settled<Result<Int, Errno>> {
-        let outcome = file.position.withLock { position in
-            var request = request
-            if request.append { request.offset = position }
-            let outcome = file.file.write(request, to: file.node, in: kernel, writers: file.writers, for: requester(request.caller))
-            if case .success(let n) = outcome.result { position = request.offset + Int64(n) }
-            return outcome
-        }
-        return (outcome.result, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
-    }
-
-    /// close(2) of an fd (FLUSH) by `closer`: what the file still had to do, and its errno for
-    /// close.
-    public func flush(_ file: OpenFile, by closer: Caller) -> Settled<Errno?> {
-        flush(file, by: closer) { closer.isExiting }
-    }
-
-    /// `flush(_:by:)`, told by `exiting` whether the closer is exiting (asked only when it matters).
-    public func flush(_ file: OpenFile, by closer: Caller, exiting: () -> Bool) -> Settled<Errno?> {
-        guard let outcome = file.file.flush(file.node, in: kernel, writers: file.writers, owner: closer.lockOwner, exiting: exiting) else {
-            return (nil, Filesystem.Invalidation(), 0)
-        }
-        let error: Errno? = if case .failure(let e) = outcome.result { e } else { nil }
-        return (error, Filesystem.Invalidation(outcome.changes), outcome.changes.released.count)
+        var request = request
+        if request.append { request.offset = 0 }
+        writes.add(1, ordering: .relaxed)
+        let outcome = file.file.write(request, to: file.node, in: kernel, writers: writers, for: requester(request.caller))
+        return (outcome.result, Filesystem.Invalidation(outcome, written: file.node), outcome.changes.released.count)
     }
 
     /// What a SETATTR asks to change.
