@@ -21,4 +21,24 @@ import Testing
         #expect(counts.count == 0, "forgotten inodes leave the table")
         #expect(all.names[0].name == Array("5".utf8))
     }
+
+    /// A write's sweep tells each file given since the last sweep once; a file given across a
+    /// sweep gets no cache time; ctl, next_id and files that change by themselves are never kept.
+    @Test func aSweepTellsWhatWasGivenSinceTheLastOne() {
+        let given = GivenAttributes()
+        let status = NodeRef(kind: .processStatus, tid: 5, serial: 1).inode
+        let stat = NodeRef(kind: .processStat, tid: 5, serial: 1).inode
+        let ctl = NodeRef(kind: .ctl, tid: 5, serial: 1).inode
+        let uptime = NodeRef(kind: .uptime).inode
+        let start = given.epoch
+        #expect(given.give(status, since: start) && given.give(stat, since: start))
+        #expect(given.give(ctl, since: start) && given.give(uptime, since: start), "not swept: nothing to remember")
+        #expect(Set(given.sweep(but: 0)) == [status, stat])
+        #expect(given.sweep(but: 0).isEmpty, "told once: the kernel asks again before it keeps anything")
+        #expect(!given.give(status, since: start), "rendered before the sweep: no cache time")
+        #expect(given.sweep(but: 0).isEmpty)
+        let now = given.epoch
+        #expect(given.give(status, since: now) && given.give(stat, since: now))
+        #expect(given.sweep(but: stat) == [status], "the written file's attributes the kernel forgot itself")
+    }
 }

@@ -162,6 +162,12 @@ expect_umount_stops() {
     done
     expect_match "$what: the daemon exits after umount (state: $state)" '^(Z.*)?$' "$state"
     expect_eq "$what: no mount left" "" "$(grep " $dir " /proc/mounts)"
+    # auto_unmount's fusermount3 ends once it sees the device closed: give it the time a
+    # loaded machine takes to schedule it.
+    for _ in $(seq 100); do
+        pgrep -f "^fusermount3 .* -- $dir\$" > /dev/null || break
+        sleep 0.05
+    done
     expect_eq "$what: no fusermount3 left" "" "$(pgrep -f "^fusermount3 .* -- $dir\$")"
 }
 

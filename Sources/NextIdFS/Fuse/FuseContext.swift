@@ -31,6 +31,8 @@ final class FuseContext: Sendable {
     let notifier = DispatchQueue(label: "nextidfs.invalidate")
     /// What the kernel holds: notices go only to that.
     let lookups = LookupCounts()
+    /// The files whose attributes the kernel keeps: a write's sweep tells only those.
+    let given = GivenAttributes()
     /// Name notices queued and not yet sent. Past `maxPendingNames` more are dropped: a name the
     /// kernel keeps for a task that ended answers ESTALE, so it looks the name up again anyway.
     let pendingNames = Atomic<Int>(0)
@@ -57,6 +59,7 @@ final class FuseContext: Sendable {
         let bits = session.load(ordering: .acquiring)
         guard bits != 0 else { return }
         var notices = lookups.held(invalidation)
+        if invalidation.machineNodes { notices.inodes += given.sweep(but: invalidation.written) }
         let se = OpaquePointer(bitPattern: bits)
         for inode in notices.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
         if !notices.names.isEmpty,

@@ -17,21 +17,55 @@ final class LookupCounts: Sendable {
         }
     }
 
-    /// The part of `invalidation` the kernel may have cached.
+    /// The part of `invalidation` the kernel may have cached (names and explicit inodes).
     func held(_ invalidation: Filesystem.Invalidation) -> Filesystem.Invalidation {
-        guard !invalidation.isEmpty else { return invalidation }
+        guard !invalidation.inodes.isEmpty || !invalidation.names.isEmpty else { return invalidation }
         return counts.withLock { counts in
-            var inodes = invalidation.inodes.filter { counts[$0] != nil }
-            if invalidation.machineNodes {
-                inodes += counts.keys.filter { inode in
-                    guard inode != invalidation.written, let kind = NodeRef(inode: inode)?.kind else { return false }
-                    return kind.spec.caching == .machine && kind.spec.type == .regular
-                        && !Filesystem.Invalidation.threadPrivate.contains(kind)
-                }
-            }
-            return Filesystem.Invalidation(inodes: inodes, names: invalidation.names.filter { counts[$0.child] != nil })
+            Filesystem.Invalidation(inodes: invalidation.inodes.filter { counts[$0] != nil },
+                                    names: invalidation.names.filter { counts[$0.child] != nil })
         }
     }
 
     var count: Int { counts.withLock { $0.count } }
+}
+
+/// The files whose attributes (size, version) the kernel was given to keep for a day since a
+/// write last told it to forget them. After a write that ran anything, those of them any task
+/// can change are told, once each: a file told and not asked again since has nothing to forget,
+/// so a write costs one notice per file read since the last one, not one per file the kernel
+/// holds. A reply rendered across a write (the epoch moved between the request's start and its
+/// reply) is given with no cache time instead, as a write may have missed it.
+final class GivenAttributes: Sendable {
+    private let state = Lock<(epoch: UInt64, inodes: Set<UInt64>)>((0, []))
+
+    /// Read when a request starts, before anything is rendered for it.
+    var epoch: UInt64 { state.withLock { $0.epoch } }
+
+    /// Whether `inode`'s attributes, rendered since `epoch`, may be kept for their full time.
+    func give(_ inode: UInt64, since epoch: UInt64) -> Bool {
+        guard GivenAttributes.anyTaskChanges(inode) else { return true }
+        return state.withLock { state in
+            guard state.epoch == epoch else { return false }
+            state.inodes.insert(inode)
+            return true
+        }
+    }
+
+    /// After the machine changed: every file given since the last sweep, but `written` (the
+    /// kernel forgot its attributes itself), to be told; none is given any more.
+    func sweep(but written: UInt64) -> [UInt64] {
+        state.withLock { state in
+            state.epoch &+= 1
+            let told = state.inodes
+            state.inodes.removeAll(keepingCapacity: true)
+            return told.filter { $0 != written }
+        }
+    }
+
+    /// A regular file that follows the machine and that any task can change (not a thread's own
+    /// ctl and next_id: only its own writes change them, and those tell them by name).
+    static func anyTaskChanges(_ inode: UInt64) -> Bool {
+        guard let kind = NodeRef(inode: inode)?.kind else { return false }
+        return kind.spec.caching == .machine && kind.spec.type == .regular && !Filesystem.Invalidation.threadPrivate.contains(kind)
+    }
 }

@@ -24,11 +24,20 @@ struct Request {
     let req: fuse_req_t?
     let fi: UnsafeMutablePointer<fuse_file_info>?
     let context: FuseContext
+    /// The attribute epoch when the request started, before anything was rendered for it.
+    let epoch: UInt64
 
     init(_ req: fuse_req_t?, _ fi: UnsafeMutablePointer<fuse_file_info>? = nil) {
         self.req = req
         self.fi = fi
         context = Unmanaged<FuseContext>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
+        epoch = context.given.epoch
+    }
+
+    /// How long the kernel may keep `a`: its kind's time, or none when a write may have changed
+    /// it while it was rendered.
+    func attributeSeconds(_ a: NodeAttributes) -> Double {
+        context.given.give(a.inode, since: epoch) ? FuseContext.attributeSeconds(a.caching) : 0
     }
 
     var filesystem: Filesystem { context.filesystem }
@@ -61,7 +70,7 @@ struct Request {
             var e = fuse_entry_param()
             e.ino = a.inode
             e.attr = context.stat(a)
-            e.attr_timeout = FuseContext.attributeSeconds(a.caching)
+            e.attr_timeout = attributeSeconds(a)
             e.entry_timeout = FuseContext.entrySeconds(a.caching)
             // Counted before the kernel can use it: a write handled by another worker right
             // after this reply must see the node as held, or its notice would miss it.
@@ -69,7 +78,7 @@ struct Request {
             if fuse_reply_entry(req, &e) != 0 { context.lookups.forget(a.inode, 1) }
         case .attributes(let a):
             var st = context.stat(a)
-            fuse_reply_attr(req, &st, FuseContext.attributeSeconds(a.caching))
+            fuse_reply_attr(req, &st, attributeSeconds(a))
         case .bytes(let bytes):
             fuse_reply_buf(req, bytes, bytes.count)
         case .link(let target):
