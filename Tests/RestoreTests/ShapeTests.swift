@@ -297,6 +297,23 @@ import Testing
         #expect(program.contains("setsid"))
     }
 
+    /// A gone session leader under an init in a session of its own (world 600,182): 10 leads
+    /// a session and makes init 11 of a new namespace; 11's child 12 leads a session, makes 13
+    /// and exits. No keeper of the namespace is in the root session, so a process of the world
+    /// there (10) forks the stand-in at 12's pids, which runs setsid.
+    @Test func aGoneLeaderUnderAnInitOfAnotherSession() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid"); w.c(10, "unshare pid")
+        w.c(10, "next_id LONG2 1 11"); w.c(10, "fork"); w.c(11, "sigchld ignore")
+        w.c(11, "next_id LONG2 2 12"); w.c(11, "fork"); w.c(12, "setsid")
+        w.c(12, "next_id LONG2 3 13"); w.c(12, "fork"); w.c(12, "exit")
+        #expect(w.kernel.children(of: 11) == [13])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        #expect(p.actions.contains { $0.tid == 12 && $0.action == .setsid }, "the stand-in at 12's pids")
+    }
+
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {

@@ -225,8 +225,22 @@ struct Scheduler {
     /// A job runs once a keeper holds its context; a session helper of a living leader once
     /// the leader has run its script.
     func isReady(_ job: Job) -> Bool {
-        if case .session(let sid, _, _) = job.kind, facts.processes[sid] != nil { return progress.groups[sid] != nil }
+        if case .session(let sid, _, _) = job.kind {
+            return facts.processes[sid] != nil ? progress.groups[sid] != nil : standInMaker(job.pid!, job.ipc) != nil
+        }
         return progress.keeper(job.pid, job.ipc) != nil
+    }
+
+    /// The maker of a gone session leader's stand-in: a keeper of the context, else a process
+    /// of the world there (the stand-in runs `setsid`, so its maker's session does not matter:
+    /// an init in a session of its own leaves no keeper in the root session).
+    func standInMaker(_ ns: PidNamespaceName, _ ipc: IpcNamespaceName?) -> Int32? {
+        if let k = progress.keeper(ns, ipc) { return k }
+        guard progress.hasInit.contains(ns) else { return nil }
+        return progress.groups.keys.sorted().first { g in
+            let group = progress.groups[g]!
+            return !group.isHelper && group.pidForChildren == ns && (ipc == nil || group.ipc == ipc)
+        }
     }
 
     /// A task of the restore is in context (its pid_for_children, its IPC namespace): a keeper
@@ -522,7 +536,7 @@ struct Scheduler {
     mutating func sessionHelper(_ sid: Int32, parent: Int32, runs: [[Int32]], in ns: PidNamespaceName, ipc birth: IpcNamespaceName?) throws(PlanError) {
         let h: Int32
         if facts.processes[sid] == nil {
-            let k = progress.keeper(ns, birth)!
+            let k = standInMaker(ns, birth)!
             let pids = facts.sessions.goneLeader[sid]!.pids
             create(pids, .fork, by: k, note: "keeper \(k): a stand-in for \(sid), the gone leader of a session")
             addHelper(pids, in: ns, ipc: progress.groups[k]!.ipc, by: k)
