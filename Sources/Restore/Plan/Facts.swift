@@ -151,10 +151,11 @@ struct Facts {
                 }
             }
         }
-        var ids = Set<String>()
+        struct Slot: Hashable { var ns: IpcNamespaceName; var kind: IpcKind; var idx: Int }
+        var ids = Set<Slot>()
         for o in image.objects {
             guard ipcNamespaces[o.namespace] != nil else { throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): no such IPC namespace") }
-            guard o.id >= 0, ids.insert("\(o.namespace):\(o.kind.name):\(o.idx)").inserted else {
+            guard o.id >= 0, ids.insert(Slot(ns: o.namespace, kind: o.kind, idx: o.idx)).inserted else {
                 throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): its idx is taken twice")
             }
         }

@@ -36,7 +36,10 @@ struct History {
     var namespaceBirth: [PidNamespaceName: IpcNamespaceName] = [:]
 
     func founds(_ g: Int32) -> Set<IpcNamespaceName> {
-        (needs[g] ?? []).filter { founder[$0] == .process(g) }
+        guard let needs = needs[g] else { return [] }
+        // (most processes need one namespace: no new set for them)
+        if needs.count == 1 { return founder[needs.first!] == .process(g) ? needs : [] }
+        return needs.filter { founder[$0] == .process(g) }
     }
 }
 
