@@ -96,15 +96,34 @@ public enum ImageText {
     static func split(_ s: Substring, _ byte: UInt8) -> [Substring] {
         var out: [Substring] = []
         let u = s.utf8
-        var start = u.startIndex, i = start
-        while i != u.endIndex {
-            if u[i] == byte {
-                out.append(Substring(u[start..<i]))
-                start = u.index(after: i)
-            }
-            i = u.index(after: i)
+        // (byte offsets from the contiguous storage, then index arithmetic: walking the view's
+        // indices and aligning each piece was most of the parse)
+        let cuts: [Int]? = u.withContiguousStorageIfAvailable { bytes in
+            var cuts: [Int] = []
+            for k in bytes.indices where bytes[k] == byte { cuts.append(k) }
+            return cuts
         }
-        out.append(Substring(u[start..<i]))
+        guard let cuts else {
+            var start = u.startIndex, i = start
+            while i != u.endIndex {
+                if u[i] == byte {
+                    out.append(Substring(u[start..<i]))
+                    start = u.index(after: i)
+                }
+                i = u.index(after: i)
+            }
+            out.append(Substring(u[start..<i]))
+            return out
+        }
+        out.reserveCapacity(cuts.count + 1)
+        var start = s.startIndex, offset = 0
+        for k in cuts {
+            let end = u.index(start, offsetBy: k - offset)
+            out.append(s[start..<end])
+            start = u.index(after: end)
+            offset = k + 1
+        }
+        out.append(s[start..<s.endIndex])
         return out
     }
 

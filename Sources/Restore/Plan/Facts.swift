@@ -137,19 +137,18 @@ struct Facts {
                 }
             }
         }
+        // (a child listed at all is listed by its parent thread: no scan of the lists)
+        var listed = Set<Int32>()
         for g in tgids {
             for t in process(g).threads {
                 for c in t.children {
                     guard processes[c]?.parentTid == t.tid else { throw PlanError("thread \(t.tid) lists \(c) as a child, which is not its child") }
+                    listed.insert(c)
                 }
             }
-            if g != 1 {
-                let p = process(g)
-                guard let parentThread = processes[groupOf[p.parentTid]!]!.threads.first(where: { $0.tid == p.parentTid }),
-                      parentThread.children.contains(g) else {
-                    throw PlanError("process \(g) is missing from the children of thread \(p.parentTid)")
-                }
-            }
+        }
+        for g in tgids where g != 1 && !listed.contains(g) {
+            throw PlanError("process \(g) is missing from the children of thread \(process(g).parentTid)")
         }
         struct Slot: Hashable { var ns: IpcNamespaceName; var kind: IpcKind; var idx: Int }
         var ids = Set<Slot>()

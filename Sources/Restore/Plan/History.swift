@@ -196,9 +196,11 @@ struct HistorySolver {
                 var needs: Set<IpcNamespaceName> = p.isZombie ? [] : [p.ipcNamespace]
                 // (a session leader whose helper makes members: where they are, as it forks the helper)
                 if let x = facts.sessions.helperContext[g] { needs.insert(x) }
-                for c in directChildren(g) where !helperMade.contains(c) {
-                    if let b = h.birth[c] { needs.insert(b) }
-                    if tainted.contains(c) { tainted.insert(g) }
+                for t in p.threads {
+                    for c in t.children where !helperMade.contains(c) {
+                        if let b = h.birth[c] { needs.insert(b) }
+                        if tainted.contains(c) { tainted.insert(g) }
+                    }
                 }
                 for (x, f) in founders where f == .process(g) { needs.insert(x) }
                 needs.formUnion(contextNeeds[g] ?? [])
