@@ -5,7 +5,8 @@ import NextIdFS
 /// owners, name, thread count), inode numbers (thread creation order), next_id, children, the ns links,
 /// the sys/kernel files and the sysvipc tables of every namespace.
 ///
-/// Per process with one thread: its status, its next_id and its three ns links; children only
+/// Per process with one thread: its status, its next_id, its ns/ipc and ns/pid_for_children
+/// links (ns/pid only where its parent's does not tell, see `pidNamespaces`); children only
 /// where the order of two or more has to be read.
 public struct Dumper {
     let tree: any TreeReader
