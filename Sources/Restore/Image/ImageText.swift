@@ -96,14 +96,20 @@ public enum ImageText {
     static func split(_ s: Substring, _ byte: UInt8) -> [Substring] {
         var out: [Substring] = []
         let u = s.utf8
-        // (byte offsets from the contiguous storage, then index arithmetic: walking the view's
-        // indices and aligning each piece was most of the parse)
-        let cuts: [Int]? = u.withContiguousStorageIfAvailable { bytes in
-            var cuts: [Int] = []
-            for k in bytes.indices where bytes[k] == byte { cuts.append(k) }
-            return cuts
+        // (the cuts found on the contiguous bytes, the pieces by index arithmetic: walking the
+        // view's indices and aligning each piece was most of the parse)
+        let done: Bool? = u.withContiguousStorageIfAvailable { bytes in
+            var start = s.startIndex, offset = 0
+            for k in bytes.indices where bytes[k] == byte {
+                let end = u.index(start, offsetBy: k - offset)
+                out.append(s[start..<end])
+                start = u.index(after: end)
+                offset = k + 1
+            }
+            out.append(s[start..<s.endIndex])
+            return true
         }
-        guard let cuts else {
+        guard done != nil else {
             var start = u.startIndex, i = start
             while i != u.endIndex {
                 if u[i] == byte {
@@ -115,15 +121,6 @@ public enum ImageText {
             out.append(Substring(u[start..<i]))
             return out
         }
-        out.reserveCapacity(cuts.count + 1)
-        var start = s.startIndex, offset = 0
-        for k in cuts {
-            let end = u.index(start, offsetBy: k - offset)
-            out.append(s[start..<end])
-            start = u.index(after: end)
-            offset = k + 1
-        }
-        out.append(s[start..<s.endIndex])
         return out
     }
 
