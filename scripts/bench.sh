@@ -57,7 +57,7 @@ gcc $cc_flags -o bench/clients/kernelworld bench/clients/kernelworld.c
 gcc $cc_flags -o bench/clients/churn bench/clients/churn.c
 gcc $cc_flags -o bench/clients/procref bench/clients/procref.c
 
-mnt=$(mktemp -d /tmp/nextidfs-bench.XXXXXX)
+mnt=$(mktemp -d "/tmp/nextidfs-bench${NEXTIDFS_TEST_TAG:+-$NEXTIDFS_TEST_TAG}.XXXXXX")
 daemon=
 cleanup() {
     if grep -q " $mnt " /proc/mounts; then fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt"; fi

@@ -16,7 +16,6 @@ usage() {
     exit 2
 }
 tool=$(image_tool) || exit 1
-now() { date +%s.%N; }
 
 case ${1-} in
     --plan) [ $# -eq 2 ] || usage; exec "$tool" plan "$2" ;;
@@ -24,13 +23,14 @@ case ${1-} in
     -*) usage ;;
     *) [ $# -eq 2 ] || usage; image=$1 mnt=${2%/} ;;
 esac
-"$tool" check "$mnt" || exit 1
 if [ -z "${program:-}" ]; then
     program=$(mktemp /tmp/nextidfs-restore-program.XXXXXX)
     trap 'rm -f "$program"' EXIT
-    start=$(now)
-    "$tool" plan "$image" > "$program" || exit 1
-    planned=$(now)
+    start=$EPOCHREALTIME
+    "$tool" plan --check "$mnt" "$image" > "$program" || exit 1   # (refuses a used mount first)
+    planned=$EPOCHREALTIME
+else
+    "$tool" check "$mnt" || exit 1
 fi
 
 # The program runs in its own bash; a failing write stops it (set -e) with bash's message,
@@ -51,8 +51,8 @@ if [ -n "${watcher:-}" ]; then
 fi
 if [ -n "${NEXTIDFS_RESTORE_TIMES:-}" ]; then
     read -r real user sys < <(tail -1 "$errors.time")
-    # planning: the planner's wall time; shell: bash's CPU; fuse: the rest of bash's wall
-    # time (waiting for the daemon)
+    # planning: the planner's wall time (with the mount check); shell: bash's CPU; fuse: the
+    # rest of bash's wall time (waiting for the daemon)
     printf 'restore times: plan=%.3f shell=%.3f fuse=%.3f bash=%.3f\n' \
         "$(echo "${planned:-0} - ${start:-0}" | bc)" "$(echo "$user + $sys" | bc)" \
         "$(echo "$real - $user - $sys" | bc)" "$real" >&2

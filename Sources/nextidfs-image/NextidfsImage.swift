@@ -44,9 +44,12 @@ struct Dump: ParsableCommand {
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the restore program of IMAGE.")
+    @Option(name: .customLong("check"), help: "First refuse MOUNTPOINT as `check` does (restore.sh: one process less).")
+    var mountpoint: String?
     @Argument var image: String
 
     func run() throws {
+        if let mountpoint { try refuseUsed(mountpoint) }
         guard let data = FileManager.default.contents(atPath: image) else { throw fail("restore: cannot read image \(image)") }
         do {
             let parsed = try ImageText.parse(String(decoding: data, as: UTF8.self))
@@ -64,12 +67,15 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Refuse (exit status 1) a mount that is not freshly mounted.")
     @Argument var mountpoint: String
 
-    func run() throws {
-        let tree = MountedTree(root: mountpoint)
-        guard tree.read("1/task/1/next_id") != nil else { throw fail("restore: \(mountpoint) is not a nextidfs mount (no 1/task/1/ctl)") }
-        if let why = pristineProblem(tree) {
-            throw fail("restore: refusing to restore into \(mountpoint): not a pristine mount (\(why))")
-        }
+    func run() throws { try refuseUsed(mountpoint) }
+}
+
+/// A mount that is not a freshly mounted nextidfs: the message, exit status 1.
+func refuseUsed(_ mountpoint: String) throws {
+    let tree = MountedTree(root: mountpoint)
+    guard tree.read("1/task/1/next_id") != nil else { throw fail("restore: \(mountpoint) is not a nextidfs mount (no 1/task/1/ctl)") }
+    if let why = pristineProblem(tree) {
+        throw fail("restore: refusing to restore into \(mountpoint): not a pristine mount (\(why))")
     }
 }
 

@@ -314,6 +314,20 @@ import Testing
         #expect(p.actions.contains { $0.tid == 12 && $0.action == .setsid }, "the stand-in at 12's pids")
     }
 
+    /// A session leader's thread whose list has a zombie, whose birth nothing fixes, before a
+    /// child born in an earlier visit (world 1,000,120): the zombie is made no later than that
+    /// child, so the thread still makes its list in order.
+    @Test func aSessionLeadersLateChildrenKeepTheirListsOrder() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        w.c(10, "sigchld default")
+        w.c(11, "next_id LONG 20"); w.c(11, "fork"); w.c(11, "next_id LONG 21"); w.c(11, "fork")
+        w.c(10, "unshare ipc"); w.c(10, "setsid"); w.c(20, "exit 5")
+        let (why, _, program) = w.restore()
+        #expect(why == nil)
+        #expect(program.contains("setsid"))
+    }
+
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {

@@ -33,8 +33,24 @@ public struct MountedTree: TreeReader {
 
     public init(root: String) { self.root = root.hasSuffix("/") ? String(root.dropLast()) : root }
 
+    /// A short read is the end: the tree answers a read with all it has up to the size asked
+    /// (no read(2) more to see 0, and no 64 KiB buffer per file).
     public func read(_ path: String) -> [UInt8]? {
-        try? SystemIO.read(root + "/" + path)
+        let fd = open(root + "/" + path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        let size = 4096
+        while true {
+            let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
+                let n = Glibc.read(fd, buffer.baseAddress, size)
+                if n > 0 { out.append(contentsOf: buffer[..<n]) }
+                return n
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n < size { return out }
+        }
     }
 
     public func readLink(_ path: String) -> String? {

@@ -96,15 +96,31 @@ public enum ImageText {
     static func split(_ s: Substring, _ byte: UInt8) -> [Substring] {
         var out: [Substring] = []
         let u = s.utf8
-        var start = u.startIndex, i = start
-        while i != u.endIndex {
-            if u[i] == byte {
-                out.append(Substring(u[start..<i]))
-                start = u.index(after: i)
+        // (the cuts found on the contiguous bytes, the pieces by index arithmetic: walking the
+        // view's indices and aligning each piece was most of the parse)
+        let done: Bool? = u.withContiguousStorageIfAvailable { bytes in
+            var start = s.startIndex, offset = 0
+            for k in bytes.indices where bytes[k] == byte {
+                let end = u.index(start, offsetBy: k - offset)
+                out.append(s[start..<end])
+                start = u.index(after: end)
+                offset = k + 1
             }
-            i = u.index(after: i)
+            out.append(s[start..<s.endIndex])
+            return true
         }
-        out.append(Substring(u[start..<i]))
+        guard done != nil else {
+            var start = u.startIndex, i = start
+            while i != u.endIndex {
+                if u[i] == byte {
+                    out.append(Substring(u[start..<i]))
+                    start = u.index(after: i)
+                }
+                i = u.index(after: i)
+            }
+            out.append(Substring(u[start..<i]))
+            return out
+        }
         return out
     }
 

@@ -137,24 +137,24 @@ struct Facts {
                 }
             }
         }
+        // (a child listed at all is listed by its parent thread: no scan of the lists)
+        var listed = Set<Int32>()
         for g in tgids {
             for t in process(g).threads {
                 for c in t.children {
                     guard processes[c]?.parentTid == t.tid else { throw PlanError("thread \(t.tid) lists \(c) as a child, which is not its child") }
-                }
-            }
-            if g != 1 {
-                let p = process(g)
-                guard let parentThread = processes[groupOf[p.parentTid]!]!.threads.first(where: { $0.tid == p.parentTid }),
-                      parentThread.children.contains(g) else {
-                    throw PlanError("process \(g) is missing from the children of thread \(p.parentTid)")
+                    listed.insert(c)
                 }
             }
         }
-        var ids = Set<String>()
+        for g in tgids where g != 1 && !listed.contains(g) {
+            throw PlanError("process \(g) is missing from the children of thread \(process(g).parentTid)")
+        }
+        struct Slot: Hashable { var ns: IpcNamespaceName; var kind: IpcKind; var idx: Int }
+        var ids = Set<Slot>()
         for o in image.objects {
             guard ipcNamespaces[o.namespace] != nil else { throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): no such IPC namespace") }
-            guard o.id >= 0, ids.insert("\(o.namespace):\(o.kind.name):\(o.idx)").inserted else {
+            guard o.id >= 0, ids.insert(Slot(ns: o.namespace, kind: o.kind, idx: o.idx)).inserted else {
                 throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): its idx is taken twice")
             }
         }

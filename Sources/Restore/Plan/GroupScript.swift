@@ -62,21 +62,38 @@ struct GroupScript {
         for (i, v) in visits.enumerated() { position[v] = i }
         let leadsSession = g != 1 && p.sid == g
         func valid(_ m: Moment) -> Bool { unshares ? (m.post ? m.visit >= u : m.visit <= u) : !m.post }
-        /// The earliest moment at or after `from` when `c` can be made.
-        func moment(_ c: Int32, from: Moment) throws(PlanError) -> Moment? {
+        /// The earliest moment at or after `from` when `c` can be made; `limit`: the moment of
+        /// the next child of its list whose birth is fixed.
+        func moment(_ c: Int32, from: Moment, limit: Moment? = nil) throws(PlanError) -> Moment? {
             let post = try isPost(c)
             var m: Moment
             if let b = history.birth[c] {
                 guard let v = position[b] else { return nil }
                 m = Moment(visit: v, post: post)
-            } else if leadsSession {
-                // As late as it can: its `setsid` comes before its first child, and the keepers
-                // it leaves in its later visits (in the root session) before that.
-                m = Moment(visit: max(from.visit, post || !unshares ? visits.count - 1 : u), post: post)
             } else {
                 m = Moment(visit: max(from.visit, post ? u : 0), post: post)
+                // A session leader makes it as late as it can: its `setsid` comes before its
+                // first child, and the keepers it leaves in its later visits (in the root
+                // session) before that; not after a later child of the list.
+                let late = Moment(visit: max(from.visit, post || !unshares ? visits.count - 1 : u), post: post)
+                if leadsSession, limit.map({ late <= $0 }) ?? true { m = late }
             }
             return valid(m) ? m : nil
+        }
+        /// For each child of `list`, the moment of the next one whose birth is fixed (only a
+        /// session leader needs them).
+        func limits(_ list: [Int32]) throws(PlanError) -> [Moment?] {
+            var out = [Moment?](repeating: nil, count: list.count)
+            guard leadsSession else { return out }
+            var next: Moment? = nil
+            for i in list.indices.reversed() {
+                out[i] = next
+                if let b = history.birth[list[i]], let v = position[b] {
+                    let fixed = Moment(visit: v, post: try isPost(list[i]))
+                    next = next.map { min($0, fixed) } ?? fixed
+                }
+            }
+            return out
         }
         let pfcInit = unshares ? facts.initOf[p.pidForChildren] : nil
         var rank = 0
@@ -89,11 +106,12 @@ struct GroupScript {
         var now = Moment(visit: 0, post: false)
         var inPrefix = true
         var memberBeforeInit = false
-        for c in p.leader.children {
+        let leaderLimits = try limits(p.leader.children)
+        for (i, c) in p.leader.children.enumerated() {
             let byHelper = helperMade.contains(c)
             if byHelper && !(inPrefix && mayMake(c)) { inPrefix = false; continue }
             let isPfcInit = c == pfcInit
-            if inPrefix, let m = try moment(c, from: now), now <= m, !(isPfcInit && memberBeforeInit) {
+            if inPrefix, let m = try moment(c, from: now, limit: leaderLimits[i]), now <= m, !(isPfcInit && memberBeforeInit) {
                 add(c, by: g, at: m)
                 if byHelper { madeAfterAll.append(c) }
                 now = m
@@ -111,8 +129,9 @@ struct GroupScript {
         // Its other threads' lists, in order.
         for t in p.threads.dropFirst() {
             var now = Moment(visit: 0, post: false)
-            for c in t.children {
-                guard let m = try moment(c, from: now), now <= m else {
+            let threadLimits = try limits(t.children)
+            for (i, c) in t.children.enumerated() {
+                guard let m = try moment(c, from: now, limit: threadLimits[i]), now <= m else {
                     throw PlanError("thread \(t.tid) cannot make its children in order")
                 }
                 add(c, by: t.tid, at: m)

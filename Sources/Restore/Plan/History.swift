@@ -36,7 +36,10 @@ struct History {
     var namespaceBirth: [PidNamespaceName: IpcNamespaceName] = [:]
 
     func founds(_ g: Int32) -> Set<IpcNamespaceName> {
-        (needs[g] ?? []).filter { founder[$0] == .process(g) }
+        guard let needs = needs[g] else { return [] }
+        // (most processes need one namespace: no new set for them)
+        if needs.count == 1 { return founder[needs.first!] == .process(g) ? needs : [] }
+        return needs.filter { founder[$0] == .process(g) }
     }
 }
 
@@ -193,9 +196,11 @@ struct HistorySolver {
                 var needs: Set<IpcNamespaceName> = p.isZombie ? [] : [p.ipcNamespace]
                 // (a session leader whose helper makes members: where they are, as it forks the helper)
                 if let x = facts.sessions.helperContext[g] { needs.insert(x) }
-                for c in directChildren(g) where !helperMade.contains(c) {
-                    if let b = h.birth[c] { needs.insert(b) }
-                    if tainted.contains(c) { tainted.insert(g) }
+                for t in p.threads {
+                    for c in t.children where !helperMade.contains(c) {
+                        if let b = h.birth[c] { needs.insert(b) }
+                        if tainted.contains(c) { tainted.insert(g) }
+                    }
                 }
                 for (x, f) in founders where f == .process(g) { needs.insert(x) }
                 needs.formUnion(contextNeeds[g] ?? [])

@@ -153,12 +153,20 @@ struct Scheduler {
 
     mutating func runGroup(_ g: Int32) throws(PlanError) {
         let p = facts.process(g)
-        let script = try GroupScript(facts, history, g, startingIn: progress.groups[g]!.ipc, helperMade: history.helperMade)
         let leaderNote = "process \(g)"
         if p.leader.comm != progress.comm[g] {
             act(g, g, .comm(p.leader.comm), note: leaderNote)
             progress.comm[g] = p.leader.comm
         }
+        if isLeaf(p) {
+            // (most processes: one thread, no children, where they are born; the script
+            // below would come to the same)
+            offer(g)
+            try enterSession(g)
+            flush()
+            return
+        }
+        let script = try GroupScript(facts, history, g, startingIn: progress.groups[g]!.ipc, helperMade: history.helperMade)
         for t in p.threads.dropFirst() {
             create(t.pids, .thread, by: g, note: "process \(g): its threads")
         }
@@ -191,6 +199,14 @@ struct Scheduler {
         }
         try enterSession(g)
         flush()
+    }
+
+    /// One thread, no children, no `unshare pid`, and no IPC namespace to found but the one it
+    /// is in: its script is one visit with nothing to make.
+    func isLeaf(_ p: ProcessRecord) -> Bool {
+        guard p.threads.count == 1, p.leader.children.isEmpty, p.pidForChildren == p.pidNamespace else { return false }
+        let current = progress.groups[p.tgid]!.ipc
+        return (history.birth[p.tgid] ?? current) == current && history.founds(p.tgid).allSatisfy { $0 == current }
     }
 
     /// Children made by `g`'s threads; once the init of its pid_for_children exists, keepers

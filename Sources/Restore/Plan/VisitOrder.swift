@@ -25,7 +25,7 @@ struct VisitOrder {
          birth: [Int32: IpcNamespaceName], made: (Int32) -> Bool) throws(Conflict) {
         let p = facts.process(g)
         // Most processes stay where they are born: one visit, every child born there.
-        if let start, founded.subtracting([start]).isEmpty, p.pidForChildren == p.pidNamespace {
+        if let start, founded.allSatisfy({ $0 == start }), p.pidForChildren == p.pidNamespace {
             for t in p.threads {
                 for c in t.children where made(c) {
                     if let b = birth[c], b != start { throw Conflict(namespaces: [b]) }
