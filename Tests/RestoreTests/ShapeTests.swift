@@ -343,6 +343,47 @@ import Testing
         let (why, _, _) = w.restore()
         #expect(why == nil)
     }
+
+    /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
+    /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
+    /// 6,000,675).
+    @Test func aLeadersThreadMadeAChildBeforeTheSetsid() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        w.c(11, "next_id LONG 12"); w.c(11, "fork")
+        w.c(10, "setsid"); w.c(10, "next_id LONG 13"); w.c(10, "fork")
+        #expect(w.kernel.snapshot().processes.filter { [12, 13].contains($0.tgid) }.map(\.sid) == [1, 10])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
+    /// Thread 11 of 10 forks 12, which founds its own IPC namespace (its birth is free), then
+    /// 13 in i1; 10 then unshares its IPC namespace and leads a session. 12 is of the old
+    /// session: made at its place in 11's list, not late like a child of the new one (world
+    /// 1,000,120).
+    @Test func aLeadersThreadMakesTheOldSessionsChildrenInOrder() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(12, "unshare ipc")
+        w.c(11, "next_id LONG 13"); w.c(11, "fork")
+        w.c(10, "unshare ipc"); w.c(10, "setsid")
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
+    /// Init 11 forks 12 (its pid 2), which leads a session, forks 13 and exits: 13 is reparented
+    /// to 11, which then leaves i1. The session helper at 12's pids needs a keeper of (11's
+    /// namespace, i1): 11 is there first (world 8,000,206).
+    @Test func aGoneLeadersMembersInAnIpcNamespaceTheirInitLeft() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG2 1 11"); w.c(10, "clone newpid")
+        w.c(11, "sigchld ignore"); w.c(11, "next_id LONG2 2 12"); w.c(11, "fork")
+        w.c(12, "setsid"); w.c(12, "next_id LONG2 3 13"); w.c(12, "fork"); w.c(12, "exit")
+        w.c(11, "unshare ipc")
+        #expect(w.kernel.children(of: 11) == [13])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
 }
 
 extension Step {

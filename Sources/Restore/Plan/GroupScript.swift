@@ -22,6 +22,9 @@ struct GroupScript {
         var helperThread: Int?
         var moment: Moment
         var rank: Int
+        /// Made in the session the process leads, after its `setsid` (so after every child of
+        /// the old session at that moment, whichever thread makes it).
+        var inNewSession = false
     }
 
     var visits: [IpcNamespaceName] = []
@@ -74,9 +77,10 @@ struct GroupScript {
                 m = Moment(visit: max(from.visit, post ? u : 0), post: post)
                 // A session leader makes it as late as it can: its `setsid` comes before its
                 // first child, and the keepers it leaves in its later visits (in the root
-                // session) before that; not after a later child of the list.
+                // session) before that; not after a later child of the list. (A child of the old
+                // session is made before, like any other process's.)
                 let late = Moment(visit: max(from.visit, post || !unshares ? visits.count - 1 : u), post: post)
-                if leadsSession, limit.map({ late <= $0 }) ?? true { m = late }
+                if leadsSession, facts.sessions.bornIn[c] ?? g == g, limit.map({ late <= $0 }) ?? true { m = late }
             }
             return valid(m) ? m : nil
         }
@@ -138,9 +142,19 @@ struct GroupScript {
                 now = m
             }
         }
+        // A leader's threads made their children of the old session before its `setsid`: from
+        // a thread's first child born in its session on, the thread is in it.
+        if leadsSession {
+            var entered = Set<[Int]>()
+            for i in all.indices.sorted(by: { all[$0].rank < all[$1].rank }) {
+                let list = [Int(all[i].thread), all[i].helperThread ?? -1]
+                if facts.sessions.bornIn[all[i].child] == g { entered.insert(list) }
+                all[i].inNewSession = entered.contains(list)
+            }
+        }
     }
 
     func creations(at m: Moment) -> [Creation] {
-        all.filter { $0.moment == m }.sorted { $0.rank < $1.rank }
+        all.filter { $0.moment == m }.sorted { ($0.inNewSession ? 1 : 0, $0.rank) < ($1.inNewSession ? 1 : 0, $1.rank) }
     }
 }

@@ -244,6 +244,17 @@ struct HistorySolver {
             // one level up): when they are not born there, or that context cannot be reached,
             // the history must change (made by their parent instead, they could not be).
             for c in unreachable.sorted() {
+                // A member of a session whose leader is gone, reparented to its init: the leader
+                // was forked in its IPC namespace in that pid namespace, so the init was there at
+                // some time, where a keeper can stay for the session helper.
+                if let s = facts.sessions.madeByHelper[c], facts.sessions.goneLeader[s] != nil, let x = h.birth[c],
+                   let up = facts.parentGroup(c), !(contextNeeds[up] ?? []).contains(x) {
+                    debugLog("context: \(up) is in \(x) at some time (for session \(s))")
+                    contextNeeds[up, default: []].insert(x)
+                    contextBringers[up, default: [:]][x] = [c]
+                    continueOuter = true
+                    break
+                }
                 let n = facts.process(c).pidNamespace
                 let own = n != facts.process(facts.parentGroup(c)!).pidNamespace ? n : reach.madeByBlock[c]
                 guard let own else { continue }
