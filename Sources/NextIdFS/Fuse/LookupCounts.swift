@@ -1,3 +1,4 @@
+import Synchronization
 import IdAllocators
 /// The inodes the kernel holds and how many lookups it counts for each: every entry reply adds
 /// one, FORGET takes its count back. Only what the kernel holds can be in its caches, so only
@@ -36,17 +37,20 @@ final class LookupCounts: Sendable {
 /// holds. A reply rendered across a write (the epoch moved between the request's start and its
 /// reply) is given with no cache time instead, as a write may have missed it.
 final class GivenAttributes: Sendable {
-    private let state = Lock<(epoch: UInt64, inodes: Set<UInt64>)>((0, []))
+    private let inodes = Lock<Set<UInt64>>([])
+    /// Sweeps so far; moved only under `inodes`' lock, read without it when a request starts
+    /// (every request does: an atomic load, no lock).
+    private let sweeps = Atomic<UInt64>(0)
 
     /// Read when a request starts, before anything is rendered for it.
-    var epoch: UInt64 { state.withLock { $0.epoch } }
+    var epoch: UInt64 { sweeps.load(ordering: .acquiring) }
 
     /// Whether `inode`'s attributes, rendered since `epoch`, may be kept for their full time.
     func give(_ inode: UInt64, since epoch: UInt64) -> Bool {
         guard GivenAttributes.anyTaskChanges(inode) else { return true }
-        return state.withLock { state in
-            guard state.epoch == epoch else { return false }
-            state.inodes.insert(inode)
+        return inodes.withLock { inodes in
+            guard sweeps.load(ordering: .relaxed) == epoch else { return false }
+            inodes.insert(inode)
             return true
         }
     }
@@ -54,10 +58,10 @@ final class GivenAttributes: Sendable {
     /// After the machine changed: every file given since the last sweep, but `written` (the
     /// kernel forgot its attributes itself), to be told; none is given any more.
     func sweep(but written: UInt64) -> [UInt64] {
-        state.withLock { state in
-            state.epoch &+= 1
-            let told = state.inodes
-            state.inodes.removeAll(keepingCapacity: true)
+        inodes.withLock { inodes in
+            sweeps.wrappingAdd(1, ordering: .releasing)
+            let told = inodes
+            inodes.removeAll(keepingCapacity: true)
             return told.filter { $0 != written }
         }
     }
