@@ -318,8 +318,7 @@ import Testing
     /// child born in an earlier visit (world 1,000,120): the zombie is made no later than that
     /// child, so the thread still makes its list in order.
     @Test func aSessionLeadersLateChildrenKeepTheirListsOrder() throws {
-        let w = Build()
-        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        let w = Build.processWithThread()
         w.c(10, "sigchld default")
         w.c(11, "next_id LONG 20"); w.c(11, "fork"); w.c(11, "next_id LONG 21"); w.c(11, "fork")
         w.c(10, "unshare ipc"); w.c(10, "setsid"); w.c(20, "exit 5")
@@ -331,9 +330,7 @@ import Testing
     /// A namespace made by a process that has gone, whose members are in its parent's list in
     /// another order than they were made (the init, pid 1, comes first).
     @Test func aBlockInAnotherOrderThanItsMaking() throws {
-        let w = Build()
-        w.c(1, "next_id LONG 10"); w.c(1, "fork")
-        w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        let w = Build.processWithThread()
         w.c(10, "unshare pid")
         w.c(11, "next_id LONG2 1 20"); w.c(11, "fork")   // the init, by the thread
         w.c(10, "next_id LONG2 2 21"); w.c(10, "fork")   // then a member, by the leader
@@ -348,8 +345,7 @@ import Testing
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).
     @Test func aLeadersThreadMadeAChildBeforeTheSetsid() throws {
-        let w = Build()
-        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        let w = Build.processWithThread()
         w.c(11, "next_id LONG 12"); w.c(11, "fork")
         w.c(10, "setsid"); w.c(10, "next_id LONG 13"); w.c(10, "fork")
         #expect(w.kernel.snapshot().processes.filter { [12, 13].contains($0.tgid) }.map(\.sid) == [1, 10])
@@ -362,8 +358,7 @@ import Testing
     /// session: made at its place in 11's list, not late like a child of the new one (world
     /// 1,000,120).
     @Test func aLeadersThreadMakesTheOldSessionsChildrenInOrder() throws {
-        let w = Build()
-        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        let w = Build.processWithThread()
         w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(12, "unshare ipc")
         w.c(11, "next_id LONG 13"); w.c(11, "fork")
         w.c(10, "unshare ipc"); w.c(10, "setsid")

@@ -33,6 +33,14 @@ struct Build {
         return w
     }
 
+    /// Process 10 under init with a second thread 11: where the shapes of a process whose
+    /// threads make children start.
+    static func processWithThread() -> Build {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 11"); w.c(10, "clone thread")
+        return w
+    }
+
     func sysctl(_ name: SysctlName, _ value: Int64, of tgid: Int32? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
         if case .failure(let e) = kernel.writeSysctl(name, value: value, as: tgid) {
             Issue.record("\(name.rawValue) \(value): \(e)", sourceLocation: sourceLocation)
