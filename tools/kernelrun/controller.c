@@ -414,6 +414,11 @@ static int task_state(int h)
         return st.state == 'S' && waits_in_zap(t->tid) ? ST_DYING : ST_MOVING;
     if (st.signal & (1UL << (SIGKILL - 1)))
         return ST_MOVING; /* killed, not yet exiting */
+    /* An idle agent sleeps in FUTEX_WAIT. A running one is finishing a command or has just
+     * taken a fatal signal: get_signal clears the pending SIGKILL before do_exit sets
+     * PF_EXITING, so in between only the state tells. */
+    if (st.state == 'R')
+        return ST_MOVING;
     return ST_RUNNING;
 }
 
