@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks, in one run, on release builds (as root: FUSE mounts and namespaces):
-#   1. FUSE operation latency: nextidfs against bench/cref (a minimal C libfuse filesystem),
-#      the same client (bench/cref/fsbench) doing raw system calls on both; medians, ratios.
+#   1. FUSE operation latency: nextidfs against bench/cref (a minimal C libfuse filesystem, and
+#      the same with --no-open: nextidfs's request pattern answered at once, the transport's
+#      floor), the same client (bench/cref/fsbench) doing raw system calls on all; medians, ratios.
 #   2. Concurrent clients (1, 2, 4, 8, 16, 64) doing next_id + fork pairs: pairs per second,
 #      interleaved rounds; every child's pid checked against its client's range.
 #   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
@@ -66,7 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# mount_fs nextidfs|cref [taskset-cpu] [nextidfs options...]: a fresh mount on $mnt.
+# mount_fs nextidfs|cref|cref-no-open [taskset-cpu] [nextidfs options...]: a fresh mount on $mnt.
 mount_fs() {
     local fs=$1 cpu=$2
     shift 2
@@ -74,6 +75,8 @@ mount_fs() {
     [ "$cpu" != any ] && pin=(taskset -c "$cpu")
     if [ "$fs" = cref ]; then
         "${pin[@]}" bench/cref/cref -f "$mnt" & daemon=$!
+    elif [ "$fs" = cref-no-open ]; then
+        "${pin[@]}" bench/cref/cref --no-open -f "$mnt" & daemon=$!
     else
         "${pin[@]}" "$bin" -f "$@" "$mnt" & daemon=$!
     fi
@@ -94,9 +97,9 @@ if part 1; then
     echo "== 1. FUSE operation latency ($rounds rounds)" >&2
     for placement in pinned free; do
         for round in $(seq "$rounds"); do
-            for fs in cref nextidfs; do
+            for fs in cref cref-no-open nextidfs; do
                 if [ $placement = pinned ]; then mount_fs $fs 1; client=(-c 1); else mount_fs $fs any; client=(); fi
-                if [ $fs = cref ]; then paths=("$mnt/next_id" "$mnt/status"); else paths=("$mnt/1/task/1/next_id" "$mnt/1/status"); fi
+                if [ $fs = nextidfs ]; then paths=("$mnt/1/task/1/next_id" "$mnt/1/status"); else paths=("$mnt/next_id" "$mnt/status"); fi
                 bench/cref/fsbench "${client[@]}" -n 20000 -w 2000 "${paths[@]}" | sed "s/^/latency placement=$placement fs=$fs round=$round /" >> "$results"
                 unmount_fs
             done

@@ -15,7 +15,12 @@
  * are served from that buffer. This is the "physical limit" reference: it
  * does the least work a correct filesystem of this shape must do.
  *
- * Usage: cref [-f] [-s] [-d] [-o opts] MOUNTPOINT
+ * With --no-open it answers OPEN and FLUSH with ENOSYS, as nextidfs does: the kernel then sends
+ * no OPEN, FLUSH or RELEASE, files go through the page cache and an open(O_TRUNC)+write+close
+ * of next_id is one WRITE request. That is the transport's floor for nextidfs's echo pipeline
+ * (bench.sh part 1 times it against procfs); the per-open buffer is not used then.
+ *
+ * Usage: cref [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT
  * (always foreground; default_permissions and auto_unmount are always on)
  */
 #define FUSE_USE_VERSION 314
@@ -47,6 +52,7 @@ static pthread_mutex_t next_id_lock = PTHREAD_MUTEX_INITIALIZER;
 static char next_id_text[CONTENT_MAX];
 static size_t next_id_len;
 
+static int no_open; /* --no-open */
 static uid_t owner_uid;
 static gid_t owner_gid;
 static struct timespec start_time;
@@ -58,6 +64,9 @@ struct handle {
 	size_t len;
 	char data[CONTENT_MAX];
 };
+
+struct handle;
+static void build_content(fuse_req_t req, fuse_ino_t ino, struct handle *h);
 
 static void fill_attr(fuse_ino_t ino, struct stat *st)
 {
@@ -83,6 +92,18 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 		break;
 	}
 	/* st_size stays 0: content is dynamic (served with direct_io). */
+}
+
+/* --no-open: files go through the page cache, so their attributes carry the exact size of
+ * what a read at offset 0 would return to this caller. */
+static void fill_sized_attr(fuse_req_t req, fuse_ino_t ino, struct stat *st)
+{
+	fill_attr(ino, st);
+	if (no_open && ino != INO_ROOT) {
+		static __thread struct handle sized;
+		build_content(req, ino, &sized);
+		st->st_size = (off_t)sized.len;
+	}
 }
 
 static int valid_ino(fuse_ino_t ino)
@@ -112,7 +133,7 @@ static void cref_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.generation = 1;
 	e.attr_timeout = TIMEOUT;
 	e.entry_timeout = TIMEOUT;
-	fill_attr(ino, &e.attr);
+	fill_sized_attr(req, ino, &e.attr);
 	fuse_reply_entry(req, &e);
 }
 
@@ -126,7 +147,7 @@ static void cref_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fill_attr(ino, &st);
+	fill_sized_attr(req, ino, &st);
 	fuse_reply_attr(req, &st, TIMEOUT);
 }
 
@@ -151,7 +172,7 @@ static void cref_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	fill_attr(ino, &st);
+	fill_sized_attr(req, ino, &st);
 	fuse_reply_attr(req, &st, TIMEOUT);
 }
 
@@ -160,6 +181,10 @@ static void cref_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct handle *h;
 	int accmode = fi->flags & O_ACCMODE;
 
+	if (no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	if (ino == INO_ROOT) {
 		fuse_reply_err(req, EISDIR);
 		return;
@@ -242,11 +267,15 @@ static void build_content(fuse_req_t req, fuse_ino_t ino, struct handle *h)
 static void cref_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	static __thread struct handle own; /* --no-open: no handle, the read builds its own */
+	struct handle *h = fi->fh ? (struct handle *)(uintptr_t)fi->fh : &own;
 	char out[CONTENT_MAX];
 	size_t n = 0;
 
-	pthread_mutex_lock(&h->lock);
+	if (h == &own)
+		own.built = 0;
+	else
+		pthread_mutex_lock(&h->lock);
 	if (off == 0 || !h->built)
 		build_content(req, ino, h);
 	if (off >= 0 && (size_t)off < h->len) {
@@ -255,7 +284,8 @@ static void cref_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			n = size;
 		memcpy(out, h->data + off, n);
 	}
-	pthread_mutex_unlock(&h->lock);
+	if (h != &own)
+		pthread_mutex_unlock(&h->lock);
 	/* h must not be touched after the reply: once the caller has its data
 	 * it may close the file, and RELEASE (another thread) frees h. */
 	fuse_reply_buf(req, out, n);
@@ -287,7 +317,7 @@ static void cref_flush(fuse_req_t req, fuse_ino_t ino,
 {
 	(void)ino;
 	(void)fi;
-	fuse_reply_err(req, 0);
+	fuse_reply_err(req, no_open ? ENOSYS : 0);
 }
 
 static void cref_release(fuse_req_t req, fuse_ino_t ino,
@@ -362,12 +392,18 @@ int main(int argc, char *argv[])
 	struct fuse_loop_config *cfg = NULL;
 	int ret = 1;
 
+	if (args.argc > 1 && strcmp(args.argv[1], "--no-open") == 0) {
+		no_open = 1;
+		args.argv[1] = args.argv[0];
+		args.argv++;
+		args.argc--;
+	}
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
 	/* nextidfs's loop: one worker per CPU (libfuse's default is 10). */
 	opts.max_threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (opts.show_help) {
-		printf("usage: %s [-f] [-s] [-d] [-o opts] MOUNTPOINT\n\n",
+		printf("usage: %s [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n\n",
 		       argv[0]);
 		fuse_cmdline_help();
 		fuse_lowlevel_help();
@@ -381,7 +417,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (opts.mountpoint == NULL) {
-		fprintf(stderr, "usage: %s [-f] [-s] [-d] [-o opts] MOUNTPOINT\n",
+		fprintf(stderr, "usage: %s [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n",
 			argv[0]);
 		goto out_args;
 	}
