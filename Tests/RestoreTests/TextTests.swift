@@ -93,6 +93,33 @@ import Testing
             #expect(ImageText.decodeComm(Substring(ImageText.encodeComm(bytes))) == bytes)
         }
         #expect(ImageText.encodeComm(Array("a b".utf8)) == "a\\x20b")
+        #expect(ImageText.decodeComm("\\xFFa\\x0a") == [0xff, UInt8(ascii: "a"), 0x0a], "either case of hex digits")
+        for bad in ["\\x4", "a\\x4g", "\\y41", "\\"] { #expect(ImageText.decodeComm(Substring(bad)) == nil, "\(bad)") }
+    }
+
+    /// The reader works on the text's bytes: fields are cut at single spaces (an empty field is
+    /// a field), numbers read digit by digit, modes in octal.
+    @Test func fieldsAndNumbersOnTheBytes() throws {
+        let base = "nextidfs-image 2\npidns p1 - 0 32768 5\nipcns i1 -1 -1 -1 1 0,-1,0 0,-1,0 0,-1,0\n"
+            + "proc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nthread 1 1 1 - init -\n"
+        func parse(_ objects: String) throws -> Image { try ImageText.parse(base + objects + "end\n") }
+        #expect(try parse("sem i1 65553 -2147483648 0644 4294967295 100 0 0 4\n").objects.map { [$0.key == Int32.min, $0.mode == 0o644, $0.uid == UInt32.max] }
+                == [[true, true, true]])
+        #expect(try parse("msg i1 0 1 7777777777 0 0 0 0 -\n").objects[0].mode == 0o7777777777, "ten octal digits")
+        for (line, message) in [
+            ("msg i1 0 1 77777777777 0 0 0 0 -", "line 6: bad mode '77777777777'"),
+            ("msg i1 0 1 0648 0 0 0 0 -", "line 6: bad mode '0648'"),
+            ("msg i1 0 1 600 4294967296 0 0 0 -", "line 6: bad uid '4294967296'"),
+            ("msg i1 0 2147483648 600 0 0 0 0 -", "line 6: bad key '2147483648'"),
+            ("msg i1 0 1 600 0 0 0 0 - ", "line 6: msg record with 10 fields, not 9"),
+            ("msg  i1 0 1 600 0 0 0 0 -", "line 6: msg record with 10 fields, not 9"),
+            ("msg i1 0 1 600 0 0 0 -0 -", "line 6: bad cgid '-0'"),
+            ("msg i1 0 -- 600 0 0 0 0 -", "line 6: bad key '--'"),
+        ] {
+            do { _ = try parse(line + "\n"); Issue.record("\(line) was read") } catch { #expect("\(error)" == message) }
+        }
+        #expect(throws: ImageError.self) { try ImageText.parse("") }
+        #expect(try ImageText.parse(base + "end").processes.count == 1, "no newline after the end line")
     }
 }
 
