@@ -38,6 +38,8 @@ struct Facts {
             if ns.isRoot { rootIpc = ns.name }
         }
         guard ipcNamespaces[rootIpc]?.isRoot == true else { throw PlanError("no root IPC namespace") }
+        processes.reserveCapacity(image.processes.count)
+        groupOf.reserveCapacity(image.processes.count)
         for p in image.processes.sorted(by: { $0.tgid < $1.tgid }) {
             guard processes[p.tgid] == nil else { throw PlanError("process \(p.tgid) twice") }
             processes[p.tgid] = p

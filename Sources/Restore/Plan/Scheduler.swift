@@ -98,10 +98,9 @@ struct Scheduler {
 
     /// Appends an action of thread `tid` (of process `tgid`) to the open batch, or opens a new
     /// one.
-    mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note: @autoclosure () -> String) {
-        if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: note()) }
+    mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note text: String) {
+        if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: text) }
         open!.actions.append(action)
-        let text = note()
         if open!.note != text, !text.isEmpty, !open!.note.hasSuffix("; " + text) { open!.note += "; " + text }
     }
 
