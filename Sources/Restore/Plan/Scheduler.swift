@@ -25,7 +25,10 @@ struct Scheduler {
     /// Helpers that exit at the end (keepers).
     var keepers: [Int32] = []
     var jobs: [Job] = []
+    /// The processes made, in order; the first `ran` of them have run their scripts. (An index,
+    /// not removeFirst: that moved the whole queue for each of a big world's processes.)
     var queue: [Int32] = []
+    var ran = 0
     /// IPC namespaces a block's unsharer founds itself.
     var foundedByBlock: [IpcNamespaceName: PidNamespaceName] = [:]
     /// A block's helper threads, in the order their children join the list.
@@ -77,7 +80,10 @@ struct Scheduler {
         try makeObjects(facts.rootIpc, by: 1)
         queue = [1]
         while true {
-            while !queue.isEmpty { try runGroup(queue.removeFirst()) }
+            while ran < queue.count {
+                ran += 1
+                try runGroup(queue[ran - 1])
+            }
             guard let i = jobs.firstIndex(where: isReady) else { break }
             let job = jobs.remove(at: i)
             try runJob(job)
