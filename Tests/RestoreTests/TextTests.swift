@@ -121,6 +121,19 @@ import Testing
         #expect(throws: ImageError.self) { try ImageText.parse("") }
         #expect(try ImageText.parse(base + "end").processes.count == 1, "no newline after the end line")
     }
+
+    /// Namespace names read on the bytes as from text (`Int32`'s rules for the number).
+    @Test func namespaceNamesOnTheBytes() {
+        for name in ["p1", "p+5", "p-5", "p0", "px", "e3", "d7", "q1", "p", "p2147483647", "p2147483648", "d-2147483648",
+                     "i1", "i+1", "i0", "i", "ix", "root", "rootx", "roo", "e12a", "\u{301}p1", "p1\u{301}"] {
+            var bytes = Array(name.utf8)
+            bytes.withUnsafeMutableBufferPointer { field in
+                #expect(PidNamespaceName(field[...]) == PidNamespaceName(Substring(name)), "\(name)")
+                #expect(IpcNamespaceName(field[...]) == IpcNamespaceName(Substring(name)), "\(name)")
+            }
+        }
+        #expect(PidNamespaceName(Substring("p+5")) == .live(initPid: 5))
+    }
 }
 
 @Suite struct ProgramTextTests {
@@ -154,6 +167,38 @@ import Testing
         #expect(Action.create(pids: pids, .fork).lines[0] == "next_id LONG32 " + pids.reversed().prefix(32).map(String.init).joined(separator: " "))
         #expect(Action.keyWord(-2) == "0xfffffffe")
         #expect(Action.keyWord(0) == "IPC_PRIVATE")
+    }
+
+    /// Every action's ctl lines, as the program writes them (bytes) and as `lines` gives them.
+    @Test func everyActionsLines() {
+        func object(_ kind: IpcKind, key: Int32, mode: UInt32, size: UInt64) -> IpcObjectRecord {
+            IpcObjectRecord(kind: kind, namespace: .member(1), id: 3, key: key, mode: mode, uid: 0, gid: 0, cuid: 0, cgid: 0, size: size)
+        }
+        let cases: [(Action, [String])] = [
+            (.create(pids: [5], .fork), ["next_id LONG 5", "fork"]),
+            (.create(pids: [500, 1], .cloneNewPid), ["next_id LONG2 1 500", "clone newpid"]),
+            (.create(pids: [7], .thread), ["next_id LONG 7", "clone thread"]),
+            (.unshare([.pid, .ipc]), ["unshare pid ipc"]), (.unshare(.ipc), ["unshare ipc"]),
+            (.exit, ["exit"]), (.exitStatus(255), ["exit 255"]), (.setsid, ["setsid"]), (.joinGroup(12), ["setpgid 0 12"]),
+            (.sigchld(ignore: true), ["sigchld ignore"]), (.sigchld(ignore: false), ["sigchld default"]), (.wait(-1), ["wait -1"]),
+            (.comm(Array("a\nb".utf8)), ["comm a\nb"]), (.comm([0xff]), ["comm \u{FFFD}"]),
+            (.setuid(UInt32.max), ["setuid 4294967295"]), (.setgid(100), ["setgid 100"]),
+            (.ipcCreate(object(.msg, key: 4660, mode: 0o640, size: 0), forced: true), ["next_id LONG 3", "msgget 4660 IPC_CREAT|IPC_EXCL|0640"]),
+            (.ipcCreate(object(.sem, key: -2, mode: 0o1600, size: 4), forced: false), ["semget 0xfffffffe 4 IPC_CREAT|IPC_EXCL|0600"]),
+            (.ipcCreate(object(.shm, key: 0, mode: 0o7, size: UInt64.max), forced: false),
+             ["shmget IPC_PRIVATE 18446744073709551615 IPC_CREAT|IPC_EXCL|07"]),
+            (.ipcAuto(.msg), ["msgget IPC_PRIVATE IPC_CREAT|0600"]), (.ipcAuto(.sem), ["semget IPC_PRIVATE 1 IPC_CREAT|0600"]),
+            (.ipcRemove(.shm, id: 32768), ["shmrm 32768"]),
+            (.ipcSet(.sem, id: 5, uid: 1000, gid: 100, mode: 0o640), ["semset 5 1000 100 0640"]),
+            (.ipcSet(.msg, id: 0, uid: 0, gid: 0, mode: 0), ["msgset 0 0 0 00"]),
+            (.nextId([1, 2, Int32.max]), ["next_id LONG3 1 2 2147483647"]),
+        ]
+        for (action, lines) in cases {
+            #expect(action.lines == lines)
+            var bytes: [UInt8] = []
+            #expect(action.write(into: &bytes) == lines.count)
+            #expect(bytes == Array(lines.map { $0 + "\n" }.joined().utf8))
+        }
     }
 }
 
