@@ -428,9 +428,47 @@ extension Slice<UnsafeMutableBufferPointer<UInt8>> {
 }
 
 extension PidNamespaceName {
-    init?(_ field: ImageText.Field) { self.init(Substring(field.text)) }
+    /// As `init?(_: Substring)` reads it, on the bytes.
+    init?(_ field: ImageText.Field) {
+        guard let kind = field.first, let n = ImageText.int32(field.dropFirst()), n > 0 else { return nil }
+        switch kind {
+        case UInt8(ascii: "p"): self = .live(initPid: n)
+        case UInt8(ascii: "e"): self = .empty(unsharer: n)
+        case UInt8(ascii: "d"): self = .dead(unsharer: n)
+        default: return nil
+        }
+    }
 }
 
 extension IpcNamespaceName {
-    init?(_ field: ImageText.Field) { self.init(Substring(field.text)) }
+    /// As `init?(_: Substring)` reads it, on the bytes.
+    init?(_ field: ImageText.Field) {
+        if field == "root" { self = .root; return }
+        guard field.first == UInt8(ascii: "i"), let n = ImageText.int32(field.dropFirst()), n > 0 else { return nil }
+        self = .member(n)
+    }
+}
+
+extension ImageText {
+    /// A number as `Int32(_: Substring)` reads it: a sign (`+` or `-`) or none, then digits.
+    static func int32(_ s: Field) -> Int32? {
+        var i = s.startIndex
+        var negative = false
+        if i < s.endIndex, s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
+            negative = s[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < s.endIndex else { return nil }
+        var v: Int32 = 0
+        while i < s.endIndex {
+            guard s[i] >= 0x30 && s[i] <= 0x39 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let d = Int32(s[i] - 0x30)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            guard !o1 && !o2 else { return nil }
+            v = a
+            i += 1
+        }
+        return v
+    }
 }
