@@ -454,6 +454,8 @@ struct Reach {
     /// its pid_for_children), and its children made by itself.
     mutating func expand(_ g: Int32) {
         let p = facts.process(g)
+        // (the closure on a copy of the set, not on self: a copy of the Facts per call otherwise)
+        let helperMade = helperMade
         let order = try? VisitOrder(facts, g, start: history.birth[g], founded: history.founds(g), birth: history.birth,
                                     made: { !helperMade.contains($0) })
         let visits = order?.visits ?? Array(history.needs[g] ?? [])
