@@ -132,7 +132,7 @@ struct Facts {
         }
         // Pids: unique in every namespace, below its pid_max.
         struct Use: Hashable { var ns: PidNamespaceName; var pid: Int32 }
-        var used = Set<Use>()
+        var used = Set<Use>(minimumCapacity: groupOf.count)
         var chains: [PidNamespaceName: [PidNamespaceName]] = [:]
         for g in tgids {
             let n = process(g).pidNamespace
@@ -148,7 +148,7 @@ struct Facts {
             }
         }
         // (a child listed at all is listed by its parent thread: no scan of the lists)
-        var listed = Set<Int32>()
+        var listed = Set<Int32>(minimumCapacity: tgids.count)
         for g in tgids {
             for t in process(g).threads {
                 for c in t.children {
@@ -162,7 +162,7 @@ struct Facts {
             throw PlanError("process \(g) is missing from the children of thread \(process(g).parentTid)")
         }
         struct Slot: Hashable { var ns: IpcNamespaceName; var kind: IpcKind; var idx: Int }
-        var ids = Set<Slot>()
+        var ids = Set<Slot>(minimumCapacity: image.objects.count)
         for o in image.objects {
             guard ipcNamespaces[o.namespace] != nil else { throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): no such IPC namespace") }
             guard o.id >= 0, ids.insert(Slot(ns: o.namespace, kind: o.kind, idx: o.idx)).inserted else {

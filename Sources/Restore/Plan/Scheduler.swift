@@ -219,10 +219,11 @@ struct Scheduler {
     mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
         // Its session first (children inherit it), as late as that: the keepers it leaves in its
         // contexts before stay in the root session, where helpers make children of inits.
+        let note = "process \(g) makes its children"
         for c in creations {
             try enterSession(g, before: c.child)
             let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
-            make(c.child, by: tid, note: "process \(g) makes its children")
+            make(c.child, by: tid, note: note)
             if facts.initOf[progress.groups[g]!.pidForChildren] == c.child { offer(g) }
         }
     }
@@ -462,9 +463,10 @@ struct Scheduler {
             for a in try AllocatorDrive.actions(kind, to: ns.allocators[kind.rawValue]) { act(g, g, a, note: note) }
         }
         var others: [String: [IpcObjectRecord]] = [:]
+        let objectsNote = "process \(g): objects of \(x)"
         for o in facts.objects[x] ?? [] {
             if o.cuid == 0 && o.cgid == 0 {
-                act(g, g, .ipcCreate(o, forced: true), note: "process \(g): objects of \(x)")
+                act(g, g, .ipcCreate(o, forced: true), note: objectsNote)
                 if o.uid != 0 || o.gid != 0 { act(g, g, .ipcSet(o.kind, id: o.id, uid: o.uid, gid: o.gid, mode: o.mode), note: "") }
             } else {
                 others["\(o.cuid) \(o.cgid)", default: []].append(o)
