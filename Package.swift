@@ -53,7 +53,10 @@ let package = Package(
         // dump, plan, explain: the Swift side of scripts/dump.sh and scripts/restore.sh.
         .executableTarget(
             name: "nextidfs-image",
-            dependencies: ["Restore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Restore", "NextIdFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         // Operation scripts: run on the simulation, generate, compare with tools/kernelrun.

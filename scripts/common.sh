@@ -1,7 +1,7 @@
 # Shared by the scripts: installing what is missing and building what is stale.
 # Source it; it defines functions only.
 
-NEXTIDFS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NEXTIDFS_ROOT=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)   # (sourced as DIR/common.sh)
 
 # ensure_packages PKG... : installs the Debian packages that are missing (as root), else says
 # which command would.

@@ -1,8 +1,13 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NextIdFS
 import Restore
+import SystemPackage
 
-/// The Swift side of scripts/dump.sh and scripts/restore.sh.
+/// The Swift side of scripts/dump.sh and scripts/restore.sh. (No Foundation: loading it and ICU
+/// was a tenth of a restore's planning.)
 @main
 struct NextidfsImage: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,12 +19,18 @@ struct NextidfsImage: ParsableCommand {
 /// A progress line on stderr, only when stderr is a terminal (nil otherwise, or for small work).
 func terminalProgress(_ what: String, total: Int, unit: String) -> ProgressLine? {
     guard isatty(2) == 1 else { return nil }
-    return ProgressLine(what, total: total, unit: unit) { FileHandle.standardError.write(Data($0.utf8)) }
+    return ProgressLine(what, total: total, unit: unit) { output($0, to: .standardError) }
+}
+
+/// `text` on standard output or standard error, whole (a failing write is not reported: the
+/// reader of a pipe went away).
+func output(_ text: String, to file: FileDescriptor = .standardOutput) {
+    _ = try? file.writeAll(text.utf8)
 }
 
 /// stderr, then exit status 1.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    output(message + "\n", to: .standardError)
     return ExitCode(1)
 }
 
@@ -35,7 +46,7 @@ struct Dump: ParsableCommand {
                 line?.update(done)
             }
             line?.finish()
-            FileHandle.standardOutput.write(Data(ImageText.write(image).utf8))
+            output(ImageText.write(image))
         } catch {
             throw fail("dump: \(mountpoint): \(error)")
         }
@@ -50,11 +61,11 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         if let mountpoint { try refuseUsed(mountpoint) }
-        guard let data = FileManager.default.contents(atPath: image) else { throw fail("restore: cannot read image \(image)") }
+        guard let data = try? SystemIO.read(image) else { throw fail("restore: cannot read image \(image)") }
         do {
             let parsed = try ImageText.parse(String(decoding: data, as: UTF8.self))
             let plan = try Planner.plan(parsed)
-            FileHandle.standardOutput.write(Data(ProgramText.render(plan).utf8))
+            output(ProgramText.render(plan))
         } catch let e as ImageError {
             throw fail("restore: \(image) \(e)")
         } catch {
@@ -88,7 +99,7 @@ struct Explain: ParsableCommand {
     @Argument var mountpoint: String
 
     func run() throws {
-        let text = (try? String(contentsOfFile: program, encoding: .utf8)) ?? ""
+        let text = (try? SystemIO.read(program)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         print(FailureReport.explain(program: text, line: line, error: error, tree: MountedTree(root: mountpoint)))
     }
 }
@@ -107,7 +118,7 @@ struct Watch: ParsableCommand {
     @Flag(help: "Show the line once, with its newline, and exit.") var once = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: image),
+        guard let data = try? SystemIO.read(image),
               let parsed = try? ImageText.parse(String(decoding: data, as: UTF8.self)),
               var line = terminalProgress("restore", total: parsed.processes.count, unit: "processes")
         else { return }

@@ -93,6 +93,46 @@ import Testing
             #expect(ImageText.decodeComm(Substring(ImageText.encodeComm(bytes))) == bytes)
         }
         #expect(ImageText.encodeComm(Array("a b".utf8)) == "a\\x20b")
+        #expect(ImageText.decodeComm("\\xFFa\\x0a") == [0xff, UInt8(ascii: "a"), 0x0a], "either case of hex digits")
+        for bad in ["\\x4", "a\\x4g", "\\y41", "\\"] { #expect(ImageText.decodeComm(Substring(bad)) == nil, "\(bad)") }
+    }
+
+    /// The reader works on the text's bytes: fields are cut at single spaces (an empty field is
+    /// a field), numbers read digit by digit, modes in octal.
+    @Test func fieldsAndNumbersOnTheBytes() throws {
+        let base = "nextidfs-image 2\npidns p1 - 0 32768 5\nipcns i1 -1 -1 -1 1 0,-1,0 0,-1,0 0,-1,0\n"
+            + "proc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nthread 1 1 1 - init -\n"
+        func parse(_ objects: String) throws -> Image { try ImageText.parse(base + objects + "end\n") }
+        #expect(try parse("sem i1 65553 -2147483648 0644 4294967295 100 0 0 4\n").objects.map { [$0.key == Int32.min, $0.mode == 0o644, $0.uid == UInt32.max] }
+                == [[true, true, true]])
+        #expect(try parse("msg i1 0 1 7777777777 0 0 0 0 -\n").objects[0].mode == 0o7777777777, "ten octal digits")
+        for (line, message) in [
+            ("msg i1 0 1 77777777777 0 0 0 0 -", "line 6: bad mode '77777777777'"),
+            ("msg i1 0 1 0648 0 0 0 0 -", "line 6: bad mode '0648'"),
+            ("msg i1 0 1 600 4294967296 0 0 0 -", "line 6: bad uid '4294967296'"),
+            ("msg i1 0 2147483648 600 0 0 0 0 -", "line 6: bad key '2147483648'"),
+            ("msg i1 0 1 600 0 0 0 0 - ", "line 6: msg record with 10 fields, not 9"),
+            ("msg  i1 0 1 600 0 0 0 0 -", "line 6: msg record with 10 fields, not 9"),
+            ("msg i1 0 1 600 0 0 0 -0 -", "line 6: bad cgid '-0'"),
+            ("msg i1 0 -- 600 0 0 0 0 -", "line 6: bad key '--'"),
+        ] {
+            do { _ = try parse(line + "\n"); Issue.record("\(line) was read") } catch { #expect("\(error)" == message) }
+        }
+        #expect(throws: ImageError.self) { try ImageText.parse("") }
+        #expect(try ImageText.parse(base + "end").processes.count == 1, "no newline after the end line")
+    }
+
+    /// Namespace names read on the bytes as from text (`Int32`'s rules for the number).
+    @Test func namespaceNamesOnTheBytes() {
+        for name in ["p1", "p+5", "p-5", "p0", "px", "e3", "d7", "q1", "p", "p2147483647", "p2147483648", "d-2147483648",
+                     "i1", "i+1", "i0", "i", "ix", "root", "rootx", "roo", "e12a", "\u{301}p1", "p1\u{301}"] {
+            var bytes = Array(name.utf8)
+            bytes.withUnsafeMutableBufferPointer { field in
+                #expect(PidNamespaceName(field[...]) == PidNamespaceName(Substring(name)), "\(name)")
+                #expect(IpcNamespaceName(field[...]) == IpcNamespaceName(Substring(name)), "\(name)")
+            }
+        }
+        #expect(PidNamespaceName(Substring("p+5")) == .live(initPid: 5))
     }
 }
 
@@ -127,6 +167,38 @@ import Testing
         #expect(Action.create(pids: pids, .fork).lines[0] == "next_id LONG32 " + pids.reversed().prefix(32).map(String.init).joined(separator: " "))
         #expect(Action.keyWord(-2) == "0xfffffffe")
         #expect(Action.keyWord(0) == "IPC_PRIVATE")
+    }
+
+    /// Every action's ctl lines, as the program writes them (bytes) and as `lines` gives them.
+    @Test func everyActionsLines() {
+        func object(_ kind: IpcKind, key: Int32, mode: UInt32, size: UInt64) -> IpcObjectRecord {
+            IpcObjectRecord(kind: kind, namespace: .member(1), id: 3, key: key, mode: mode, uid: 0, gid: 0, cuid: 0, cgid: 0, size: size)
+        }
+        let cases: [(Action, [String])] = [
+            (.create(pids: [5], .fork), ["next_id LONG 5", "fork"]),
+            (.create(pids: [500, 1], .cloneNewPid), ["next_id LONG2 1 500", "clone newpid"]),
+            (.create(pids: [7], .thread), ["next_id LONG 7", "clone thread"]),
+            (.unshare([.pid, .ipc]), ["unshare pid ipc"]), (.unshare(.ipc), ["unshare ipc"]),
+            (.exit, ["exit"]), (.exitStatus(255), ["exit 255"]), (.setsid, ["setsid"]), (.joinGroup(12), ["setpgid 0 12"]),
+            (.sigchld(ignore: true), ["sigchld ignore"]), (.sigchld(ignore: false), ["sigchld default"]), (.wait(-1), ["wait -1"]),
+            (.comm(Array("a\nb".utf8)), ["comm a\nb"]), (.comm([0xff]), ["comm \u{FFFD}"]),
+            (.setuid(UInt32.max), ["setuid 4294967295"]), (.setgid(100), ["setgid 100"]),
+            (.ipcCreate(object(.msg, key: 4660, mode: 0o640, size: 0), forced: true), ["next_id LONG 3", "msgget 4660 IPC_CREAT|IPC_EXCL|0640"]),
+            (.ipcCreate(object(.sem, key: -2, mode: 0o1600, size: 4), forced: false), ["semget 0xfffffffe 4 IPC_CREAT|IPC_EXCL|0600"]),
+            (.ipcCreate(object(.shm, key: 0, mode: 0o7, size: UInt64.max), forced: false),
+             ["shmget IPC_PRIVATE 18446744073709551615 IPC_CREAT|IPC_EXCL|07"]),
+            (.ipcAuto(.msg), ["msgget IPC_PRIVATE IPC_CREAT|0600"]), (.ipcAuto(.sem), ["semget IPC_PRIVATE 1 IPC_CREAT|0600"]),
+            (.ipcRemove(.shm, id: 32768), ["shmrm 32768"]),
+            (.ipcSet(.sem, id: 5, uid: 1000, gid: 100, mode: 0o640), ["semset 5 1000 100 0640"]),
+            (.ipcSet(.msg, id: 0, uid: 0, gid: 0, mode: 0), ["msgset 0 0 0 00"]),
+            (.nextId([1, 2, Int32.max]), ["next_id LONG3 1 2 2147483647"]),
+        ]
+        for (action, lines) in cases {
+            #expect(action.lines == lines)
+            var bytes: [UInt8] = []
+            #expect(action.write(into: &bytes) == lines.count)
+            #expect(bytes == Array(lines.map { $0 + "\n" }.joined().utf8))
+        }
     }
 }
 

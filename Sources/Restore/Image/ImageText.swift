@@ -66,66 +66,83 @@ public enum ImageText {
     }
 
     static func decodeComm(_ text: Substring) -> [UInt8]? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { decodeComm($0[...]) }
+    }
+
+    static func decodeComm(_ bytes: Field) -> [UInt8]? {
         var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
-        while let b = bytes.first {
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
             if b == UInt8(ascii: "\\") {
-                guard bytes.count >= 4, bytes[bytes.startIndex + 1] == UInt8(ascii: "x"),
-                      let v = UInt8(String(decoding: bytes.dropFirst(2).prefix(2), as: UTF8.self), radix: 16) else { return nil }
+                guard bytes.endIndex - i >= 4, bytes[i + 1] == UInt8(ascii: "x"), let v = hexByte(bytes[(i + 2)..<(i + 4)]) else { return nil }
                 if v != 0 { out.append(v) }
-                bytes = bytes.dropFirst(4)
+                i += 4
             } else {
                 out.append(b)
-                bytes = bytes.dropFirst()
+                i += 1
             }
         }
         return out
+    }
+
+    /// Two hex digits (else as `UInt8(_:radix: 16)` takes them).
+    static func hexByte(_ two: Field) -> UInt8? {
+        if let high = hexDigit(two[two.startIndex]), let low = hexDigit(two[two.startIndex + 1]) { return high << 4 | low }
+        return UInt8(two.text, radix: 16)
+    }
+
+    static func hexDigit(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     // MARK: reading
 
+    /// A field of a line: its bytes in the image text (the image is ASCII).
+    typealias Field = Slice<UnsafeMutableBufferPointer<UInt8>>
+
     /// A version 1 or 2 image. Errors name the line.
     public static func parse(_ text: String) throws(ImageError) -> Image {
-        var lines = split(Substring(text), 0x0a)
-        if lines.last == "" { lines.removeLast() }
-        var reader = Reader(lines: lines)
-        return try reader.read()
+        // (on the bytes, fields as slices of them: Substrings for 30,000 lines and their fields
+        // were most of a big world's parse)
+        var bytes = Array(text.utf8)
+        return try bytes.withUnsafeMutableBufferPointer { (buffer) throws(ImageError) -> Image in
+            var reader = Reader(text: buffer)
+            return try reader.read()
+        }
     }
 
-    /// `s` cut at every `byte` (empty pieces kept), on its bytes: the image is ASCII.
-    static func split(_ s: Substring, _ byte: UInt8) -> [Substring] {
-        var out: [Substring] = []
-        let u = s.utf8
-        // (the cuts found on the contiguous bytes, the pieces by index arithmetic: walking the
-        // view's indices and aligning each piece was most of the parse)
-        let done: Bool? = u.withContiguousStorageIfAvailable { bytes in
-            var start = s.startIndex, offset = 0
-            for k in bytes.indices where bytes[k] == byte {
-                let end = u.index(start, offsetBy: k - offset)
-                out.append(s[start..<end])
-                start = u.index(after: end)
-                offset = k + 1
-            }
-            out.append(s[start..<s.endIndex])
-            return true
-        }
-        guard done != nil else {
-            var start = u.startIndex, i = start
-            while i != u.endIndex {
-                if u[i] == byte {
-                    out.append(Substring(u[start..<i]))
-                    start = u.index(after: i)
-                }
-                i = u.index(after: i)
-            }
-            out.append(Substring(u[start..<i]))
-            return out
-        }
+    /// `s` cut at every `byte` (empty pieces kept).
+    static func split(_ s: Field, _ byte: UInt8) -> [Field] {
+        var out: [Field] = []
+        split(s, byte, into: &out)
         return out
     }
 
+    /// (plain index loops: the collection algorithms on a Slice went through unspecialized code)
+    static func split(_ s: Field, _ byte: UInt8, into out: inout [Field]) {
+        var start = s.startIndex, i = start
+        while i < s.endIndex {
+            if s[i] == byte {
+                out.append(s[start..<i])
+                start = i + 1
+            }
+            i += 1
+        }
+        out.append(s[start..<s.endIndex])
+    }
+
     struct Reader {
-        let lines: [Substring]
+        let text: UnsafeMutableBufferPointer<UInt8>
+        /// The lines, without their newlines (and without the empty one after the last newline).
+        let lines: [Field]
         var number = 0
         var version = 0
         var image = Image(pidNamespaces: [], ipcNamespaces: [], processes: [], objects: [])
@@ -133,20 +150,27 @@ public enum ImageText {
         var hasChildren = false
         var zombies: [Int32] = []
 
-        init(lines: [Substring]) { self.lines = lines }
+        init(text: UnsafeMutableBufferPointer<UInt8>) {
+            self.text = text
+            var lines = ImageText.split(text[...], 0x0a)
+            if lines.last?.isEmpty == true { lines.removeLast() }
+            self.lines = lines
+        }
 
         func fail(_ message: String) -> ImageError { ImageError(line: number, message: message) }
 
         mutating func read() throws(ImageError) -> Image {
-            guard let header = lines.first, header.hasPrefix("nextidfs-image "),
+            guard let header = lines.first.map(\.text), header.hasPrefix("nextidfs-image "),
                   let v = Int(header.dropFirst("nextidfs-image ".count)), (1...ImageText.version).contains(v) else {
                 number = 1
-                throw fail("not a nextidfs image of version 1 or 2 (header '\(lines.first ?? "")')")
+                throw fail("not a nextidfs image of version 1 or 2 (header '\(lines.first?.text ?? "")')")
             }
             version = v
-            for (i, line) in lines.enumerated().dropFirst() {
+            var f: [Field] = []
+            for i in 1..<max(lines.count, 1) {
                 number = i + 1
-                let f = ImageText.split(line, 0x20)
+                f.removeAll(keepingCapacity: true)
+                ImageText.split(lines[i], 0x20, into: &f)
                 switch f[0] {
                 case "end":
                     try finish()
@@ -156,69 +180,79 @@ public enum ImageText {
                 case "proc": try proc(f)
                 case "thread": try thread(f)
                 case "msg", "sem", "shm": try object(f)
-                default: throw fail("unknown record '\(f[0])'")
+                default: throw fail("unknown record '\(f[0].text)'")
                 }
             }
             number = lines.count
             throw fail("truncated (no 'end' line)")
         }
 
-        func count(_ f: [Substring], _ n: Int) throws(ImageError) {
-            guard f.count == n else { throw fail("\(f[0]) record with \(f.count - 1) fields, not \(n - 1)") }
+        func count(_ f: [Field], _ n: Int) throws(ImageError) {
+            guard f.count == n else { throw fail("\(f[0].text) record with \(f.count - 1) fields, not \(n - 1)") }
         }
 
-        func int<T: FixedWidthInteger>(_ s: Substring, _ what: String) throws(ImageError) -> T {
-            // (on the bytes: the standard parser goes through generic code)
+        func int<T: FixedWidthInteger>(_ s: Field, _ what: String) throws(ImageError) -> T {
             var v: T = 0
             var negative = false
             var digits = 0
-            for b in s.utf8 {
+            var i = s.startIndex
+            while i < s.endIndex {
+                let b = s[i]
+                i += 1
                 if b == UInt8(ascii: "-") && digits == 0 && !negative && T.isSigned { negative = true; continue }
-                guard b >= 0x30 && b <= 0x39 else { throw fail("bad \(what) '\(s)'") }
+                guard b >= 0x30 && b <= 0x39 else { throw fail("bad \(what) '\(s.text)'") }
                 let (m, o1) = v.multipliedReportingOverflow(by: 10)
                 let (a, o2) = negative ? m.subtractingReportingOverflow(T(b - 0x30)) : m.addingReportingOverflow(T(b - 0x30))
-                guard !o1 && !o2 else { throw fail("bad \(what) '\(s)'") }
+                guard !o1 && !o2 else { throw fail("bad \(what) '\(s.text)'") }
                 v = a
                 digits += 1
             }
-            guard digits > 0 else { throw fail("bad \(what) '\(s)'") }
+            guard digits > 0 else { throw fail("bad \(what) '\(s.text)'") }
             return v
         }
 
-        func optionalInt(_ s: Substring, _ what: String) throws(ImageError) -> Int? {
+        func optionalInt(_ s: Field, _ what: String) throws(ImageError) -> Int? {
             s == "-" ? nil : try int(s, what)
         }
 
-        func pidName(_ s: Substring) throws(ImageError) -> PidNamespaceName {
-            guard let n = PidNamespaceName(s) else { throw fail("bad pid namespace name '\(s)'") }
+        func pidName(_ s: Field) throws(ImageError) -> PidNamespaceName {
+            guard let n = PidNamespaceName(s) else { throw fail("bad pid namespace name '\(s.text)'") }
             return n
         }
 
-        func ipcName(_ s: Substring) throws(ImageError) -> IpcNamespaceName {
-            guard let n = IpcNamespaceName(s) else { throw fail("bad IPC namespace name '\(s)'") }
+        func ipcName(_ s: Field) throws(ImageError) -> IpcNamespaceName {
+            guard let n = IpcNamespaceName(s) else { throw fail("bad IPC namespace name '\(s.text)'") }
             return n
         }
 
-        func pids(_ s: Substring, _ what: String) throws(ImageError) -> [Int32] {
+        func pids(_ s: Field, _ what: String) throws(ImageError) -> [Int32] {
             var out: [Int32] = []
-            for part in ImageText.split(s, 0x2c) { out.append(try int(part, what)) }
+            var start = s.startIndex, i = start
+            while i < s.endIndex {
+                if s[i] == 0x2c {
+                    out.append(try int(s[start..<i], what))
+                    start = i + 1
+                }
+                i += 1
+            }
+            out.append(try int(s[start..<s.endIndex], what))
             return out
         }
 
-        mutating func pidns(_ f: [Substring]) throws(ImageError) {
+        mutating func pidns(_ f: [Field]) throws(ImageError) {
             try count(f, 6)
             image.pidNamespaces.append(PidNamespaceRecord(
                 name: try pidName(f[1]), parent: f[2] == "-" ? nil : try pidName(f[2]), level: try int(f[3], "level"),
                 pidMax: try optionalInt(f[4], "pid_max"), lastPid: try optionalInt(f[5], "ns_last_pid")))
         }
 
-        mutating func ipcns(_ f: [Substring]) throws(ImageError) {
+        mutating func ipcns(_ f: [Field]) throws(ImageError) {
             try count(f, version == 1 ? 6 : 9)
             var allocators = IpcKind.allCases.map(IpcAllocatorState.pristine)
             if version > 1 {
                 for kind in IpcKind.allCases {
                     let v = ImageText.split(f[6 + kind.rawValue], 0x2c)
-                    guard v.count == 3 else { throw fail("bad \(kind.name) allocator state '\(f[6 + kind.rawValue])'") }
+                    guard v.count == 3 else { throw fail("bad \(kind.name) allocator state '\(f[6 + kind.rawValue].text)'") }
                     allocators[kind.rawValue] = IpcAllocatorState(
                         kind: kind, seq: try int(v[0], "seq"), lastIdx: try int(v[1], "last_idx"), cursor: try int(v[2], "idr_next"))
                 }
@@ -228,15 +262,15 @@ public enum ImageText {
                 isRoot: f[5] == "1", allocators: allocators))
         }
 
-        mutating func proc(_ f: [Substring]) throws(ImageError) {
+        mutating func proc(_ f: [Field]) throws(ImageError) {
             try count(f, version == 1 ? 8 : 13)
             let pidNamespace = try pidName(f[3])
             var p = ProcessRecord(
                 tgid: try int(f[1], "tgid"), parentTid: try int(f[2], "parent"), pidNamespace: pidNamespace,
                 pidForChildren: pidNamespace, ipcNamespace: .root, uid: try int(f[6], "uid"), gid: try int(f[7], "gid"), threads: [])
             if version > 1 {
-                guard f[10] == "S" || f[10] == "Z" else { throw fail("bad state '\(f[10])'") }
-                guard f[12] == "ign" || f[12] == "dfl" else { throw fail("bad SIGCHLD disposition '\(f[12])'") }
+                guard f[10] == "S" || f[10] == "Z" else { throw fail("bad state '\(f[10].text)'") }
+                guard f[12] == "ign" || f[12] == "dfl" else { throw fail("bad SIGCHLD disposition '\(f[12].text)'") }
                 p.pgids = try pids(f[8], "pgid")
                 p.sids = try pids(f[9], "sid")
                 p.isZombie = f[10] == "Z"
@@ -253,31 +287,43 @@ public enum ImageText {
             image.processes.append(p)
         }
 
-        mutating func thread(_ f: [Substring]) throws(ImageError) {
+        mutating func thread(_ f: [Field]) throws(ImageError) {
             try count(f, version == 1 ? 6 : 7)
             var pending: [Int32]? = nil
             if f[4] != "-" {
                 let parts = ImageText.split(f[4], 0x2c)
-                guard let first = parts.first, first.hasPrefix("LONG"), parts.count >= 2 else { throw fail("bad next_id '\(f[4])'") }
+                guard let first = parts.first?.text, first.hasPrefix("LONG"), parts.count >= 2 else { throw fail("bad next_id '\(f[4].text)'") }
                 pending = try parts.dropFirst().map { (p) throws(ImageError) -> Int32 in try int(p, "next_id") }
                 let n = first == "LONG" ? 1 : Int(first.dropFirst(4)) ?? -1
-                guard n == pending!.count else { throw fail("bad next_id '\(f[4])'") }
+                guard n == pending!.count else { throw fail("bad next_id '\(f[4].text)'") }
             }
-            guard let comm = decodeComm(f[5]) else { throw fail("bad comm '\(f[5])'") }
+            guard let comm = decodeComm(f[5]) else { throw fail("bad comm '\(f[5].text)'") }
             let children = version == 1 || f[6] == "-" ? [] : try pids(f[6], "child")
             hasChildren = version > 1
             threads.append((try int(f[2], "tgid"), ThreadRecord(
                 tid: try int(f[1], "tid"), pids: try pids(f[3], "pid"), pendingIds: pending, comm: comm, children: children), number))
         }
 
-        mutating func object(_ f: [Substring]) throws(ImageError) {
+        mutating func object(_ f: [Field]) throws(ImageError) {
             try count(f, 10)
             let kind: IpcKind = f[0] == "msg" ? .msg : f[0] == "sem" ? .sem : .shm
-            guard let mode = UInt32(f[4], radix: 8) else { throw fail("bad mode '\(f[4])'") }
+            guard let mode = octal(f[4]) else { throw fail("bad mode '\(f[4].text)'") }
             image.objects.append(IpcObjectRecord(
                 kind: kind, namespace: try ipcName(f[1]), id: try int(f[2], "id"), key: try int(f[3], "key"), mode: mode,
                 uid: try int(f[5], "uid"), gid: try int(f[6], "gid"), cuid: try int(f[7], "cuid"), cgid: try int(f[8], "cgid"),
                 size: kind == .msg ? 0 : try int(f[9], kind == .sem ? "nsems" : "size")))
+        }
+
+        /// A mode: octal digits (ten at most cannot overflow), else as `UInt32(_:radix: 8)` takes it.
+        func octal(_ s: Field) -> UInt32? {
+            guard !s.isEmpty, s.count <= 10 else { return UInt32(s.text, radix: 8) }
+            var v: UInt32 = 0, i = s.startIndex
+            while i < s.endIndex {
+                guard s[i] >= 0x30 && s[i] <= 0x37 else { return UInt32(s.text, radix: 8) }
+                v = v << 3 | UInt32(s[i] - 0x30)
+                i += 1
+            }
+            return v
         }
 
         /// Threads join their processes (leader first, then image order); a version 1 image's
@@ -326,7 +372,7 @@ public enum ImageText {
 
         func lineOf(_ prefix: String, nth: Int = 1) -> Int {
             var k = 0
-            for (i, l) in lines.enumerated() where l.hasPrefix(prefix) {
+            for (i, l) in lines.enumerated() where l.starts(with: prefix.utf8) {
                 k += 1
                 if k == nth { return i + 1 }
             }
@@ -357,5 +403,72 @@ extension IpcNamespaceName {
         case .root: 0
         case .member(let g): g
         }
+    }
+}
+
+extension Slice<UnsafeMutableBufferPointer<UInt8>> {
+    /// The field as text (messages, and the few fields read through the standard parsers).
+    var text: String { String(decoding: self, as: UTF8.self) }
+
+    static func == (field: Self, word: StaticString) -> Bool {
+        guard field.count == word.utf8CodeUnitCount else { return false }
+        var i = field.startIndex, p = word.utf8Start
+        while i < field.endIndex {
+            guard field[i] == p.pointee else { return false }
+            i += 1
+            p += 1
+        }
+        return true
+    }
+
+    static func != (field: Self, word: StaticString) -> Bool { !(field == word) }
+
+    /// A pattern for `switch`.
+    static func ~= (word: StaticString, field: Self) -> Bool { field == word }
+}
+
+extension PidNamespaceName {
+    /// As `init?(_: Substring)` reads it, on the bytes.
+    init?(_ field: ImageText.Field) {
+        guard let kind = field.first, let n = ImageText.int32(field.dropFirst()), n > 0 else { return nil }
+        switch kind {
+        case UInt8(ascii: "p"): self = .live(initPid: n)
+        case UInt8(ascii: "e"): self = .empty(unsharer: n)
+        case UInt8(ascii: "d"): self = .dead(unsharer: n)
+        default: return nil
+        }
+    }
+}
+
+extension IpcNamespaceName {
+    /// As `init?(_: Substring)` reads it, on the bytes.
+    init?(_ field: ImageText.Field) {
+        if field == "root" { self = .root; return }
+        guard field.first == UInt8(ascii: "i"), let n = ImageText.int32(field.dropFirst()), n > 0 else { return nil }
+        self = .member(n)
+    }
+}
+
+extension ImageText {
+    /// A number as `Int32(_: Substring)` reads it: a sign (`+` or `-`) or none, then digits.
+    static func int32(_ s: Field) -> Int32? {
+        var i = s.startIndex
+        var negative = false
+        if i < s.endIndex, s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
+            negative = s[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < s.endIndex else { return nil }
+        var v: Int32 = 0
+        while i < s.endIndex {
+            guard s[i] >= 0x30 && s[i] <= 0x39 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let d = Int32(s[i] - 0x30)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            guard !o1 && !o2 else { return nil }
+            v = a
+            i += 1
+        }
+        return v
     }
 }

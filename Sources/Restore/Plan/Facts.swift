@@ -15,6 +15,8 @@ struct Facts {
     var parentTid: [Int32: Int32] = [:]
     /// Per pid namespace with tasks: its init.
     var initOf: [PidNamespaceName: Int32] = [:]
+    /// The inits (their values), for `isInit`.
+    var inits = Set<Int32>()
     /// Per pid namespace: the process whose `unshare pid` made it, when it is alive (its
     /// pid_for_children and not its own namespace).
     var unsharerOf: [PidNamespaceName: Int32] = [:]
@@ -38,6 +40,9 @@ struct Facts {
             if ns.isRoot { rootIpc = ns.name }
         }
         guard ipcNamespaces[rootIpc]?.isRoot == true else { throw PlanError("no root IPC namespace") }
+        processes.reserveCapacity(image.processes.count)
+        groupOf.reserveCapacity(image.processes.count)
+        parentTid.reserveCapacity(image.processes.count)
         for p in image.processes.sorted(by: { $0.tgid < $1.tgid }) {
             guard processes[p.tgid] == nil else { throw PlanError("process \(p.tgid) twice") }
             processes[p.tgid] = p
@@ -65,17 +70,21 @@ struct Facts {
         return out
     }
 
-    func isInit(_ g: Int32) -> Bool { process(g).leader.innermostPid == 1 }
+    /// Its leader's pid in its own namespace is 1.
+    func isInit(_ g: Int32) -> Bool { inits.contains(g) }
 
     /// The process whose thread is `g`'s parent.
     func parentGroup(_ g: Int32) -> Int32? { parentTid[g].flatMap { groupOf[$0] } }
 
+    func named(_ n: PidNamespaceName, by g: Int32) throws(PlanError) {
+        guard pidNamespaces[n] != nil else { throw PlanError("process \(g) names pid namespace \(n), which has no pidns line") }
+    }
+
     mutating func check() throws(PlanError) {
         for g in tgids {
             let p = process(g)
-            for n in [p.pidNamespace, p.pidForChildren] where pidNamespaces[n] == nil {
-                throw PlanError("process \(g) names pid namespace \(n), which has no pidns line")
-            }
+            try named(p.pidNamespace, by: g)
+            try named(p.pidForChildren, by: g)
             guard ipcNamespaces[p.ipcNamespace] != nil else {
                 throw PlanError("process \(g) names IPC namespace \(p.ipcNamespace), which has no ipcns line")
             }
@@ -93,6 +102,7 @@ struct Facts {
             if p.leader.innermostPid == 1 {
                 guard initOf[p.pidNamespace] == nil else { throw PlanError("two inits in \(p.pidNamespace)") }
                 initOf[p.pidNamespace] = g
+                inits.insert(g)
             }
             if p.pidForChildren != p.pidNamespace {
                 guard pidNamespace(p.pidForChildren).parent == p.pidNamespace else {
@@ -122,12 +132,12 @@ struct Facts {
         }
         // Pids: unique in every namespace, below its pid_max.
         struct Use: Hashable { var ns: PidNamespaceName; var pid: Int32 }
-        var used = Set<Use>()
+        var used = Set<Use>(minimumCapacity: groupOf.count)
         var chains: [PidNamespaceName: [PidNamespaceName]] = [:]
         for g in tgids {
             let n = process(g).pidNamespace
-            let chain = chains[n] ?? self.chain(n)
-            chains[n] = chain
+            let chain: [PidNamespaceName]
+            if let known = chains[n] { chain = known } else { chain = self.chain(n); chains[n] = chain }
             for t in process(g).threads {
                 for (level, pid) in t.pids.enumerated() {
                     guard pid >= 1, pid < Limits.pidMaxLimit else { throw PlanError("thread \(t.tid): pid \(pid) is out of range") }
@@ -138,11 +148,12 @@ struct Facts {
             }
         }
         // (a child listed at all is listed by its parent thread: no scan of the lists)
-        var listed = Set<Int32>()
+        var listed = Set<Int32>(minimumCapacity: tgids.count)
         for g in tgids {
             for t in process(g).threads {
                 for c in t.children {
-                    guard processes[c]?.parentTid == t.tid else { throw PlanError("thread \(t.tid) lists \(c) as a child, which is not its child") }
+                    // (the parent field: checked above for every process but 1, whose is 0)
+                    guard parentTid[c] == t.tid else { throw PlanError("thread \(t.tid) lists \(c) as a child, which is not its child") }
                     listed.insert(c)
                 }
             }
@@ -151,7 +162,7 @@ struct Facts {
             throw PlanError("process \(g) is missing from the children of thread \(process(g).parentTid)")
         }
         struct Slot: Hashable { var ns: IpcNamespaceName; var kind: IpcKind; var idx: Int }
-        var ids = Set<Slot>()
+        var ids = Set<Slot>(minimumCapacity: image.objects.count)
         for o in image.objects {
             guard ipcNamespaces[o.namespace] != nil else { throw PlanError("\(o.kind.name) \(o.id) of \(o.namespace): no such IPC namespace") }
             guard o.id >= 0, ids.insert(Slot(ns: o.namespace, kind: o.kind, idx: o.idx)).inserted else {

@@ -22,7 +22,9 @@ enum Founder: Hashable, CustomStringConvertible {
 /// made by helpers standing in for processes that have gone. The final state shows none of it;
 /// any history that leads to the same state will do.
 struct History {
-    var founder: [IpcNamespaceName: Founder] = [:]
+    var founder: [IpcNamespaceName: Founder] { didSet { foundingProcesses = Self.processes(founder) } }
+    /// The processes `founder` names (most found nothing: `founds` asks no more of them).
+    private(set) var foundingProcesses: Set<Int32>
     /// The IPC namespace a process is born in; none: it founds every one it needs, so it can be
     /// born wherever its maker is.
     var birth: [Int32: IpcNamespaceName] = [:]
@@ -35,8 +37,17 @@ struct History {
     /// Pid namespaces made by a helper (their unsharer has gone): the IPC namespace it is in.
     var namespaceBirth: [PidNamespaceName: IpcNamespaceName] = [:]
 
+    init(founder: [IpcNamespaceName: Founder]) {
+        self.founder = founder
+        foundingProcesses = Self.processes(founder)
+    }
+
+    static func processes(_ founder: [IpcNamespaceName: Founder]) -> Set<Int32> {
+        Set(founder.values.compactMap { if case .process(let g) = $0 { g } else { nil } })
+    }
+
     func founds(_ g: Int32) -> Set<IpcNamespaceName> {
-        guard let needs = needs[g] else { return [] }
+        guard !foundingProcesses.isEmpty, foundingProcesses.contains(g), let needs = needs[g] else { return [] }
         // (most processes need one namespace: no new set for them)
         if needs.count == 1 { return founder[needs.first!] == .process(g) ? needs : [] }
         return needs.filter { founder[$0] == .process(g) }
@@ -443,6 +454,8 @@ struct Reach {
     /// its pid_for_children), and its children made by itself.
     mutating func expand(_ g: Int32) {
         let p = facts.process(g)
+        // (the closure on a copy of the set, not on self: a copy of the Facts per call otherwise)
+        let helperMade = helperMade
         let order = try? VisitOrder(facts, g, start: history.birth[g], founded: history.founds(g), birth: history.birth,
                                     made: { !helperMade.contains($0) })
         let visits = order?.visits ?? Array(history.needs[g] ?? [])

@@ -74,45 +74,105 @@ public enum Creation: Sendable, Equatable {
 extension Action {
     /// The ctl lines of the action, without newlines.
     public var lines: [String] {
-        switch self {
-        case .create(let pids, let how):
-            let verb = switch how {
-            case .fork: "fork"
-            case .cloneNewPid: "clone newpid"
-            case .thread: "clone thread"
-            }
-            return [Action.nextIdLine(Array(pids.reversed().prefix(Limits.maxPendingIds))), verb]
-        case .unshare(let flags):
-            return ["unshare" + (flags.contains(.pid) ? " pid" : "") + (flags.contains(.ipc) ? " ipc" : "")]
-        case .exit: return ["exit"]
-        case .exitStatus(let code): return ["exit \(code)"]
-        case .setsid: return ["setsid"]
-        case .joinGroup(let pgid): return ["setpgid 0 \(pgid)"]
-        case .sigchld(let ignore): return ["sigchld " + (ignore ? "ignore" : "default")]
-        case .wait(let pid): return ["wait \(pid)"]
-        case .comm(let name): return ["comm " + String(decoding: name, as: UTF8.self)]
-        case .setuid(let uid): return ["setuid \(uid)"]
-        case .setgid(let gid): return ["setgid \(gid)"]
-        case .ipcCreate(let o, let forced):
-            let get = "\(o.kind.name)get \(Action.keyWord(o.key))\(o.kind == .msg ? "" : " \(o.size)") IPC_CREAT|IPC_EXCL|0\(String(o.mode & 0o777, radix: 8))"
-            return forced ? [Action.nextIdLine([o.id]), get] : [get]
-        case .ipcAuto(let kind):
-            return ["\(kind.name)get IPC_PRIVATE\(kind == .msg ? "" : " 1") IPC_CREAT|0600"]
-        case .ipcRemove(let kind, let id): return ["\(kind.name)rm \(id)"]
-        case .ipcSet(let kind, let id, let uid, let gid, let mode):
-            return ["\(kind.name)set \(id) \(uid) \(gid) 0\(String(mode, radix: 8))"]
-        case .nextId(let ids): return [Action.nextIdLine(ids)]
-        }
+        var text: [UInt8] = []
+        // (only a comm can hold a newline, and it is one line)
+        if write(into: &text) == 1 { return [String(decoding: text.dropLast(), as: UTF8.self)] }
+        return text.split(separator: 0x0a).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// `next_id LONG X` or `next_id LONG<n> X0 ... X<n-1>` (innermost first).
-    static func nextIdLine(_ ids: [Int32]) -> String {
-        "next_id LONG" + (ids.count == 1 ? "" : "\(ids.count)") + ids.map { " \($0)" }.joined()
+    /// The ctl lines of the action, each with its newline, appended to `out`; returns how many.
+    /// (bytes: Strings for the 20,000 lines of a big world were most of the rendering)
+    @discardableResult
+    func write(into out: inout [UInt8]) -> Int {
+        switch self {
+        case .create(let pids, let how):
+            Action.nextIdLine(pids.reversed().prefix(Limits.maxPendingIds), into: &out)
+            out += how == .fork ? "fork\n".utf8 : how == .cloneNewPid ? "clone newpid\n".utf8 : "clone thread\n".utf8
+            return 2
+        case .unshare(let flags):
+            out += "unshare".utf8
+            if flags.contains(.pid) { out += " pid".utf8 }
+            if flags.contains(.ipc) { out += " ipc".utf8 }
+        case .exit: out += "exit".utf8
+        case .exitStatus(let code): Action.words("exit ", code, into: &out)
+        case .setsid: out += "setsid".utf8
+        case .joinGroup(let pgid): Action.words("setpgid 0 ", pgid, into: &out)
+        case .sigchld(let ignore): out += (ignore ? "sigchld ignore" : "sigchld default").utf8
+        case .wait(let pid): Action.words("wait ", pid, into: &out)
+        case .comm(let name): out += ("comm " + String(decoding: name, as: UTF8.self)).utf8
+        case .setuid(let uid): Action.words("setuid ", uid, into: &out)
+        case .setgid(let gid): Action.words("setgid ", gid, into: &out)
+        case .ipcCreate(let o, let forced):
+            if forced { Action.nextIdLine(CollectionOfOne(o.id), into: &out) }
+            out += o.kind.name.utf8
+            out += "get ".utf8
+            Action.keyWord(o.key, into: &out)
+            if o.kind != .msg { Action.words(" ", o.size, into: &out) }
+            out += " IPC_CREAT|IPC_EXCL|0".utf8
+            Action.digits(UInt64(o.mode & 0o777), radix: 8, into: &out)
+            out.append(0x0a)
+            return forced ? 2 : 1
+        case .ipcAuto(let kind):
+            out += kind.name.utf8
+            out += (kind == .msg ? "get IPC_PRIVATE IPC_CREAT|0600" : "get IPC_PRIVATE 1 IPC_CREAT|0600").utf8
+        case .ipcRemove(let kind, let id):
+            out += kind.name.utf8
+            Action.words("rm ", id, into: &out)
+        case .ipcSet(let kind, let id, let uid, let gid, let mode):
+            out += kind.name.utf8
+            Action.words("set ", id, into: &out)
+            Action.words(" ", uid, into: &out)
+            Action.words(" ", gid, into: &out)
+            out += " 0".utf8
+            Action.digits(UInt64(mode), radix: 8, into: &out)
+        case .nextId(let ids):
+            Action.nextIdLine(ids, into: &out)
+            return 1
+        }
+        out.append(0x0a)
+        return 1
+    }
+
+    /// `next_id LONG X` or `next_id LONG<n> X0 ... X<n-1>` (innermost first), and its newline.
+    static func nextIdLine(_ ids: some Collection<Int32>, into out: inout [UInt8]) {
+        out += "next_id LONG".utf8
+        if ids.count != 1 { digits(UInt64(ids.count), radix: 10, into: &out) }
+        for id in ids { words(" ", id, into: &out) }
+        out.append(0x0a)
+    }
+
+    /// `prefix` and `value` in decimal, as "\(value)" writes it.
+    static func words(_ prefix: StaticString, _ value: some BinaryInteger, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        digits(UInt64(value.magnitude), radix: 10, into: &out)
+    }
+
+    /// `value` in `radix` (lowercase), as `String(value, radix:)` writes it.
+    static func digits(_ value: UInt64, radix: UInt64, into out: inout [UInt8]) {
+        var count = 1, rest = value
+        while rest >= radix { rest /= radix; count += 1 }
+        out.append(contentsOf: repeatElement(0, count: count))
+        var v = value, i = out.count - 1
+        for _ in 0..<count {
+            let d = UInt8(v % radix)
+            out[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
+            v /= radix
+            i -= 1
+        }
     }
 
     /// A key as ctl takes it: IPC_PRIVATE, decimal, or hex for what /proc shows negative.
     static func keyWord(_ key: Int32) -> String {
-        if key == IpcGetRequest.privateKey { return "IPC_PRIVATE" }
-        return key > 0 ? "\(key)" : "0x" + String(UInt32(bitPattern: key), radix: 16)
+        var out: [UInt8] = []
+        keyWord(key, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func keyWord(_ key: Int32, into out: inout [UInt8]) {
+        if key == IpcGetRequest.privateKey { out += "IPC_PRIVATE".utf8 } else if key > 0 { words("", key, into: &out) } else {
+            out += "0x".utf8
+            digits(UInt64(UInt32(bitPattern: key)), radix: 16, into: &out)
+        }
     }
 }

@@ -25,7 +25,10 @@ struct Scheduler {
     /// Helpers that exit at the end (keepers).
     var keepers: [Int32] = []
     var jobs: [Job] = []
+    /// The processes made, in order; the first `ran` of them have run their scripts. (An index,
+    /// not removeFirst: that moved the whole queue for each of a big world's processes.)
     var queue: [Int32] = []
+    var ran = 0
     /// IPC namespaces a block's unsharer founds itself.
     var foundedByBlock: [IpcNamespaceName: PidNamespaceName] = [:]
     /// A block's helper threads, in the order their children join the list.
@@ -77,7 +80,10 @@ struct Scheduler {
         try makeObjects(facts.rootIpc, by: 1)
         queue = [1]
         while true {
-            while !queue.isEmpty { try runGroup(queue.removeFirst()) }
+            while ran < queue.count {
+                ran += 1
+                try runGroup(queue[ran - 1])
+            }
             guard let i = jobs.firstIndex(where: isReady) else { break }
             let job = jobs.remove(at: i)
             try runJob(job)
@@ -98,10 +104,9 @@ struct Scheduler {
 
     /// Appends an action of thread `tid` (of process `tgid`) to the open batch, or opens a new
     /// one.
-    mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note: @autoclosure () -> String) {
-        if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: note()) }
+    mutating func act(_ tid: Int32, _ tgid: Int32, _ action: Action, note text: String) {
+        if open?.tid != tid { flush(); open = Batch(tid: tid, tgid: tgid, actions: [], note: text) }
         open!.actions.append(action)
-        let text = note()
         if open!.note != text, !text.isEmpty, !open!.note.hasSuffix("; " + text) { open!.note += "; " + text }
     }
 
@@ -214,10 +219,11 @@ struct Scheduler {
     mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
         // Its session first (children inherit it), as late as that: the keepers it leaves in its
         // contexts before stay in the root session, where helpers make children of inits.
+        let note = "process \(g) makes its children"
         for c in creations {
             try enterSession(g, before: c.child)
             let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
-            make(c.child, by: tid, note: "process \(g) makes its children")
+            make(c.child, by: tid, note: note)
             if facts.initOf[progress.groups[g]!.pidForChildren] == c.child { offer(g) }
         }
     }
@@ -457,9 +463,10 @@ struct Scheduler {
             for a in try AllocatorDrive.actions(kind, to: ns.allocators[kind.rawValue]) { act(g, g, a, note: note) }
         }
         var others: [String: [IpcObjectRecord]] = [:]
+        let objectsNote = "process \(g): objects of \(x)"
         for o in facts.objects[x] ?? [] {
             if o.cuid == 0 && o.cgid == 0 {
-                act(g, g, .ipcCreate(o, forced: true), note: "process \(g): objects of \(x)")
+                act(g, g, .ipcCreate(o, forced: true), note: objectsNote)
                 if o.uid != 0 || o.gid != 0 { act(g, g, .ipcSet(o.kind, id: o.id, uid: o.uid, gid: o.gid, mode: o.mode), note: "") }
             } else {
                 others["\(o.cuid) \(o.cgid)", default: []].append(o)

@@ -21,7 +21,9 @@ struct VisitOrder {
 
     /// `start`: where it is born (nil: not known yet, outside its needs); `founded`: the namespaces it founds; `birth` of each child
     /// (nil: wherever its maker is); `made`: the children it makes itself.
-    init(_ facts: Facts, _ g: Int32, start: IpcNamespaceName?, founded: Set<IpcNamespaceName>,
+    /// (`facts` borrowed: an initializer's arguments are copied for it otherwise, the whole
+    /// Facts for each of a big world's processes)
+    init(_ facts: borrowing Facts, _ g: Int32, start: IpcNamespaceName?, founded: Set<IpcNamespaceName>,
          birth: [Int32: IpcNamespaceName], made: (Int32) -> Bool) throws(Conflict) {
         let p = facts.process(g)
         // Most processes stay where they are born: one visit, every child born there.

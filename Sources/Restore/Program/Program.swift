@@ -28,30 +28,44 @@ public enum ProgramText {
         """
 
     public static func render(_ plan: Plan) -> String {
-        var out = header
-        if !plan.summary.isEmpty { out += "# \(plan.summary)\n" }
+        // (on bytes, turned into a String once: appending to a String, a few times per ctl
+        // line, was most of the rendering)
+        var out = Array(header.utf8)
+        func line(_ text: String) {
+            out += text.utf8
+            out.append(0x0a)
+        }
+        if !plan.summary.isEmpty { line("# \(plan.summary)") }
         for step in plan.steps {
             switch step {
             case .note(let text):
-                out += "# \(text)\n"
+                line("# \(text)")
             case .sysctl(let name, let value, let process, let object):
-                out += "# \(object)\n"
-                out += "echo \(value) > \(process.map { "\($0)/" } ?? "")sys/kernel/\(name.rawValue)\n"
+                line("# \(object)")
+                line("echo \(value) > \(process.map { "\($0)/" } ?? "")sys/kernel/\(name.rawValue)")
             case .ctl(let batch):
-                out += "# \(batch.note)\n"
-                out += command(batch.actions.flatMap(\.lines), path: "\(batch.tgid)/task/\(batch.tid)/ctl") + "\n"
+                line("# \(batch.note)")
+                var text: [UInt8] = [], count = 0
+                for action in batch.actions { count += action.write(into: &text) }
+                command(text, lines: count, path: "\(batch.tgid)/task/\(batch.tid)/ctl", into: &out)
+                out.append(0x0a)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// One write of `lines` (each ends with a newline in the file) into `path`.
-    static func command(_ lines: [String], path: String) -> String {
-        let text = lines.map { $0 + "\n" }.joined()
-        let plain = text.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "'")) || $0 == 0x0a }
-        if !plain { return "printf %s \(ansiQuoted(Array(text.utf8))) > \(path)" }
-        if lines.count == 1 { return "echo \(shellWord(lines[0])) > \(path)" }
-        return "printf %s '\(text)' > \(path)"
+    /// One write of `text` (`lines` ctl lines, each with its newline) into `path`.
+    static func command(_ text: [UInt8], lines: Int, path: String, into out: inout [UInt8]) {
+        let plain = text.allSatisfy { ($0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "'")) || $0 == 0x0a }
+        if !plain {
+            out += "printf %s \(ansiQuoted(text)) > \(path)".utf8
+        } else if lines == 1 {
+            out += "echo \(shellWord(String(decoding: text.dropLast(), as: UTF8.self))) > \(path)".utf8
+        } else {
+            out += "printf %s '".utf8
+            out += text
+            out += "' > \(path)".utf8
+        }
     }
 
     /// A word as is when the shell would take it so, else single-quoted.
