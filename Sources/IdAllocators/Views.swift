@@ -83,6 +83,9 @@ public struct TaskEntry: Sendable, Equatable {
     public var tid: Int32
     public var tgid: Int32
     public var serial: UInt64
+    /// Its process's owner (what its directory shows).
+    public var uid: UInt32
+    public var gid: UInt32
 
     public var handle: TaskHandle { TaskHandle(tid: tid, serial: serial) }
 }
@@ -163,7 +166,9 @@ extension Machine {
     }
 
     func entry(_ t: TaskIndex) -> TaskEntry {
-        TaskEntry(tid: numbers(of: t).root, tgid: numbers(of: groupLeader(t)).root, serial: tasks[Int(t)].serial)
+        let leader = tasks[Int(groupLeader(t))]
+        return TaskEntry(tid: numbers(of: t).root, tgid: numbers(of: groupLeader(t)).root, serial: tasks[Int(t)].serial,
+                         uid: leader.uid, gid: leader.gid)
     }
 
     /// Tasks by ascending root pid from `from`, those that pass `include`, at most `limit`.

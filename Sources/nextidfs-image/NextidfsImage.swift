@@ -42,7 +42,7 @@ struct Dump: ParsableCommand {
         do {
             var line: ProgressLine?
             let image = try Dumper(tree: MountedTree(root: mountpoint)).dump { done, total in
-                if done == 1 { line = terminalProgress("dump", total: total, unit: "processes") }
+                if line == nil { line = terminalProgress("dump", total: total, unit: "processes") }
                 line?.update(done)
             }
             line?.finish()

@@ -6,9 +6,9 @@ import Testing
 @Suite struct LookupCountsTests {
     @Test func onlyWhatTheKernelHoldsIsInvalidated() {
         let counts = LookupCounts()
-        counts.lookedUp(10)
-        counts.lookedUp(10)
-        counts.lookedUp(20)
+        counts.lookedUp([10])
+        counts.lookedUp([10])
+        counts.lookedUp([20])
         counts.forget(20, 1)
         let all = Filesystem.Invalidation(inodes: [10, 20, 30], names: [
             .init(parent: 1, child: 10, pid: 5), .init(parent: 1, child: 20, pid: 6), .init(parent: 2, child: 30, pid: 7),

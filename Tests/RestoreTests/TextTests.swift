@@ -218,6 +218,40 @@ import Testing
         #expect(image.processes.first { $0.tgid == 40 }!.parentTid == 1)
     }
 
+    /// Read by two threads (processes in chunks between progress reports) or by one: the same
+    /// image, every process reported.
+    @Test func concurrentReadsGiveTheSameImage() throws {
+        let w = Build()
+        for pid in stride(from: Int32(100), to: 1_400, by: 1) {
+            w.c(1, "next_id LONG \(pid)"); w.c(1, "fork")
+        }
+        w.c(1, "next_id LONG 9"); w.c(1, "clone thread")
+        w.c(9, "next_id LONG 5000")
+        w.c(700, "next_id LONG 7000")
+        w.c(500, "unshare ipc")
+        let tree = InProcessTree(Filesystem(kernel: w.kernel))
+        #expect(tree.readers == 2)
+        var reported: [Int] = []
+        let image = try Dumper(tree: tree).dump { done, total in
+            #expect(total == 1_301)
+            reported.append(done)
+        }
+        #expect(reported == [512, 1_024, 1_301])
+        #expect(ImageText.write(image) == ImageText.write(try Dumper(tree: OneReader(tree: tree)).dump()))
+        #expect(image.processes.first { $0.tgid == 700 }!.threads[0].pendingIds == [7000])
+        #expect(image.processes.first { $0.tgid == 1 }!.threads[1].pendingIds == [5000])
+    }
+
+    /// A tree read by one thread.
+    struct OneReader: TreeReader {
+        let tree: InProcessTree
+        var readers: Int { 1 }
+        func read(_ path: String) -> [UInt8]? { tree.read(path) }
+        func readLink(_ path: String) -> String? { tree.readLink(path) }
+        func list(_ path: String) -> [String]? { tree.list(path) }
+        func inode(_ path: String) -> UInt64? { tree.inode(path) }
+    }
+
     /// The root IPC namespace is named by its inode: `root` when no task is left in it.
     @Test func theRootIpcNamespaceOutlivesItsTasks() throws {
         let w = Build()

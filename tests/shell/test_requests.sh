@@ -49,6 +49,26 @@ expect_eq "cat again: one GETATTR (a READ makes the kernel forget the atime)" "G
     "$(requests read_file "$MNT/400/status")"
 expect_eq "and again: nothing" "" "$(requests read_file "$MNT/400/status")"
 expect_eq "and again" "" "$(requests read_file "$MNT/400/status")"
+# A listing hands the kernel the directories in it (READDIRPLUS): a glob's cat then looks up
+# only the file. `ls` of a task that ended after the listing no longer shows it, and a new task
+# with its pid is the new one (the exit told the kernel to forget the name).
+put_next_id 450
+put_ctl fork
+glob_cat() { cat "$MNT"/45[0]/status > /dev/null; }
+stat_task() { stat "$MNT/450/task" > /dev/null; }
+expect_eq "glob cat of a status file never read: the listing, LOOKUP of status only, one READ" \
+    "OPENDIR READDIRPLUS READDIRPLUS RELEASEDIR LOOKUP READ " "$(requests glob_cat)"
+expect_eq "a path through a listed directory" "LOOKUP " "$(requests stat_task)"
+ls "$MNT" > /dev/null
+old_inode=$(stat -c %i "$MNT/450")
+put "$MNT/450/task/450/ctl" $'exit 0\n' > /dev/null          # init reaps it
+expect_eq "a listed task that ended is gone" "No such file or directory" "$(cat "$MNT/450/status" 2>&1 | sed 's/.*: //')"
+put_next_id 450
+put_ctl fork
+ls "$MNT" > /dev/null
+expect_eq "its pid's new task, after a listing" "PPid:	1 new inode" \
+    "$(grep PPid "$MNT/450/status") $([ "$(stat -c %i "$MNT/450")" != "$old_inode" ] && echo new inode)"
+
 read_file "$MNT/1/status"
 expect_eq "after a write that changed it: its attributes and content" "GETATTR READ " \
     "$(put_ctl 'comm renamed'; requests read_file "$MNT/1/status")"

@@ -16,6 +16,7 @@ func makeOperations() -> fuse_lowlevel_ops {
     ops.readlink = readlink
     ops.opendir = opendir
     ops.readdir = readdir
+    ops.readdirplus = readdirplus
     ops.releasedir = releasedir
     ops.open = open
     ops.read = read
@@ -38,11 +39,14 @@ func makeOperations() -> fuse_lowlevel_ops {
 /// its node, read through the kernel's page cache (exact sizes, versions in the mtime, told by
 /// every write that may change it), and a write is one WRITE request. Directories are still
 /// opened: an OPENDIR reply without cache_readdir keeps listings out of the kernel's cache, so
-/// that a fork or an exit needs no notice about its directories.
+/// that a fork or an exit needs no notice about its directories. Every listing is a READDIRPLUS
+/// (libfuse asks for it when `readdirplus` is there; not only the first one of a directory, as
+/// readdirplus_auto would have it), which hands the kernel the directories it lists.
 private func initialize(_ userdata: UnsafeMutableRawPointer?, _ conn: UnsafeMutablePointer<fuse_conn_info>?) {
     let context = Unmanaged<FuseContext>.fromOpaque(userdata!).takeUnretainedValue()
     let capable = conn!.pointee.capable
     context.opens.store(capable & UInt32(FUSE_CAP_NO_OPEN_SUPPORT) == 0, ordering: .releasing)
+    conn!.pointee.want &= ~UInt32(FUSE_CAP_READDIRPLUS_AUTO)
 }
 
 /// ENOSYS, the answer that turns an optional request off for the connection.
@@ -91,15 +95,30 @@ private func opendir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ fi: UnsafeMutableP
 }
 
 private func readdir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
+    list(req, ino, size, offset, plus: false)
+}
+
+/// READDIRPLUS: the listing, and with each directory in it its node and attributes, kept by the
+/// kernel as a LOOKUP's are (`cat */status` after the glob's listing looks up only `status`).
+/// Files and links go without: their LOOKUP renders the size.
+private func readdirplus(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
+    list(req, ino, size, offset, plus: true)
+}
+
+private func list(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ size: Int, _ offset: off_t, plus: Bool) {
     let r = Request(req)
     var buffer = DirectoryBuffer(req, size: size)
     let error = r.filesystem.readdir(ino, from: Int64(offset)) { entry in
-        buffer.add(entry, r.context.stat(NodeAttributes(inode: entry.inode, type: entry.type, permissions: 0, uid: 0, gid: 0)))
+        let st = r.context.stat(NodeAttributes(inode: entry.inode, type: entry.type, permissions: 0, uid: 0, gid: 0))
+        guard plus else { return buffer.add(entry, st) }
+        var e = fuse_entry_param()
+        e.attr = st
+        return buffer.add(entry, plus: entry.attributes.map(r.entry) ?? e)
     }
     if let error, buffer.used == 0 {
         r.reply(error)
     } else {
-        r.reply(.success(.bytes(buffer.finish())))
+        r.reply(.success(buffer.finish()))
     }
 }
 

@@ -7,15 +7,25 @@ import IdAllocators
 final class LookupCounts: Sendable {
     private let counts = Lock<[UInt64: UInt64]>([:])
 
-    func lookedUp(_ inode: UInt64) {
-        counts.withLock { $0[inode, default: 0] += 1 }
+    /// One more lookup of each of `inodes` (an entry reply, or a READDIRPLUS's entries).
+    func lookedUp(_ inodes: [UInt64]) {
+        guard !inodes.isEmpty else { return }
+        counts.withLock { counts in for inode in inodes { counts[inode, default: 0] += 1 } }
+    }
+
+    /// A reply that did not reach the kernel: its lookups back.
+    func forget(_ inodes: [UInt64]) {
+        guard !inodes.isEmpty else { return }
+        counts.withLock { counts in for inode in inodes { Self.forget(inode, 1, in: &counts) } }
     }
 
     func forget(_ inode: UInt64, _ lookups: UInt64) {
-        counts.withLock { counts in
-            guard let n = counts[inode] else { return }
-            counts[inode] = n > lookups ? n - lookups : nil
-        }
+        counts.withLock { Self.forget(inode, lookups, in: &$0) }
+    }
+
+    private static func forget(_ inode: UInt64, _ lookups: UInt64, in counts: inout [UInt64: UInt64]) {
+        guard let n = counts[inode] else { return }
+        counts[inode] = n > lookups ? n - lookups : nil
     }
 
     /// The part of `invalidation` the kernel may have cached (names and explicit inodes).

@@ -11,6 +11,9 @@ enum Reply {
     case entry(NodeAttributes)
     case attributes(NodeAttributes)
     case bytes([UInt8])
+    /// A READDIR(PLUS) reply, and the inodes it hands the kernel with their entries (each one
+    /// counts as a lookup, as an entry reply does).
+    case listing([UInt8], handedOut: [UInt64])
     case link([UInt8])
     case written(Int)
     /// OPENDIR, or OPEN where the kernel cannot do without it (`file`): then reads bypass its
@@ -42,6 +45,16 @@ struct Request {
 
     var filesystem: Filesystem { context.filesystem }
 
+    /// `a` as an entry the kernel keeps (LOOKUP, and READDIRPLUS for what a listing hands out).
+    func entry(_ a: NodeAttributes) -> fuse_entry_param {
+        var e = fuse_entry_param()
+        e.ino = a.inode
+        e.attr = context.stat(a)
+        e.attr_timeout = attributeSeconds(a)
+        e.entry_timeout = FuseContext.entrySeconds(a.caching)
+        return e
+    }
+
     /// open(2)'s flags.
     var flags: Int32 { nextidfs_fi_flags(fi) }
 
@@ -67,20 +80,19 @@ struct Request {
         case .nothing:
             fuse_reply_none(req)
         case .entry(let a):
-            var e = fuse_entry_param()
-            e.ino = a.inode
-            e.attr = context.stat(a)
-            e.attr_timeout = attributeSeconds(a)
-            e.entry_timeout = FuseContext.entrySeconds(a.caching)
+            var e = entry(a)
             // Counted before the kernel can use it: a write handled by another worker right
             // after this reply must see the node as held, or its notice would miss it.
-            context.lookups.lookedUp(a.inode)
-            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget(a.inode, 1) }
+            context.lookups.lookedUp([a.inode])
+            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget([a.inode]) }
         case .attributes(let a):
             var st = context.stat(a)
             fuse_reply_attr(req, &st, attributeSeconds(a))
         case .bytes(let bytes):
             fuse_reply_buf(req, bytes, bytes.count)
+        case .listing(let bytes, let handedOut):
+            context.lookups.lookedUp(handedOut)
+            if fuse_reply_buf(req, bytes, bytes.count) != 0 { context.lookups.forget(handedOut) }
         case .link(let target):
             _ = CChars.with(target) { name, _ in fuse_reply_readlink(req, name) }
         case .written(let count):
@@ -110,27 +122,43 @@ enum CChars {
     }
 }
 
-/// A READDIR reply being filled: entries packed by fuse_add_direntry until `size` is reached.
+/// A READDIR or READDIRPLUS reply being filled: entries packed by fuse_add_direntry(_plus)
+/// until `size` is reached.
 struct DirectoryBuffer {
     let req: fuse_req_t?
     private(set) var bytes: [UInt8]
     private(set) var used = 0
+    /// The inodes handed out with their entries (READDIRPLUS entries with a nonzero ino).
+    private(set) var handedOut: [UInt64] = []
 
     init(_ req: fuse_req_t?, size: Int) {
         self.req = req
         bytes = [UInt8](repeating: 0, count: size)
     }
 
-    /// Adds `entry` if it fits; false when the buffer is full.
+    /// Adds `entry` (READDIR) if it fits; false when the buffer is full.
     mutating func add(_ entry: Filesystem.DirectoryEntry, _ st: stat) -> Bool {
         var st = st
+        return pack(entry.name) { req, buffer, size, name in fuse_add_direntry(req, buffer, size, name, &st, off_t(entry.next)) }
+    }
+
+    /// Adds `entry` (READDIRPLUS) with `e`, its node when `e.ino` is not 0, if it fits.
+    mutating func add(_ entry: Filesystem.DirectoryEntry, plus e: fuse_entry_param) -> Bool {
+        var e = e
+        guard pack(entry.name, { req, buffer, size, name in fuse_add_direntry_plus(req, buffer, size, name, &e, off_t(entry.next)) })
+        else { return false }
+        if e.ino != 0 { handedOut.append(e.ino) }
+        return true
+    }
+
+    /// Packs one entry with `add`, which libfuse's fuse_add_direntry(_plus) is: without a
+    /// buffer it gives the size the entry needs.
+    private mutating func pack(_ name: [UInt8],
+                               _ add: (fuse_req_t?, UnsafeMutablePointer<CChar>?, Int, UnsafePointer<CChar>) -> Int) -> Bool {
         let req = req, used = used, size = bytes.count
-        let added = CChars.with(entry.name) { name, _ -> Int? in
-            let needed = fuse_add_direntry(req, nil, 0, name, nil, 0)
-            guard used + needed <= size else { return nil }
-            return bytes.withUnsafeMutableBytes {
-                fuse_add_direntry(req, CChars.chars($0.baseAddress! + used), size - used, name, &st, off_t(entry.next))
-            }
+        let added = CChars.with(name) { name, _ -> Int? in
+            guard used + add(req, nil, 0, name) <= size else { return nil }
+            return bytes.withUnsafeMutableBytes { add(req, CChars.chars($0.baseAddress! + used), size - used, name) }
         }
         guard let added else { return false }
         self.used += added
@@ -138,8 +166,8 @@ struct DirectoryBuffer {
     }
 
     /// The entries added, for the reply.
-    mutating func finish() -> [UInt8] {
+    mutating func finish() -> Reply {
         bytes.removeSubrange(used...)
-        return bytes
+        return .listing(bytes, handedOut: handedOut)
     }
 }

@@ -210,6 +210,10 @@ public final class Filesystem: Sendable {
         public var type: NodeKind.FileType
         /// The offset that resumes the listing after this entry.
         public var next: Int64
+        /// A directory's attributes (its task's owner: nothing to render), which a listing can
+        /// hand the kernel with the name so that a path through it needs no lookup; nil for `.`,
+        /// `..`, files (a size is rendered content), links and what depends on the reader.
+        public var attributes: NodeAttributes? = nil
     }
 
     /// Lists `inode` from `offset`; `emit` returns false when the reply buffer is full. The
@@ -229,8 +233,9 @@ public final class Filesystem: Sendable {
             let spec = position < 2 ? dir.spec : dir.spec.entries[Int(position) - 2]
             let name = position < 2 ? Filesystem.dots[Int(position)] : spec.name
             let node = position < 2 ? dir.node : dir.node.sibling(spec.kind)
+            let attributes = position >= 2 && spec.type == .directory && spec.caching != .reader ? dir.sibling(spec).attributes : nil
             position += 1
-            if !emit(DirectoryEntry(name: name, inode: node.inode, type: spec.type, next: position)) { return nil }
+            if !emit(DirectoryEntry(name: name, inode: node.inode, type: spec.type, next: position, attributes: attributes)) { return nil }
         }
         guard let (child, listing) = dir.spec.taskEntries else { return nil }
         var from = Int32(max(position - Filesystem.dynamicBase + 1, 0))  // at most pidMaxLimit (checked above)
@@ -239,8 +244,10 @@ public final class Filesystem: Sendable {
             guard let last = batch.last else { return nil }
             for task in batch {
                 let node = NodeRef(kind: child.kind, tid: task.tid, serial: task.serial)
+                let live = LiveNode(node: node, spec: child, uid: task.uid, gid: task.gid)
                 let entry = DirectoryEntry(name: Array(String(task.tid).utf8), inode: node.inode, type: child.type,
-                                           next: Filesystem.dynamicBase + Int64(task.tid))
+                                           next: Filesystem.dynamicBase + Int64(task.tid),
+                                           attributes: child.type == .directory ? live.attributes : nil)
                 if !emit(entry) { return nil }
             }
             from = last.tid + 1

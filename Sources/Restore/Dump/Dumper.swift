@@ -8,7 +8,7 @@ import NextIdFS
 /// Per process with one thread: its status, its next_id, its ns/ipc and ns/pid_for_children
 /// links (ns/pid only where its parent's does not tell, see `pidNamespaces`); children only
 /// where the order of two or more has to be read.
-public struct Dumper {
+public struct Dumper: Sendable {
     let tree: any TreeReader
 
     public init(tree: any TreeReader) { self.tree = tree }
@@ -42,7 +42,12 @@ public struct Dumper {
         var exitCode: Int32 = 0
         /// nil: the link has no target (a pid namespace that never had an init).
         var pidForChildrenInode: UInt32?
+        /// Each thread's pending ids (next_id), as `threads`; none for a zombie.
+        var pendingIds: [[Int32]?] = []
     }
+
+    /// Processes read between two progress reports.
+    static let progressStep = 512
 
     /// `progress`: told how many processes of how many have been read.
     public func dump(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DumpError) -> Image {
@@ -50,10 +55,13 @@ public struct Dumper {
             throw DumpError("not a nextidfs mount (no 1/task/1/ctl)")
         }
         let tgids = (tree.list(".") ?? []).compactMap(Int32.init).sorted()
+        // Processes are read `tree.readers` at a time (each read waits for a round trip).
         var processes: [Int32: ProcessFacts] = [:]
-        for (n, g) in tgids.enumerated() {
-            processes[g] = try process(g)
-            progress?(n + 1, tgids.count)
+        for start in stride(from: 0, to: tgids.count, by: Dumper.progressStep) {
+            let some = Array(tgids[start..<min(start + Dumper.progressStep, tgids.count)])
+            let facts = tree.concurrently(some) { g in Result { () throws(DumpError) in try self.process(g) } }
+            for (g, result) in zip(some, facts) { processes[g] = try result.get() }
+            progress?(processes.count, tgids.count)
         }
         try pidNamespaces(&processes)
         let children = try childrenLists(processes)
@@ -136,8 +144,7 @@ public struct Dumper {
                 parentTid = t
             }
             var threads: [ThreadRecord] = []
-            for t in p.threads {
-                let pending = p.leader.isZombie ? nil : try pendingIds("\(g)/task/\(t.tid)/next_id")
+            for (t, pending) in zip(p.threads, p.pendingIds) {
                 threads.append(ThreadRecord(tid: t.tid, pids: t.pids, pendingIds: pending, comm: t.comm,
                                             children: children.lists[t.tid] ?? []))
             }
@@ -168,14 +175,18 @@ public struct Dumper {
         }
         if leader.isZombie {
             return ProcessFacts(leader: leader, threads: threads, pidInode: 0, ipcInode: nil,
-                                exitCode: Int32(clamping: try statField("\(g)/stat", 52)), pidForChildrenInode: nil)
+                                exitCode: Int32(clamping: try statField("\(g)/stat", 52)), pidForChildrenInode: nil,
+                                pendingIds: threads.map { _ in nil })
         }
         guard let ipc = tree.readLink("\(g)/ns/ipc").flatMap(Self.inode) else {
             // A dying init (it waits for its namespace to empty) has no namespaces either.
             throw DumpError("process \(g) is exiting (ns/ipc is gone, it is not a zombie): not restorable")
         }
+        var pending: [[Int32]?] = []
+        for t in threads { pending.append(try pendingIds("\(g)/task/\(t.tid)/next_id")) }
         return ProcessFacts(leader: leader, threads: threads, pidInode: 0, ipcInode: ipc,
-                            pidForChildrenInode: tree.readLink("\(g)/ns/pid_for_children").flatMap(Self.inode))
+                            pidForChildrenInode: tree.readLink("\(g)/ns/pid_for_children").flatMap(Self.inode),
+                            pendingIds: pending)
     }
 
     /// Every process's pid namespace: its parent's when it is not an init and is as deep as its

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,8 +6,11 @@ import IdAllocators
 public import NextIdFS
 
 /// Reads a nextidfs tree by paths relative to its top: a mounted one through system calls, or a
-/// `Filesystem` in the same process (the tests), with the same code above.
-public protocol TreeReader {
+/// `Filesystem` in the same process (the tests), with the same code above. Several threads may
+/// read at once (`readers`).
+public protocol TreeReader: Sendable {
+    /// How many threads read at once where the work allows (`concurrently`).
+    var readers: Int { get }
     /// The whole file; nil when it does not exist (ENOENT, ESRCH).
     func read(_ path: String) -> [UInt8]?
     /// A symbolic link's target; nil when it has none (ENOENT).
@@ -18,6 +22,18 @@ public protocol TreeReader {
 }
 
 extension TreeReader {
+    /// `body` of every item, `readers` threads at a time; the results in the items' order.
+    func concurrently<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] {
+        let threads = min(readers, items.count)
+        guard threads > 1 else { return items.map(body) }
+        let done = Lock<[(Int, R)]>([])
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let mine = stride(from: thread, to: items.count, by: threads).map { ($0, body(items[$0])) }
+            done.withLock { $0 += mine }
+        }
+        return done.withLock { $0.sorted { $0.0 < $1.0 }.map(\.1) }
+    }
+
     func text(_ path: String) -> String? { read(path).map { String(decoding: $0, as: UTF8.self) } }
 
     /// The first line, without its newline.
@@ -30,6 +46,9 @@ extension TreeReader {
 /// A mounted tree, through open/read/readlink/opendir.
 public struct MountedTree: TreeReader {
     public let root: String
+    /// Each read waits for its round trip through the kernel and the daemon: with one in flight
+    /// per CPU (and at least two) both are kept busy.
+    public var readers: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 2) }
 
     public init(root: String) { self.root = root.hasSuffix("/") ? String(root.dropLast()) : root }
 
@@ -76,11 +95,13 @@ public struct MountedTree: TreeReader {
 public struct InProcessTree: TreeReader {
     public let filesystem: Filesystem
     private let directories = DirectoryCache()
+    /// Two, as for a mounted tree: the same code, read concurrently.
+    public var readers: Int { 2 }
 
     public init(_ filesystem: Filesystem) { self.filesystem = filesystem }
 
-    final class DirectoryCache {
-        var inodes: [Substring: UInt64] = [:]
+    final class DirectoryCache: Sendable {
+        let inodes = Lock<[Substring: UInt64]>([:])
     }
 
     /// The inode of a path (its components looked up from the top).
@@ -90,14 +111,14 @@ public struct InProcessTree: TreeReader {
         var inode: UInt64 = 1
         let dir = parts.dropLast().joined(separator: "/")
         if !dir.isEmpty {
-            if let cached = directories.inodes[Substring(dir)], case .success = filesystem.getattr(cached) {
+            if let cached = directories.inodes.withLock({ $0[Substring(dir)] }), case .success = filesystem.getattr(cached) {
                 inode = cached
             } else {
                 for name in parts.dropLast() {
                     guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(name.utf8)) else { return nil }
                     inode = attributes.inode
                 }
-                directories.inodes[Substring(dir)] = inode
+                directories.inodes.withLock { $0[Substring(dir)] = inode }
             }
         }
         guard case .success(let attributes) = filesystem.lookup(parent: inode, name: Array(last.utf8)) else { return nil }
