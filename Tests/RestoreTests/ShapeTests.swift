@@ -341,6 +341,45 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A namespace made by a process that has gone, whose members were born in two IPC
+    /// namespaces (world 9,000,384): 10 unshares pid and makes init 20 in i1, its thread 11
+    /// makes 21 there too; 10 then founds a namespace and makes 22 and 23 in it. 1's list is
+    /// 20, 22, 23, 21 (the leader's children first): the helper that unshares the namespace
+    /// makes them by its visits (i1, then the one it founds), each by a thread that exits in
+    /// the list's order.
+    @Test func aBlockBornInTwoIpcNamespaces() throws {
+        let w = Build.processWithThread()
+        w.c(10, "unshare pid")
+        w.c(10, "next_id LONG2 1 20"); w.c(10, "fork")
+        w.c(11, "next_id LONG2 2 21"); w.c(11, "fork")
+        w.c(10, "unshare ipc")
+        w.c(10, "next_id LONG2 3 22"); w.c(10, "fork"); w.c(10, "next_id LONG2 4 23"); w.c(10, "fork")
+        w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [20, 22, 23, 21])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        let p = try #require(plan)
+        #expect(p.actions.contains { $0.tid > 100 && $0.action == .unshare(.ipc) }, "the block's helper founds the second namespace")
+    }
+
+    /// A namespace made by a process that has gone, which founded the IPC namespace of its
+    /// init between making two children of the namespace above (world 10,000,964, shrunk):
+    /// thread 11 of 10 forks 12, founds X, forks 13 there, unshares pid and makes init 20 in
+    /// X; 10 makes 21 there and exits. 1's list is 21, 12, 13, 20: the helper that unshares
+    /// the namespace starts in i1, founds X before its `unshare pid` and makes them by
+    /// threads.
+    @Test func aBlockThatFoundsTheInitsNamespaceFirst() throws {
+        let w = Build.processWithThread()
+        w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(11, "unshare ipc")
+        w.c(11, "next_id LONG 13"); w.c(11, "fork")
+        w.c(11, "unshare pid"); w.c(11, "next_id LONG2 1 20"); w.c(11, "fork")
+        w.c(10, "next_id LONG2 2 21"); w.c(10, "fork")
+        w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [21, 12, 13, 20])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).

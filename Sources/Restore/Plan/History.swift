@@ -518,12 +518,16 @@ struct Reach {
     }
 
     /// The namespaces the members of `n` made by its helper (and those between them one level
-    /// up) are born in, except those a helper founds in `n`: each with who is born there.
+    /// up) are born in, except those the helper founds (a helper in `n`): each with who is
+    /// born there. It founds them after the one it starts in, so a child of the namespace
+    /// above (made before its `unshare pid`, before the init) can be born in one only when the
+    /// init is born in one too.
     func wantedBirths(_ n: PidNamespaceName, init initPid: Int32) -> [IpcNamespaceName: [Int32]] {
         let list = facts.process(facts.parentGroup(initPid)!).leader.children
+        let initFounded = history.birth[initPid].map { founderPlace($0) == n } ?? false
         var out: [IpcNamespaceName: [Int32]] = [:]
         for c in list where facts.process(c).pidNamespace == n || madeByBlock[c] == n {
-            guard let b = history.birth[c], founderPlace(b) != n || madeByBlock[c] == n else { continue }
+            guard let b = history.birth[c], founderPlace(b) != n || (madeByBlock[c] == n && !initFounded) else { continue }
             out[b, default: []].append(c)
         }
         return out
@@ -536,7 +540,8 @@ struct Reach {
         if let n = madeByBlock[c] {
             // (another namespace's member there: only its init, by `clone newpid`)
             guard let xb = namespaceBirth[n], p.pidNamespace == parentNamespace || facts.isInit(c) else { return false }
-            return history.birth[c] == nil || history.birth[c] == xb
+            guard let b = history.birth[c] else { return true }
+            return b == xb || founderPlace(b) == n
         }
         if p.pidNamespace == parentNamespace {
             guard let b = history.birth[c] else { return anyPair(p.pidNamespace) }
