@@ -45,15 +45,15 @@ import Testing
 }
 
 /// RESTORE_SHRINK_SEED=S: the world of seed S shrunk to the fewest generator operations whose
-/// world the planner still refuses with the same reason; they are printed, then its image.
+/// world still fails to restore the same way; they are printed, then its image.
 @Suite struct WorldShrink {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"] != nil))
     func shrinkOneWorld() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"]!)!
         let ops = Shrinker.operations(seed: seed)
-        let reason = try #require(Shrinker.refusal(Shrinker.run(ops)), "world \(seed) is planned")
-        let small = Shrinker.shrink(ops) { Shrinker.refusal(Shrinker.run($0)) == reason }
-        print("== \(ops.count) operations -> \(small.count), refused: \(reason)")
+        let reason = try #require(Shrinker.failure(Shrinker.run(ops)), "world \(seed) restores")
+        let small = Shrinker.shrink(ops) { Shrinker.failure(Shrinker.run($0)) == reason }
+        print("== \(ops.count) operations -> \(small.count): \(reason)")
         for op in small { print(op) }
         let image = try Dumper(tree: InProcessTree(Filesystem(kernel: Shrinker.run(small)))).dump()
         print("== image\n" + ImageText.write(image))

@@ -380,6 +380,21 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A member of a zombie leader's session reparented to the init, with a smaller pid than
+    /// the init's child that founded their IPC namespace (world 16,000,555): 1 makes 20 by
+    /// `clone newipc`, 20 forks 21, which leads a session, forks 12 and exits (a zombie of
+    /// 20). 12 is made by a helper 21 forks, so it cannot found X before 20 exists: 1 makes
+    /// 20, which brings X.
+    @Test func aZombieLeadersMemberBehindTheFounderOfItsNamespace() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 20"); w.c(1, "clone newipc")
+        w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(21, "setsid")
+        w.c(21, "next_id LONG 12"); w.c(21, "fork"); w.c(21, "exit 2")
+        #expect(w.kernel.children(of: 1) == [20, 12])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).

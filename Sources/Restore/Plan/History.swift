@@ -329,7 +329,9 @@ struct HistorySolver {
                 let n = facts.process(patient ? facts.parentGroup(c)! : c).pidNamespace
                 if othersMayReach(c, n, x, h, reach) { waiting.insert(c) }
             }
-            helperMade.remove(unreachable.subtracting(waiting).min() ?? unreachable.min()!)
+            // (not a member of a living leader's session: only a helper the leader forks makes it)
+            let removable = unreachable.filter { !madeByLeader($0) }
+            helperMade.remove(removable.subtracting(waiting).min() ?? removable.min() ?? unreachable.min()!)
         }
     }
 
@@ -338,9 +340,23 @@ struct HistorySolver {
     /// give `c` its context.
     func othersMayReach(_ c: Int32, _ n: PidNamespaceName, _ x: IpcNamespaceName, _ h: History, _ reach: Reach) -> Bool {
         facts.tgids.contains { g in
-            g != c && !reach.made.contains(g) && !isDescendant(g, of: c) && (h.needs[g] ?? []).contains(x)
+            g != c && !reach.made.contains(g) && !isMadeAfter(g, c) && (h.needs[g] ?? []).contains(x)
                 && (facts.process(g).pidNamespace == n || facts.process(g).pidForChildren == n)
         }
+    }
+
+    /// A member of a living (or zombie) leader's session that is a child of an init: a helper
+    /// the leader forks makes it.
+    func madeByLeader(_ g: Int32) -> Bool {
+        facts.sessions.madeByHelper[g].map { facts.processes[$0] != nil } ?? false
+    }
+
+    /// `g` can be made only after `c`: it is below `c`, or made by the session helper of a
+    /// leader that is `c` or below it.
+    func isMadeAfter(_ g: Int32, _ c: Int32) -> Bool {
+        if isDescendant(g, of: c) { return true }
+        guard madeByLeader(g), let s = facts.sessions.madeByHelper[g] else { return false }
+        return s == c || isDescendant(s, of: c)
     }
 
     func isDescendant(_ g: Int32, of ancestor: Int32) -> Bool {
@@ -537,6 +553,8 @@ struct Reach {
     func canMake(_ c: Int32) -> Bool {
         let p = facts.process(c)
         let parentNamespace = facts.process(facts.parentGroup(c)!).pidNamespace
+        // (a member of a living or zombie leader's session: by a helper the leader forks)
+        if let s = facts.sessions.madeByHelper[c], facts.processes[s] != nil, !made.contains(s) { return false }
         if let n = madeByBlock[c] {
             // (another namespace's member there: only its init, by `clone newpid`)
             guard let xb = namespaceBirth[n], p.pidNamespace == parentNamespace || facts.isInit(c) else { return false }

@@ -11,7 +11,7 @@ enum GeneratorOp {
 /// The generator's operations, in order.
 final class GeneratorLog { var ops: [GeneratorOp] = [] }
 
-/// Shrinks a generated world to fewer operations that still fail the same way: the
+/// Shrinks a generated world to fewer operations whose restore still fails the same way: the
 /// operations are run again on a fresh kernel without a chunk of them (a call by a task that
 /// no longer exists fails and changes nothing), halving the chunks down to one operation.
 enum Shrinker {
@@ -33,10 +33,13 @@ enum Shrinker {
         return k
     }
 
-    /// Why the planner refuses the world, nil when it plans it (or it cannot be dumped).
-    static func refusal(_ k: Kernel) -> String? {
-        guard let image = try? Dumper(tree: InProcessTree(Filesystem(kernel: k))).dump() else { return nil }
-        do { _ = try Planner.plan(image); return nil } catch { return error.description }
+    /// What goes wrong when the world is restored (the dump refused, the plan refused, a step
+    /// failed, a state differs), its numbers written N so that a smaller world can fail the
+    /// same way; nil when it restores.
+    static func failure(_ k: Kernel) -> String? {
+        var trip = RoundTrip(k)
+        guard let why = trip.run(), !why.hasPrefix("dump") else { return nil }
+        return why.replacing(/[0-9]+/, with: "N")
     }
 
     static func shrink(_ ops: [GeneratorOp], while fails: ([GeneratorOp]) -> Bool) -> [GeneratorOp] {
