@@ -395,6 +395,19 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A zombie session leader born by `clone newipc`, whose member was reparented to the
+    /// init (world 12,000,965): 10 makes 20 in a new IPC namespace X, 20 leads a session,
+    /// forks 21 there and exits (a zombie of 10). The helper 20 forks for 21 needs 20 in X.
+    @Test func aZombieLeaderThatFoundedItsNamespace() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork")
+        w.c(10, "next_id LONG 20"); w.c(10, "clone newipc")
+        w.c(20, "setsid"); w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(20, "exit 1")
+        #expect(w.kernel.children(of: 1) == [10, 21])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).
