@@ -408,6 +408,20 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A gone session leader's member that made a child in the session and then led its own
+    /// (world 13,000,755): 10 leads a session, forks 11 and 12; 11 forks 13 and runs setsid;
+    /// 10 exits. 11 and 12 are made by the stand-in at 10's pids.
+    @Test func aGoneLeadersMemberThatLeadsItsOwnSession() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "next_id LONG 12"); w.c(10, "fork")
+        w.c(11, "next_id LONG 13"); w.c(11, "fork"); w.c(11, "setsid"); w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [11, 12])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        #expect(plan?.created.contains(10) == true, "a stand-in at 10's pid")
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).
