@@ -50,11 +50,11 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"] != nil))
     func shrinkOneWorld() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"]!)!
-        let ops = Shrinker.operations(seed: seed)
+        let ops = Shrinker.created(Shrinker.operations(seed: seed))
         let reason = try #require(Shrinker.failure(Shrinker.run(ops)), "world \(seed) restores")
         let small = Shrinker.shrink(ops) { Shrinker.failure(Shrinker.run($0)) == reason }
         print("== \(ops.count) operations -> \(small.count): \(reason)")
-        for op in small { print(op) }
+        for (op, made) in small { print(op, made.map { "makes \($0)" } ?? "") }
         let image = try Dumper(tree: InProcessTree(Filesystem(kernel: Shrinker.run(small)))).dump()
         print("== image\n" + ImageText.write(image))
     }

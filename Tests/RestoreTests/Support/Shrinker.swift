@@ -22,15 +22,42 @@ enum Shrinker {
         return g.log!.ops
     }
 
-    static func run(_ ops: [GeneratorOp]) -> Kernel {
+    /// The operations run on a fresh kernel. A task an operation names is the one the same
+    /// creation made in the generator's run (`created`), so that an operation left out does
+    /// not move later ones onto other tasks; an operation of a task not made is left out.
+    static func run(_ ops: [(op: GeneratorOp, made: Int32?)]) -> Kernel {
         let k = Kernel.ticking()
+        var now: [Int32: Int32] = [1: 1]
+        for (op, made) in ops {
+            switch op {
+            case .call(let t, let s):
+                guard let actor = now[t] else { continue }
+                let before = made.map { _ in Set(k.allThreads(from: 0, limit: Int.max).map(\.tid)) }
+                _ = k.call(s, by: actor)
+                if let made, let before, let new = k.allThreads(from: 0, limit: Int.max).map(\.tid).first(where: { !before.contains($0) }) {
+                    now[made] = new
+                }
+            case .sysctl(let name, let value, let tgid):
+                guard let g = tgid.map({ now[$0] }) else { _ = k.writeSysctl(name, value: value, as: nil); continue }
+                if let g { _ = k.writeSysctl(name, value: value, as: g) }
+            }
+        }
+        return k
+    }
+
+    /// Each operation with the task it made in the generator's run.
+    static func created(_ ops: [GeneratorOp]) -> [(op: GeneratorOp, made: Int32?)] {
+        let k = Kernel.ticking()
+        var out: [(op: GeneratorOp, made: Int32?)] = []
         for op in ops {
+            let before = Set(k.allThreads(from: 0, limit: Int.max).map(\.tid))
             switch op {
             case .call(let t, let s): _ = k.call(s, by: t)
             case .sysctl(let name, let value, let tgid): _ = k.writeSysctl(name, value: value, as: tgid)
             }
+            out.append((op, k.allThreads(from: 0, limit: Int.max).map(\.tid).first { !before.contains($0) }))
         }
-        return k
+        return out
     }
 
     /// What goes wrong when the world is restored (the dump refused, the plan refused, a step
@@ -42,7 +69,7 @@ enum Shrinker {
         return why.replacing(/[0-9]+/, with: "N")
     }
 
-    static func shrink(_ ops: [GeneratorOp], while fails: ([GeneratorOp]) -> Bool) -> [GeneratorOp] {
+    static func shrink<Op>(_ ops: [Op], while fails: ([Op]) -> Bool) -> [Op] {
         var ops = ops
         var chunk = max(ops.count / 2, 1)
         while true {
