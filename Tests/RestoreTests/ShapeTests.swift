@@ -422,6 +422,24 @@ import Testing
         #expect(plan?.created.contains(10) == true, "a stand-in at 10's pid")
     }
 
+    /// A gone session leader forked in an IPC namespace founded below a process that moved on
+    /// (world 15,000,511, shrunk by WorldShrink to 14 operations): 1 makes 5 by `clone
+    /// newipc` (X); 5's thread 6 forks 7 and the init 8 in X; 7 makes 9 by `clone newipc` (Y);
+    /// 5 founds Z; 9 forks 10, which leads a session, forks 11 and exits. The stand-in for 10
+    /// needs a keeper of (p1, Y), which 9 leaves: the init is not asked to be in Y.
+    @Test func aGoneLeaderForkedInANamespaceFoundedBelow() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 5"); w.c(1, "clone newipc")
+        w.c(5, "next_id LONG 6"); w.c(5, "clone thread")
+        w.c(6, "next_id LONG 7"); w.c(6, "fork"); w.c(6, "next_id LONG2 1 8"); w.c(6, "clone newpid")
+        w.c(7, "next_id LONG 9"); w.c(7, "clone newipc"); w.c(5, "unshare ipc")
+        w.c(9, "next_id LONG 10"); w.c(9, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "exit 2")
+        #expect(w.kernel.children(of: 1) == [5, 11])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).

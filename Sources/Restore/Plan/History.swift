@@ -249,6 +249,9 @@ struct HistorySolver {
                 // some time, where a keeper can stay for the session helper.
                 if let s = facts.sessions.madeByHelper[c], facts.sessions.goneLeader[s] != nil, let x = h.birth[c],
                    let up = facts.parentGroup(c), !(contextNeeds[up] ?? []).contains(x) {
+                    // (patient: not while a process not made yet may be there, as the one that
+                    // made the leader was)
+                    if patient, othersMayReach(c, facts.process(c).pidNamespace, x, h, reach) { continue }
                     debugLog("context: \(up) is in \(x) at some time (for session \(s))")
                     contextNeeds[up, default: []].insert(x)
                     contextBringers[up, default: [:]][x] = [c]
@@ -329,8 +332,8 @@ struct HistorySolver {
                 let n = facts.process(patient ? facts.parentGroup(c)! : c).pidNamespace
                 if othersMayReach(c, n, x, h, reach) { waiting.insert(c) }
             }
-            // (not a member of a living leader's session: only a helper the leader forks makes it)
-            let removable = unreachable.filter { !madeByLeader($0) }
+            // (not a member made by a session helper: the init is not in its session)
+            let removable = unreachable.filter { facts.sessions.madeByHelper[$0] == nil }
             helperMade.remove(removable.subtracting(waiting).min() ?? removable.min() ?? unreachable.min()!)
         }
     }
