@@ -440,6 +440,35 @@ import Testing
         #expect(why == nil)
     }
 
+    /// A gone session leader made in X by a process that then left X, whose other member in
+    /// X is an init it made (world 26,000,426, shrunk): 4 makes 5 by `clone newipc` (X); 5
+    /// forks 6 and init 7 there and founds Z; 6 leads a session, forks 8 and exits.
+    @Test func aGoneLeaderMadeByAProcessThatLeftItsNamespace() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 4"); w.c(1, "fork")
+        w.c(4, "next_id LONG 5"); w.c(4, "clone newipc")
+        w.c(5, "next_id LONG 6"); w.c(5, "fork"); w.c(5, "next_id LONG2 1 7"); w.c(5, "clone newpid")
+        w.c(5, "unshare ipc")
+        w.c(6, "setsid"); w.c(6, "next_id LONG 8"); w.c(6, "fork"); w.c(6, "exit 1")
+        #expect(w.kernel.children(of: 1) == [4, 8])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
+    /// The same with an orphaned init (world 29,000,363, shrunk): 10 makes 20 by `clone
+    /// newipc` (X); 20 makes init 21 and 22 there; 22 makes init 23 and exits (23 goes to 1);
+    /// 20 founds Z. 20 founded X: the helper that makes 23 uses the keeper 20 leaves in X.
+    @Test func anOrphanedInitInANamespaceItsMakersMakerLeft() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 20"); w.c(10, "clone newipc")
+        w.c(20, "next_id LONG2 1 21"); w.c(20, "clone newpid"); w.c(20, "next_id LONG 22"); w.c(20, "fork")
+        w.c(22, "next_id LONG2 1 23"); w.c(22, "clone newpid"); w.c(22, "exit")
+        w.c(20, "unshare ipc")
+        #expect(w.kernel.children(of: 1) == [10, 23])
+        let (why, _, _) = w.restore()
+        #expect(why == nil)
+    }
+
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
     /// made before the `setsid` that 13 needs, though 13 comes first in 10's own list (world
     /// 6,000,675).

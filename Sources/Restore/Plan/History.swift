@@ -160,6 +160,13 @@ struct HistorySolver {
                 if let up = facts.pidNamespace(n).parent { add(x, .helper(up)) }
             }
         }
+        // The maker of a member founds it: it was there when it made the member, and left.
+        for x in open {
+            for g in facts.members[x] ?? [] {
+                guard let up = facts.parentGroup(g), !facts.isInit(up), facts.process(up).ipcNamespace != x else { continue }
+                add(x, .process(up))
+            }
+        }
         return out
     }
 
