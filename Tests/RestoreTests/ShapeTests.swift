@@ -233,8 +233,7 @@ import Testing
         w.c(1, "next_id LONG 82"); w.c(1, "fork")        // 1's list: 50 81 82 (81 reparented)
         #expect(w.kernel.children(of: 50) == [71, 70])
         #expect(w.kernel.threads(ofGroup: 50)!.map(\.tid) == [50, 55])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// IPC objects of non-root creators (their ids through the *_next_id sysctls), owners
@@ -250,8 +249,7 @@ import Testing
         for _ in 0..<70 { let id = w.c(1, "shmget IPC_PRIVATE 1 IPC_CREAT|0600"); w.c(1, "shmrm \(id)") }
         w.sysctl(.shmNextId, 4242)
         w.c(1, "unshare ipc"); w.c(1, "msgget IPC_PRIVATE IPC_CREAT|0600"); w.sysctl(.msgNextId, 65540, of: 1)
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A process in two IPC namespaces whose children were born in both, with other members
@@ -337,8 +335,7 @@ import Testing
         w.c(11, "exit")                                  // 20 joins 10's list after 21
         w.c(10, "exit")                                  // both go to 1: 21, 20
         #expect(w.kernel.children(of: 1) == [21, 20])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A namespace made by a process that has gone, whose members were born in two IPC
@@ -376,8 +373,7 @@ import Testing
         w.c(10, "next_id LONG2 2 21"); w.c(10, "fork")
         w.c(10, "exit")
         #expect(w.kernel.children(of: 1) == [21, 12, 13, 20])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A member of a zombie leader's session reparented to the init, with a smaller pid than
@@ -391,8 +387,7 @@ import Testing
         w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(21, "setsid")
         w.c(21, "next_id LONG 12"); w.c(21, "fork"); w.c(21, "exit 2")
         #expect(w.kernel.children(of: 1) == [20, 12])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A zombie session leader born by `clone newipc`, whose member was reparented to the
@@ -404,8 +399,7 @@ import Testing
         w.c(10, "next_id LONG 20"); w.c(10, "clone newipc")
         w.c(20, "setsid"); w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(20, "exit 1")
         #expect(w.kernel.children(of: 1) == [10, 21])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A gone session leader's member that made a child in the session and then led its own
@@ -436,8 +430,7 @@ import Testing
         w.c(9, "next_id LONG 10"); w.c(9, "fork"); w.c(10, "setsid")
         w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "exit 2")
         #expect(w.kernel.children(of: 1) == [5, 11])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A gone session leader made in X by a process that then left X, whose other member in
@@ -451,8 +444,7 @@ import Testing
         w.c(5, "unshare ipc")
         w.c(6, "setsid"); w.c(6, "next_id LONG 8"); w.c(6, "fork"); w.c(6, "exit 1")
         #expect(w.kernel.children(of: 1) == [4, 8])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// The same with an orphaned init (world 29,000,363, shrunk): 10 makes 20 by `clone
@@ -465,8 +457,7 @@ import Testing
         w.c(22, "next_id LONG2 1 23"); w.c(22, "clone newpid"); w.c(22, "exit")
         w.c(20, "unshare ipc")
         #expect(w.kernel.children(of: 1) == [10, 23])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
@@ -477,8 +468,7 @@ import Testing
         w.c(11, "next_id LONG 12"); w.c(11, "fork")
         w.c(10, "setsid"); w.c(10, "next_id LONG 13"); w.c(10, "fork")
         #expect(w.kernel.snapshot().processes.filter { [12, 13].contains($0.tgid) }.map(\.sid) == [1, 10])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// Thread 11 of 10 forks 12, which founds its own IPC namespace (its birth is free), then
@@ -490,8 +480,7 @@ import Testing
         w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(12, "unshare ipc")
         w.c(11, "next_id LONG 13"); w.c(11, "fork")
         w.c(10, "unshare ipc"); w.c(10, "setsid")
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// Init 11 forks 12 (its pid 2), which leads a session, forks 13 and exits: 13 is reparented
@@ -504,8 +493,7 @@ import Testing
         w.c(12, "setsid"); w.c(12, "next_id LONG2 3 13"); w.c(12, "fork"); w.c(12, "exit")
         w.c(11, "unshare ipc")
         #expect(w.kernel.children(of: 11) == [13])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 }
 
