@@ -44,6 +44,22 @@ import Testing
     }
 }
 
+/// RESTORE_SHRINK_SEED=S: the world of seed S shrunk to the fewest generator operations whose
+/// world still fails to restore the same way; they are printed, then its image.
+@Suite struct WorldShrink {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"] != nil))
+    func shrinkOneWorld() throws {
+        let seed = UInt64(ProcessInfo.processInfo.environment["RESTORE_SHRINK_SEED"]!)!
+        let ops = Shrinker.created(Shrinker.operations(seed: seed))
+        let reason = try #require(Shrinker.failure(Shrinker.run(ops)), "world \(seed) restores")
+        let small = Shrinker.shrink(ops) { Shrinker.failure(Shrinker.run($0)) == reason }
+        print("== \(ops.count) operations -> \(small.count): \(reason)")
+        for (op, made) in small { print(op, made.map { "makes \($0)" } ?? "") }
+        let image = try Dumper(tree: InProcessTree(Filesystem(kernel: Shrinker.run(small)))).dump()
+        print("== image\n" + ImageText.write(image))
+    }
+}
+
 /// RESTORE_DIGEST=N: a digest of the programs of N worlds (a refactoring that should not change
 /// any plan must not change it).
 @Suite struct ProgramDigest {

@@ -233,8 +233,7 @@ import Testing
         w.c(1, "next_id LONG 82"); w.c(1, "fork")        // 1's list: 50 81 82 (81 reparented)
         #expect(w.kernel.children(of: 50) == [71, 70])
         #expect(w.kernel.threads(ofGroup: 50)!.map(\.tid) == [50, 55])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// IPC objects of non-root creators (their ids through the *_next_id sysctls), owners
@@ -250,8 +249,7 @@ import Testing
         for _ in 0..<70 { let id = w.c(1, "shmget IPC_PRIVATE 1 IPC_CREAT|0600"); w.c(1, "shmrm \(id)") }
         w.sysctl(.shmNextId, 4242)
         w.c(1, "unshare ipc"); w.c(1, "msgget IPC_PRIVATE IPC_CREAT|0600"); w.sysctl(.msgNextId, 65540, of: 1)
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// A process in two IPC namespaces whose children were born in both, with other members
@@ -337,8 +335,129 @@ import Testing
         w.c(11, "exit")                                  // 20 joins 10's list after 21
         w.c(10, "exit")                                  // both go to 1: 21, 20
         #expect(w.kernel.children(of: 1) == [21, 20])
-        let (why, _, _) = w.restore()
+        w.expectRestored()
+    }
+
+    /// A namespace made by a process that has gone, whose members were born in two IPC
+    /// namespaces (world 9,000,384): 10 unshares pid and makes init 20 in i1, its thread 11
+    /// makes 21 there too; 10 then founds a namespace and makes 22 and 23 in it. 1's list is
+    /// 20, 22, 23, 21 (the leader's children first): the helper that unshares the namespace
+    /// makes them by its visits (i1, then the one it founds), each by a thread that exits in
+    /// the list's order.
+    @Test func aBlockBornInTwoIpcNamespaces() throws {
+        let w = Build.processWithThread()
+        w.c(10, "unshare pid")
+        w.c(10, "next_id LONG2 1 20"); w.c(10, "fork")
+        w.c(11, "next_id LONG2 2 21"); w.c(11, "fork")
+        w.c(10, "unshare ipc")
+        w.c(10, "next_id LONG2 3 22"); w.c(10, "fork"); w.c(10, "next_id LONG2 4 23"); w.c(10, "fork")
+        w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [20, 22, 23, 21])
+        let (why, plan, _) = w.restore()
         #expect(why == nil)
+        let p = try #require(plan)
+        #expect(p.actions.contains { $0.tid > 100 && $0.action == .unshare(.ipc) }, "the block's helper founds the second namespace")
+    }
+
+    /// A namespace made by a process that has gone, which founded the IPC namespace of its
+    /// init between making two children of the namespace above (world 10,000,964, shrunk):
+    /// thread 11 of 10 forks 12, founds X, forks 13 there, unshares pid and makes init 20 in
+    /// X; 10 makes 21 there and exits. 1's list is 21, 12, 13, 20: the helper that unshares
+    /// the namespace starts in i1, founds X before its `unshare pid` and makes them by
+    /// threads.
+    @Test func aBlockThatFoundsTheInitsNamespaceFirst() throws {
+        let w = Build.processWithThread()
+        w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(11, "unshare ipc")
+        w.c(11, "next_id LONG 13"); w.c(11, "fork")
+        w.c(11, "unshare pid"); w.c(11, "next_id LONG2 1 20"); w.c(11, "fork")
+        w.c(10, "next_id LONG2 2 21"); w.c(10, "fork")
+        w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [21, 12, 13, 20])
+        w.expectRestored()
+    }
+
+    /// A member of a zombie leader's session reparented to the init, with a smaller pid than
+    /// the init's child that founded their IPC namespace (world 16,000,555): 1 makes 20 by
+    /// `clone newipc`, 20 forks 21, which leads a session, forks 12 and exits (a zombie of
+    /// 20). 12 is made by a helper 21 forks, so it cannot found X before 20 exists: 1 makes
+    /// 20, which brings X.
+    @Test func aZombieLeadersMemberBehindTheFounderOfItsNamespace() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 20"); w.c(1, "clone newipc")
+        w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(21, "setsid")
+        w.c(21, "next_id LONG 12"); w.c(21, "fork"); w.c(21, "exit 2")
+        #expect(w.kernel.children(of: 1) == [20, 12])
+        w.expectRestored()
+    }
+
+    /// A zombie session leader born by `clone newipc`, whose member was reparented to the
+    /// init (world 12,000,965): 10 makes 20 in a new IPC namespace X, 20 leads a session,
+    /// forks 21 there and exits (a zombie of 10). The helper 20 forks for 21 needs 20 in X.
+    @Test func aZombieLeaderThatFoundedItsNamespace() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork")
+        w.c(10, "next_id LONG 20"); w.c(10, "clone newipc")
+        w.c(20, "setsid"); w.c(20, "next_id LONG 21"); w.c(20, "fork"); w.c(20, "exit 1")
+        #expect(w.kernel.children(of: 1) == [10, 21])
+        w.expectRestored()
+    }
+
+    /// A gone session leader's member that made a child in the session and then led its own
+    /// (world 13,000,755): 10 leads a session, forks 11 and 12; 11 forks 13 and runs setsid;
+    /// 10 exits. 11 and 12 are made by the stand-in at 10's pids.
+    @Test func aGoneLeadersMemberThatLeadsItsOwnSession() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "next_id LONG 12"); w.c(10, "fork")
+        w.c(11, "next_id LONG 13"); w.c(11, "fork"); w.c(11, "setsid"); w.c(10, "exit")
+        #expect(w.kernel.children(of: 1) == [11, 12])
+        let (why, plan, _) = w.restore()
+        #expect(why == nil)
+        #expect(plan?.created.contains(10) == true, "a stand-in at 10's pid")
+    }
+
+    /// A gone session leader forked in an IPC namespace founded below a process that moved on
+    /// (world 15,000,511, shrunk by WorldShrink to 14 operations): 1 makes 5 by `clone
+    /// newipc` (X); 5's thread 6 forks 7 and the init 8 in X; 7 makes 9 by `clone newipc` (Y);
+    /// 5 founds Z; 9 forks 10, which leads a session, forks 11 and exits. The stand-in for 10
+    /// needs a keeper of (p1, Y), which 9 leaves: the init is not asked to be in Y.
+    @Test func aGoneLeaderForkedInANamespaceFoundedBelow() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 5"); w.c(1, "clone newipc")
+        w.c(5, "next_id LONG 6"); w.c(5, "clone thread")
+        w.c(6, "next_id LONG 7"); w.c(6, "fork"); w.c(6, "next_id LONG2 1 8"); w.c(6, "clone newpid")
+        w.c(7, "next_id LONG 9"); w.c(7, "clone newipc"); w.c(5, "unshare ipc")
+        w.c(9, "next_id LONG 10"); w.c(9, "fork"); w.c(10, "setsid")
+        w.c(10, "next_id LONG 11"); w.c(10, "fork"); w.c(10, "exit 2")
+        #expect(w.kernel.children(of: 1) == [5, 11])
+        w.expectRestored()
+    }
+
+    /// A gone session leader made in X by a process that then left X, whose other member in
+    /// X is an init it made (world 26,000,426, shrunk): 4 makes 5 by `clone newipc` (X); 5
+    /// forks 6 and init 7 there and founds Z; 6 leads a session, forks 8 and exits.
+    @Test func aGoneLeaderMadeByAProcessThatLeftItsNamespace() throws {
+        let w = Build()
+        w.c(1, "sigchld ignore"); w.c(1, "next_id LONG 4"); w.c(1, "fork")
+        w.c(4, "next_id LONG 5"); w.c(4, "clone newipc")
+        w.c(5, "next_id LONG 6"); w.c(5, "fork"); w.c(5, "next_id LONG2 1 7"); w.c(5, "clone newpid")
+        w.c(5, "unshare ipc")
+        w.c(6, "setsid"); w.c(6, "next_id LONG 8"); w.c(6, "fork"); w.c(6, "exit 1")
+        #expect(w.kernel.children(of: 1) == [4, 8])
+        w.expectRestored()
+    }
+
+    /// The same with an orphaned init (world 29,000,363, shrunk): 10 makes 20 by `clone
+    /// newipc` (X); 20 makes init 21 and 22 there; 22 makes init 23 and exits (23 goes to 1);
+    /// 20 founds Z. 20 founded X: the helper that makes 23 uses the keeper 20 leaves in X.
+    @Test func anOrphanedInitInANamespaceItsMakersMakerLeft() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 10"); w.c(1, "fork"); w.c(10, "next_id LONG 20"); w.c(10, "clone newipc")
+        w.c(20, "next_id LONG2 1 21"); w.c(20, "clone newpid"); w.c(20, "next_id LONG 22"); w.c(20, "fork")
+        w.c(22, "next_id LONG2 1 23"); w.c(22, "clone newpid"); w.c(22, "exit")
+        w.c(20, "unshare ipc")
+        #expect(w.kernel.children(of: 1) == [10, 23])
+        w.expectRestored()
     }
 
     /// 10 leads a session made after its thread 11 forked 12, which stays in session 1: 12 is
@@ -349,8 +468,7 @@ import Testing
         w.c(11, "next_id LONG 12"); w.c(11, "fork")
         w.c(10, "setsid"); w.c(10, "next_id LONG 13"); w.c(10, "fork")
         #expect(w.kernel.snapshot().processes.filter { [12, 13].contains($0.tgid) }.map(\.sid) == [1, 10])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// Thread 11 of 10 forks 12, which founds its own IPC namespace (its birth is free), then
@@ -362,8 +480,7 @@ import Testing
         w.c(11, "next_id LONG 12"); w.c(11, "fork"); w.c(12, "unshare ipc")
         w.c(11, "next_id LONG 13"); w.c(11, "fork")
         w.c(10, "unshare ipc"); w.c(10, "setsid")
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 
     /// Init 11 forks 12 (its pid 2), which leads a session, forks 13 and exits: 13 is reparented
@@ -376,8 +493,7 @@ import Testing
         w.c(12, "setsid"); w.c(12, "next_id LONG2 3 13"); w.c(12, "fork"); w.c(12, "exit")
         w.c(11, "unshare ipc")
         #expect(w.kernel.children(of: 11) == [13])
-        let (why, _, _) = w.restore()
-        #expect(why == nil)
+        w.expectRestored()
     }
 }
 

@@ -171,6 +171,13 @@ struct HistorySolver {
                 if let up = facts.pidNamespace(n).parent { add(x, .helper(up)) }
             }
         }
+        // The maker of a member founds it: it was there when it made the member, and left.
+        for x in open {
+            for g in facts.members[x] ?? [] {
+                guard let up = facts.parentGroup(g), !facts.isInit(up), facts.process(up).ipcNamespace != x else { continue }
+                add(x, .process(up))
+            }
+        }
         return out
     }
 
@@ -260,6 +267,9 @@ struct HistorySolver {
                 // some time, where a keeper can stay for the session helper.
                 if let s = facts.sessions.madeByHelper[c], facts.sessions.goneLeader[s] != nil, let x = h.birth[c],
                    let up = facts.parentGroup(c), !(contextNeeds[up] ?? []).contains(x) {
+                    // (patient: not while a process not made yet may be there, as the one that
+                    // made the leader was)
+                    if patient, othersMayReach(c, facts.process(c).pidNamespace, x, h, reach) { continue }
                     debugLog("context: \(up) is in \(x) at some time (for session \(s))")
                     contextNeeds[up, default: []].insert(x)
                     contextBringers[up, default: [:]][x] = [c]
@@ -340,7 +350,9 @@ struct HistorySolver {
                 let n = facts.process(patient ? facts.parentGroup(c)! : c).pidNamespace
                 if othersMayReach(c, n, x, h, reach) { waiting.insert(c) }
             }
-            helperMade.remove(unreachable.subtracting(waiting).min() ?? unreachable.min()!)
+            // (not a member made by a session helper: the init is not in its session)
+            let removable = unreachable.filter { facts.sessions.madeByHelper[$0] == nil }
+            helperMade.remove(removable.subtracting(waiting).min() ?? removable.min() ?? unreachable.min()!)
         }
     }
 
@@ -349,9 +361,23 @@ struct HistorySolver {
     /// give `c` its context.
     func othersMayReach(_ c: Int32, _ n: PidNamespaceName, _ x: IpcNamespaceName, _ h: History, _ reach: Reach) -> Bool {
         facts.tgids.contains { g in
-            g != c && !reach.made.contains(g) && !isDescendant(g, of: c) && (h.needs[g] ?? []).contains(x)
+            g != c && !reach.made.contains(g) && !isMadeAfter(g, c) && (h.needs[g] ?? []).contains(x)
                 && (facts.process(g).pidNamespace == n || facts.process(g).pidForChildren == n)
         }
+    }
+
+    /// A member of a living (or zombie) leader's session that is a child of an init: a helper
+    /// the leader forks makes it.
+    func madeByLeader(_ g: Int32) -> Bool {
+        facts.sessions.madeByHelper[g].map { facts.processes[$0] != nil } ?? false
+    }
+
+    /// `g` can be made only after `c`: it is below `c`, or made by the session helper of a
+    /// leader that is `c` or below it.
+    func isMadeAfter(_ g: Int32, _ c: Int32) -> Bool {
+        if isDescendant(g, of: c) { return true }
+        guard madeByLeader(g), let s = facts.sessions.madeByHelper[g] else { return false }
+        return s == c || isDescendant(s, of: c)
     }
 
     func isDescendant(_ g: Int32, of ancestor: Int32) -> Bool {
@@ -531,12 +557,16 @@ struct Reach {
     }
 
     /// The namespaces the members of `n` made by its helper (and those between them one level
-    /// up) are born in, except those a helper founds in `n`: each with who is born there.
+    /// up) are born in, except those the helper founds (a helper in `n`): each with who is
+    /// born there. It founds them after the one it starts in, so a child of the namespace
+    /// above (made before its `unshare pid`, before the init) can be born in one only when the
+    /// init is born in one too.
     func wantedBirths(_ n: PidNamespaceName, init initPid: Int32) -> [IpcNamespaceName: [Int32]] {
         let list = facts.process(facts.parentGroup(initPid)!).leader.children
+        let initFounded = history.birth[initPid].map { founderPlace($0) == n } ?? false
         var out: [IpcNamespaceName: [Int32]] = [:]
         for c in list where facts.process(c).pidNamespace == n || madeByBlock[c] == n {
-            guard let b = history.birth[c], founderPlace(b) != n || madeByBlock[c] == n else { continue }
+            guard let b = history.birth[c], founderPlace(b) != n || (madeByBlock[c] == n && !initFounded) else { continue }
             out[b, default: []].append(c)
         }
         return out
@@ -546,10 +576,13 @@ struct Reach {
     func canMake(_ c: Int32) -> Bool {
         let p = facts.process(c)
         let parentNamespace = facts.process(facts.parentGroup(c)!).pidNamespace
+        // (a member of a living or zombie leader's session: by a helper the leader forks)
+        if let s = facts.sessions.madeByHelper[c], facts.processes[s] != nil, !made.contains(s) { return false }
         if let n = madeByBlock[c] {
             // (another namespace's member there: only its init, by `clone newpid`)
             guard let xb = namespaceBirth[n], p.pidNamespace == parentNamespace || facts.isInit(c) else { return false }
-            return history.birth[c] == nil || history.birth[c] == xb
+            guard let b = history.birth[c] else { return true }
+            return b == xb || founderPlace(b) == n
         }
         if p.pidNamespace == parentNamespace {
             guard let b = history.birth[c] else { return anyPair(p.pidNamespace) }

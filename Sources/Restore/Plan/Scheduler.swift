@@ -330,9 +330,7 @@ struct Scheduler {
         case .block(let ns, let parent, let children):
             let h = try spawn(for: job, note: "it unshares \(ns) for children of \(parent) and exits")
             let note = "helper \(h) makes children of \(parent)"
-            let initPid = facts.initOf[ns]!
-            let before = children.filter { facts.process($0).pidNamespace != ns }
-            let after = [initPid] + children.filter { $0 != initPid && facts.process($0).pidNamespace == ns }
+            let (before, after) = try blockOrder(ns, children, startingIn: progress.groups[h]!.ipc)
             // Made in this order; when the list has another, each by a thread of the helper,
             // which exit in the list's order before it does.
             var maker: [Int32: Int32] = [:]
@@ -390,6 +388,37 @@ struct Scheduler {
             }
             flush()
         }
+    }
+
+    /// The order a block's helper makes its children: by its visits to IPC namespaces (it
+    /// starts in one and founds the others, never going back), those of the namespace above
+    /// before its `unshare pid`, the init first after it. A namespace it founds comes as early
+    /// as its first child there needs: before the `unshare pid`, with the init, or after.
+    func blockOrder(_ ns: PidNamespaceName, _ children: [Int32], startingIn start: IpcNamespaceName) throws(PlanError)
+        -> (before: [Int32], after: [Int32]) {
+        let initPid = facts.initOf[ns]!
+        func stage(_ c: Int32) -> Int { facts.process(c).pidNamespace != ns ? 0 : c == initPid ? 1 : 2 }
+        // (each founded namespace by the stage, then the place, of its first child)
+        var founded: [IpcNamespaceName: Int] = [:]
+        for (i, c) in children.enumerated() {
+            guard let b = history.birth[c], b != start, foundedByBlock[b] == ns else { continue }
+            founded[b] = min(founded[b] ?? .max, stage(c) * children.count + i)
+        }
+        let visits = [start] + founded.keys.sorted { founded[$0]! < founded[$1]! }
+        func visit(_ c: Int32) -> Int? { history.birth[c].map { visits.firstIndex(of: $0) ?? -1 } }
+        /// The children of stage `wanted` by visit, in the list's order within one (a free birth: `free`).
+        func byVisit(_ wanted: Int, free: Int) -> [Int32] {
+            children.enumerated().filter { stage($0.element) == wanted }.map { (visit($0.element) ?? free, $0.offset, $0.element) }
+                .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+        }
+        let before = byVisit(0, free: 0)
+        let initVisit = visit(initPid) ?? (before.compactMap(visit).max() ?? 0)
+        let rest = byVisit(2, free: initVisit)
+        let visited = before.compactMap(visit) + [initVisit] + rest.compactMap(visit)
+        guard visited.allSatisfy({ $0 >= 0 }), visited == visited.sorted() else {
+            throw PlanError("the helper that unshares \(ns) cannot visit the IPC namespaces its children are born in (\(children))")
+        }
+        return (before, [initPid] + rest)
     }
 
     /// A helper about to make `c` is where `c` is born: it founds `c`'s birth namespace if it

@@ -49,8 +49,11 @@ struct Sessions {
             guard facts.isInit(parent), let s = bornIn[g], s != facts.process(parent).sid else { continue }
             madeByHelper[g] = s
             if facts.processes[s] != nil, helperContext[s] == nil { helperContext[s] = p.ipcNamespace }
-            if facts.processes[s] == nil, goneLeader[s] == nil, let level = p.sids.lastIndex(where: { $0 != 0 }) {
-                goneLeader[s] = (Array(p.sids[0...level]), facts.chain(p.pidNamespace)[level])
+            // (its pids as a process still in the session sees them: the member may lead its own now)
+            if facts.processes[s] == nil, goneLeader[s] == nil,
+               let q = p.sid == s ? p : facts.tgids.lazy.map(facts.process).first(where: { $0.sid == s }),
+               let level = q.sids.lastIndex(where: { $0 != 0 }) {
+                goneLeader[s] = (Array(q.sids[0...level]), facts.chain(q.pidNamespace)[level])
             }
         }
     }

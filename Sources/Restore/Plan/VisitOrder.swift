@@ -59,7 +59,8 @@ struct VisitOrder {
            let x = birth[initPid] {
             for y in postBirths { edge(x, y) }
         }
-        for x in founded { edge(x, p.ipcNamespace) }
+        // (a zombie has left its namespaces: its last visit is any)
+        if !p.isZombie { for x in founded { edge(x, p.ipcNamespace) } }
         if let start, let early = before[start] { throw Conflict(namespaces: ([start] + early).sorted()) }
         visits = start.map { [$0] } ?? []
         var left = founded.subtracting(visits)

@@ -47,6 +47,11 @@ struct Build {
         }
     }
 
+    /// Restored in process, the whole state and the image equal afterwards.
+    func expectRestored(sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(restore().why == nil, sourceLocation: sourceLocation)
+    }
+
     /// Restored in process: nil, or what went wrong; the plan and the program.
     func restore() -> (why: String?, plan: Plan?, program: String) {
         var trip = RoundTrip(kernel)

@@ -8,6 +8,8 @@ struct WorldGenerator {
     let kernel: Kernel
     var rng: Rng
     var unsharedIpc = Set<Int32>()
+    /// What it does, when a world is to be shrunk (`Shrinker`).
+    var log: GeneratorLog?
 
     static let uids: [UInt32] = [0, 0, 0, 1000, 1001, 2000]
     static let gids: [UInt32] = [0, 0, 100, 1000, 2000]
@@ -32,10 +34,15 @@ struct WorldGenerator {
     func level(_ t: Int32) -> Int { (status(t)?.nsPid.count ?? 1) - 1 }
 
     @discardableResult
-    func call(_ t: Int32, _ s: Syscall) -> Result<Int64, Errno> { kernel.call(s, by: t) }
+    func call(_ t: Int32, _ s: Syscall) -> Result<Int64, Errno> {
+        log?.ops.append(.call(t, s))
+        return kernel.call(s, by: t)
+    }
 
-    func sysctl(_ name: SysctlName, _ value: Int, of tgid: Int32?) {
-        _ = kernel.writeSysctl(name, value: Int64(value), as: tgid)
+    @discardableResult
+    func sysctl(_ name: SysctlName, _ value: Int, of tgid: Int32?) -> Result<Int64, Errno> {
+        log?.ops.append(.sysctl(name, Int64(value), tgid))
+        return kernel.writeSysctl(name, value: Int64(value), as: tgid)
     }
 
     func table(_ t: Int32, _ kind: IpcKind) -> [Int32] {
@@ -96,7 +103,7 @@ struct WorldGenerator {
     mutating func smallPidMax(_ t: Int32) {
         guard uid(t) == 0, let g = status(t)?.tgid else { return }
         let pm = rng.int(301...600)
-        guard case .success = kernel.writeSysctl(.pidMax, value: Int64(pm), as: g) else { return }
+        guard case .success = sysctl(.pidMax, pm, of: g) else { return }
         sysctl(.nsLastPid, pm - rng.int(1...6), of: g)
         for _ in 0..<rng.int(2...9) { call(t, .fork) }
     }
