@@ -137,18 +137,31 @@ import Testing
         #expect(makers.isSubset(of: Set(p.helpers(image))), "helpers make 12 and 21: \(makers)")
     }
 
-    /// The smallest dying init (docs/restore.md, Known limits): init 10 of a namespace exits
+    /// The smallest dying init (docs/restore.md, "A dying init"): init 10 of a namespace exits
     /// while group 11, whose leader was a process of that namespace, lives on in 12 outside
     /// it; the init waits for pid 11 to be freed, with no namespaces and no zombie state. The
-    /// image has no state for it: `dump` refuses the world rather than write another one.
-    @Test func aDyingInitIsRefusedByTheDump() throws {
+    /// image says `D`; the restore makes init 10, a stand-in at 11's pids (one in 10's
+    /// namespace) leading group 11 while 12 joins, the stand-in exits, then init 10. Once 12
+    /// leaves the group, init 10 finishes in both worlds.
+    @Test func aDyingInitIsRestored() throws {
         let w = Build()
         w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
         w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
         w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
-        w.c(10, "exit")
+        w.c(10, "exit 3")
         #expect(w.kernel.snapshot().processes.first { $0.tgid == 10 }?.state == .dying)
-        #expect(throws: DumpError.self) { try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump() }
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(ImageText.write(image).contains("\nproc 10 1 p10 - - 0 0 1,0 1,0 D 768 dfl\n"))
+        var trip = RoundTrip(w.kernel)
+        #expect(trip.run() == nil)
+        #expect(trip.program.contains("exit 3"))
+        #expect(trip.restored.snapshot().processes.first { $0.tgid == 10 }?.state == .dying)
+        for k in [w.kernel, trip.restored] {
+            #expect(k.call(.setpgid(pid: 0, pgid: 0), by: 12) == .success(0))
+            #expect(k.snapshot().processes.map(\.tgid) == [1, 12], "init 10 finished and was reaped")
+        }
+        var future = FutureOperations(seed: 1, original: w.kernel, restored: trip.restored)
+        #expect(future.run(count: 60) == nil)
     }
 
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is

@@ -46,8 +46,8 @@ struct Facts {
                 guard groupOf[t.tid] == nil else { throw PlanError("thread \(t.tid) twice") }
                 groupOf[t.tid] = p.tgid
             }
-            // A zombie has left its namespaces.
-            if !p.isZombie { members[p.ipcNamespace, default: []].append(p.tgid) }
+            // A zombie or a dying init has left its namespaces.
+            if !p.hasExited { members[p.ipcNamespace, default: []].append(p.tgid) }
         }
         guard processes[1]?.pidNamespace == .root else { throw PlanError("no process 1 in the root pid namespace") }
         for o in image.objects { objects[o.namespace, default: []].append(o) }
@@ -66,6 +66,26 @@ struct Facts {
     }
 
     func isInit(_ g: Int32) -> Bool { process(g).leader.innermostPid == 1 }
+
+    /// An exited process that an outer dying init's exit killed (exit_code 9, a pid in that
+    /// init's namespace): the restore leaves it running for that exit to kill.
+    func isKilledByDyingInit(_ g: Int32) -> Bool {
+        let p = process(g)
+        guard p.hasExited, p.exitCode == 9 else { return false }
+        let outer = p.isDying ? chain(p.pidNamespace).dropLast() : chain(p.pidNamespace)[...]
+        return outer.contains { initOf[$0].map { process($0).isDying && $0 != g } ?? false }
+    }
+
+    /// The namespace just below `ns` that a group's pid must hold to keep its init dying: the
+    /// only child namespace of `ns` whose init is dying and where no other process of the
+    /// image has a pid (so nothing else holds it). nil when there is none or several.
+    func heldDyingNamespace(below ns: PidNamespaceName) -> PidNamespaceName? {
+        let candidates = image.pidNamespaces.filter { n in
+            guard n.parent == ns, let i = initOf[n.name], process(i).isDying else { return false }
+            return !tgids.contains { $0 != i && chain(process($0).pidNamespace).contains(n.name) }
+        }
+        return candidates.count == 1 ? candidates[0].name : nil
+    }
 
     /// The process whose thread is `g`'s parent.
     func parentGroup(_ g: Int32) -> Int32? { parentTid[g].flatMap { groupOf[$0] } }
@@ -112,8 +132,8 @@ struct Facts {
             switch ns.name {
             case .live(let initPid):
                 guard initOf[ns.name] == initPid else { throw PlanError("pid namespace \(ns.name) has no init \(initPid)") }
-                // (a zombie init's namespace shows nothing: it takes no tasks any more)
-                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).isZombie else {
+                // (a zombie or dying init's namespace shows nothing: it takes no tasks any more)
+                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).hasExited else {
                     throw PlanError("pid namespace \(ns.name) without pid_max")
                 }
             case .empty(let g), .dead(let g):
