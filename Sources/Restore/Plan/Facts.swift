@@ -78,11 +78,12 @@ struct Facts {
 
     /// The namespace just below `ns` that a group's pid must hold to keep its init dying: the
     /// only child namespace of `ns` whose init is dying and where no other process of the
-    /// image has a pid (so nothing else holds it). nil when there is none or several.
+    /// image but dying inits below has a pid (so nothing else holds it; an init below waits
+    /// for the group's pid too when it lies deeper). nil when there is none or several.
     func heldDyingNamespace(below ns: PidNamespaceName) -> PidNamespaceName? {
         let candidates = image.pidNamespaces.filter { n in
             guard n.parent == ns, let i = initOf[n.name], process(i).isDying else { return false }
-            return !tgids.contains { $0 != i && chain(process($0).pidNamespace).contains(n.name) }
+            return !tgids.contains { !process($0).isDying && chain(process($0).pidNamespace).contains(n.name) }
         }
         return candidates.count == 1 ? candidates[0].name : nil
     }
