@@ -164,28 +164,15 @@ import Testing
         #expect(future.run(count: 60) == nil)
     }
 
-    /// Variants of a dying init: held by a zombie whose parent (20, which unshared into the
-    /// namespace) is outside it; one killed by its namespace's init (exit_code 9: made alive,
-    /// killed by the init's exit in the restore too); nested namespaces, the inner init killed
-    /// by the outer one's exit and dying in turn while a group outside holds a pid of its
-    /// namespace. Each round trip compares the whole machine, then the futures, where the held
-    /// pids are freed by `wait` and `setpgid` and the inits finish in both worlds alike.
+    /// Variants of a dying init (tests/restore/worlds/dying-inits.sh): held by a zombie whose
+    /// parent (20, which unshared into the namespace) is outside it; one killed by its
+    /// namespace's init (exit_code 9: made alive, killed by the init's exit in the restore
+    /// too); nested namespaces, the inner init killed by the outer one's exit and dying in
+    /// turn while a group outside holds a pid of its namespace. The round trip compares the
+    /// whole machine, then the held pids are freed by `wait` and `setpgid` and the inits
+    /// finish in both worlds alike, then the random futures.
     @Test func dyingInitVariants() throws {
-        // a zombie of an outside parent, and one the init's exit killed
-        let z = Build()
-        z.c(1, "next_id LONG 20"); z.c(1, "fork"); z.c(20, "sigchld default"); z.c(20, "unshare pid")
-        z.c(20, "next_id LONG2 1 30"); z.c(20, "fork")
-        z.c(20, "next_id LONG2 2 31"); z.c(20, "fork"); z.c(31, "exit 5")
-        z.c(20, "next_id LONG2 3 32"); z.c(20, "fork")
-        z.c(30, "exit 1")
-        // nested: 40 (p40) makes init 41 of p41, whose process 42 leads a group that 45, in the
-        // root namespace, joins; 40 exits: 41 is killed and dying (45's group holds 42 in
-        // p41), 40 dying for 41
-        z.c(1, "next_id LONG2 1 40"); z.c(1, "clone newpid")
-        z.c(40, "next_id LONG3 1 2 41"); z.c(40, "clone newpid")
-        z.c(41, "next_id LONG3 2 3 42"); z.c(41, "fork"); z.c(42, "setpgid 0 0")
-        z.c(1, "next_id LONG 45"); z.c(1, "fork"); z.c(45, "setpgid 0 42")
-        z.c(40, "exit 2")
+        let z = try Build.world("dying-inits")
         let states = Dictionary(uniqueKeysWithValues: z.kernel.snapshot().processes.map { ($0.tgid, ($0.state, $0.exitCode)) })
         #expect(states[30]?.0 == .dying && states[31]?.0 == .zombie && states[32]?.0 == .zombie && states[32]?.1 == 9)
         #expect(states[40]?.0 == .dying && states[41]?.0 == .dying && states[41]?.1 == 9)
@@ -202,6 +189,22 @@ import Testing
         }
         var future = FutureOperations(seed: 2, original: z.kernel, restored: trip.restored)
         #expect(future.run(count: 60) == nil)
+    }
+
+    /// Two dying inits side by side (10 and 40), each held only by a group outside (11 by 12,
+    /// 42 by 45): the tree does not say which group holds which namespace, and the planner
+    /// refuses rather than let one init finish.
+    @Test func dyingInitsSideBySideHeldOnlyByGroupsAreRefused() throws {
+        let w = try Build.world("dying-inits")
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
+        w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
+        w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
+        w.c(10, "exit 3")
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(throws: PlanError.self) { try Planner.plan(image) }
+        do { _ = try Planner.plan(image) } catch {
+            #expect("\(error)".hasPrefix("unsupported: dying init "), "\(error)")
+        }
     }
 
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is

@@ -53,6 +53,29 @@ struct Facts {
         for o in image.objects { objects[o.namespace, default: []].append(o) }
         try check()
         sessions = Sessions(self)
+        try checkDyingInits()
+    }
+
+    /// Every dying init waits for a pid of its namespace: a process of the image with a pid
+    /// there (a zombie of an outside parent, a dying init below), or a group whose gone leader
+    /// the stand-in places there (`heldDyingNamespace`). When the image does not say which
+    /// (two dying inits side by side, each held only by a group outside), the restore would
+    /// let one finish: refused.
+    func checkDyingInits() throws(PlanError) {
+        var held = Set<PidNamespaceName>()
+        for g in tgids where processes[process(g).pgid] == nil {
+            let p = process(g)
+            guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { continue }
+            var ns = chain(p.pidNamespace)[level]
+            while let d = heldDyingNamespace(below: ns) { held.insert(d); ns = d }
+        }
+        for g in tgids where process(g).isDying {
+            let ns = process(g).pidNamespace
+            let below = tgids.contains { $0 != g && chain(process($0).pidNamespace).contains(ns) }
+            guard below || held.contains(ns) else {
+                throw PlanError("unsupported: dying init \(g): the image does not say which group outside holds a pid of \(ns)")
+            }
+        }
     }
 
     func process(_ g: Int32) -> ProcessRecord { processes[g]! }

@@ -220,8 +220,11 @@ struct WorldGenerator {
                 }) else { break }
                 if status(q)?.pgid != q { call(q, .setpgid(pid: 0, pgid: 0)) }
                 guard let other = status(q), other.pgid == q,
-                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])), rng.chance(50) else { break }
-                // the leader's init exits: it waits for the group's pid (a dying init)
+                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])), rng.chance(50),
+                      !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying }) else { break }
+                // the leader's init exits: it waits for the group's pid (a dying init; one at a
+                // time: two side by side, each held only by a group outside, the image could not
+                // tell apart)
                 let ns = kernel.namespaceInodes(of: kernel.handle(ofPid: q))?.pid
                 if let i = kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).first(where: { g in
                     status(g)?.nsPid.last == 1 && kernel.namespaceInodes(of: kernel.handle(ofPid: g))?.pid == ns
