@@ -38,6 +38,15 @@ import Testing
             let goneSession = a.processes.filter { !tgids.contains($0.sid) }
             differs("worlds with a session whose leader is gone", !goneSession.isEmpty)
             differs("worlds with a session whose leader is gone, in a nested pid namespace", goneSession.contains(where: { $0.pidNamespace != .initPid(1) }))
+            let dying = a.processes.filter { $0.state == .dying }
+            differs("worlds with a dying init", !dying.isEmpty)
+            differs("worlds with two dying inits or more", dying.count > 1)
+            differs("worlds with a dying init killed by another", dying.contains { $0.exitCode == 9 })
+            var future = FutureOperations(seed: 7_000_000 + UInt64(i), original: trip.original, restored: trip.restored)
+            if let why = future.run(count: 60) {
+                counts["futures differ", default: 0] += 1
+                print("future differs: world \(7_000_000 + UInt64(i)): \(why)")
+            }
             differs("worlds with a zombie session leader", a.processes.contains(where: { $0.state == .zombie && $0.sid == $0.tgid }))
         }
         print("limits over \(n) worlds (\(threads) threads, \(objects) IPC objects): \(counts.sorted { $0.key < $1.key })")

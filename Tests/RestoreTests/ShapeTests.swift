@@ -137,18 +137,74 @@ import Testing
         #expect(makers.isSubset(of: Set(p.helpers(image))), "helpers make 12 and 21: \(makers)")
     }
 
-    /// The smallest dying init (docs/restore.md, Known limits): init 10 of a namespace exits
+    /// The smallest dying init (docs/restore.md, "A dying init"): init 10 of a namespace exits
     /// while group 11, whose leader was a process of that namespace, lives on in 12 outside
     /// it; the init waits for pid 11 to be freed, with no namespaces and no zombie state. The
-    /// image has no state for it: `dump` refuses the world rather than write another one.
-    @Test func aDyingInitIsRefusedByTheDump() throws {
+    /// image says `D`; the restore makes init 10, a stand-in at 11's pids (one in 10's
+    /// namespace) leading group 11 while 12 joins, the stand-in exits, then init 10. Once 12
+    /// leaves the group, init 10 finishes in both worlds.
+    @Test func aDyingInitIsRestored() throws {
         let w = Build()
         w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
         w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
         w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
-        w.c(10, "exit")
+        w.c(10, "exit 3")
         #expect(w.kernel.snapshot().processes.first { $0.tgid == 10 }?.state == .dying)
-        #expect(throws: DumpError.self) { try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump() }
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(ImageText.write(image).contains("\nproc 10 1 p10 - - 0 0 1,0 1,0 D 768 dfl\n"))
+        var trip = RoundTrip(w.kernel)
+        #expect(trip.run() == nil)
+        #expect(trip.program.contains("exit 3"))
+        #expect(trip.restored.snapshot().processes.first { $0.tgid == 10 }?.state == .dying)
+        for k in [w.kernel, trip.restored] {
+            #expect(k.call(.setpgid(pid: 0, pgid: 0), by: 12) == .success(0))
+            #expect(k.snapshot().processes.map(\.tgid) == [1, 12], "init 10 finished and was reaped")
+        }
+        var future = FutureOperations(seed: 1, original: w.kernel, restored: trip.restored)
+        #expect(future.run(count: 60) == nil)
+    }
+
+    /// Variants of a dying init (tests/restore/worlds/dying-inits.sh): held by a zombie whose
+    /// parent (20, which unshared into the namespace) is outside it; one killed by its
+    /// namespace's init (exit_code 9: made alive, killed by the init's exit in the restore
+    /// too); nested namespaces, the inner init killed by the outer one's exit and dying in
+    /// turn while a group outside holds a pid of its namespace. The round trip compares the
+    /// whole machine, then the held pids are freed by `wait` and `setpgid` and the inits
+    /// finish in both worlds alike, then the random futures.
+    @Test func dyingInitVariants() throws {
+        let z = try Build.world("dying-inits")
+        let states = Dictionary(uniqueKeysWithValues: z.kernel.snapshot().processes.map { ($0.tgid, ($0.state, $0.exitCode)) })
+        #expect(states[30]?.0 == .dying && states[31]?.0 == .zombie && states[32]?.0 == .zombie && states[32]?.1 == 9)
+        #expect(states[40]?.0 == .dying && states[41]?.0 == .dying && states[41]?.1 == 9)
+        var trip = RoundTrip(z.kernel)
+        #expect(trip.run() == nil)
+        for k in [z.kernel, trip.restored] {
+            #expect(k.call(.wait(pid: nil), by: 20) == .success(31))
+            #expect(k.snapshot().processes.first { $0.tgid == 30 }?.state == .dying, "32 still holds p30")
+            #expect(k.call(.wait(pid: nil), by: 20) == .success(32))
+            #expect(k.snapshot().processes.first { $0.tgid == 30 }?.state == .zombie, "init 30 finished: 20's zombie")
+            #expect(k.call(.wait(pid: nil), by: 20) == .success(30))
+            #expect(k.call(.setpgid(pid: 0, pgid: 0), by: 45) == .success(0))
+            #expect(!k.snapshot().processes.contains { [40, 41].contains($0.tgid) }, "41 and 40 finished, reaped")
+        }
+        var future = FutureOperations(seed: 2, original: z.kernel, restored: trip.restored)
+        #expect(future.run(count: 60) == nil)
+    }
+
+    /// Two dying inits side by side (10 and 40), each held only by a group outside (11 by 12,
+    /// 42 by 45): the tree does not say which group holds which namespace, and the planner
+    /// refuses rather than let one init finish.
+    @Test func dyingInitsSideBySideHeldOnlyByGroupsAreRefused() throws {
+        let w = try Build.world("dying-inits")
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
+        w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
+        w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
+        w.c(10, "exit 3")
+        let image = try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump()
+        #expect(throws: PlanError.self) { try Planner.plan(image) }
+        do { _ = try Planner.plan(image) } catch {
+            #expect("\(error)".hasPrefix("unsupported: dying init "), "\(error)")
+        }
     }
 
     /// Keepers: a context (pid namespace, IPC namespace) that only a process that moves on is

@@ -49,6 +49,32 @@ import Testing
         #expect(image.objects.first { $0.kind == .sem }!.key == -2)
     }
 
+    /// A dying init (`D`): no namespaces, its exit code; it stands in the IPC namespace of its
+    /// nearest live ancestor (here through 11, a dying init that 10's exit killed).
+    @Test func aDyingInitReadsAndWritesBack() throws {
+        let text = """
+            nextidfs-image 2
+            pidns p1 - 0 32768 12
+            pidns p10 p1 1 - -
+            pidns p11 p10 2 - -
+            ipcns i1 -1 -1 -1 1 0,-1,0 0,-1,0 0,-1,0
+            proc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl
+            proc 10 1 p10 - - 0 0 1,0 1,0 D 512 dfl
+            proc 11 10 p11 - - 0 0 1,0,0 1,0,0 D 9 dfl
+            proc 12 1 p1 p1 i1 0 0 13 1 S 0 dfl
+            thread 1 1 1 - init 10,12
+            thread 10 10 10,1 - init 11
+            thread 11 11 11,2,1 - init -
+            thread 12 12 12 - init -
+            end
+
+            """
+        let image = try ImageText.parse(text)
+        #expect(ImageText.write(image) == text)
+        let p = image.processes.first { $0.tgid == 11 }!
+        #expect((p.isDying, p.isZombie, p.exitCode, p.ipcNamespace, p.pidForChildren) == (true, false, 9, .member(1), .live(initPid: 11)))
+    }
+
     /// Version 1: no allocator states (pristine), no children lists (from the parent fields, in
     /// tgid order), threads after the leader by tid.
     @Test func version1IsRead() throws {
@@ -78,6 +104,7 @@ import Testing
         ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 x 1 1 S 0 dfl\nend\n", "line 2: bad gid 'x'"),
         ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 R 0 dfl\nend\n", "line 2: bad state 'R'"),
         ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nproc 2 9 p1 - - 0 0 1 1 Z 0 dfl\nthread 1 1 1 - init -\nthread 2 2 2 - z -\nend\n", "line 3: zombie 2 has no live parent"),
+        ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nproc 10 1 p10 p10 i1 0 0 1 1 D 0 dfl\nend\n", "line 3: dying init 10 with namespaces"),
         ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\nend\n", "line 3: process 1 twice"),
         ("nextidfs-image 2\nthread 1 1 1 - init -\nend\n", "line 2: thread 1 of process 1, which has no proc line"),
         ("nextidfs-image 2\nproc 1 0 p1 p1 i1 0 0 1 1 S 0 dfl\n", "line 2: truncated (no 'end' line)"),

@@ -292,6 +292,18 @@ def childless(g):
     return True
 
 
+def all_processes():
+    """Every process but the root init (root pids), zombies and dying inits too."""
+    return [int(n) for n in sorted(os.listdir(MNT)) if n.isdigit() and n != "1"]
+
+
+def group_held_from_outside(g):
+    """A process outside g's pid namespace is in its group: the group's pid is held in that
+    namespace too, where no task shows it."""
+    depth = len(status(g)["NSpid"])
+    return any(int(status(x)["NSpgid"][0]) == g and len(status(x)["NSpid"]) < depth for x in all_processes())
+
+
 def forks_in_its_namespace(g):
     """Its children are in its own pid namespace (it never ran unshare pid). Only such a process
     of a session exits with children here: a session helper makes the children of an init in
@@ -304,14 +316,17 @@ def sessions():
     children inherit them), forks into them, zombies (a parent at SIG_DFL, a child that exits
     with a code), group leaders that exit (the group holds their pid), session leaders that
     exit (their members go to the init; the session holds the pid), members with children that
-    leave by setsid or exit. Inits never exit here: an init whose namespace's pids a group or
-    session outside it holds would be a dying init, which dump refuses (docs/restore.md)."""
+    leave by setsid or exit, a process that joins the group of a leader in a pid namespace below
+    its own, and inits that exit: one whose namespace's pids a group outside it or a zombie of an
+    outside parent holds is a dying init. A group leader whose group is held from outside its
+    namespace does not exit while its init lives (the tree would not show the pid its group
+    holds there). The same as WorldGenerator.sessions."""
     for _ in range(rng.randint(0, 12)):
         ps = processes()
         if not ps:
             return
         p = rng.choice(ps)
-        op = rng.choices(range(9), weights=[5, 3, 4, 4, 3, 2, 5, 2, 2])[0]
+        op = rng.choices(range(11), weights=[5, 3, 4, 4, 3, 2, 5, 2, 2, 2, 2])[0]
         if op == 0 and childless(p):   # a new session, with members most often
             ok, _ = ctl(p, "setsid")
             for _ in range(rng.randint(0, 3) if ok else 0):
@@ -333,7 +348,8 @@ def sessions():
             if ok and kids and rng.random() < 0.7:
                 ctl(int(kids[-1]), f"exit {rng.randint(0, 255)}")
         elif op == 5:   # a group leader (not a session leader) without children exits
-            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x and int(status(x)["NSsid"][0]) != x and childless(x)]
+            leaders = [x for x in ps if int(status(x)["NSpgid"][0]) == x and int(status(x)["NSsid"][0]) != x and childless(x)
+                       and not group_held_from_outside(x)]
             if leaders:
                 ctl(rng.choice(leaders), f"exit {rng.randint(0, 3)}")
         elif op == 6:   # a session leader exits (a zombie if its parent is at SIG_DFL)
@@ -348,6 +364,33 @@ def sessions():
                        and forks_in_its_namespace(x)]
             if members:
                 ctl(rng.choice(members), "exit")
+        elif op == 9 and childless(p):
+            # joins the group of a process of its session one pid namespace below its own, which
+            # leads it (deeper, the group would hold pids in namespaces between them that no
+            # task shows)
+            me = status(p)
+            depth = len(me["NSpid"])
+            below = [x for x in ps if len(status(x)["NSpid"]) == depth + 1 and status(x)["NSsid"][0] == me["NSsid"][0]
+                     and childless(x)]
+            if below:
+                q = rng.choice(below)
+                if int(status(q)["NSpgid"][0]) != q:
+                    ctl(q, "setpgid 0 0")
+                    _status_cache.pop(q, None)
+                other = status(q)
+                if int(other["NSpgid"][0]) == q:
+                    ok, _ = ctl(p, f"setpgid 0 {other['NSpid'][depth - 1]}")
+                    inits = [x for x in all_processes() if status(x)["NSpid"][-1] == "1" and link(x, "pid") == link(q, "pid")]
+                    # the leader's init exits: a dying init (one at a time: two side by side,
+                    # each held only by a group outside, the image could not tell apart)
+                    dying = [x for x in all_processes() if status(x)["State"][0] == "S" and link(x, "ipc") is None]
+                    if ok and inits and rng.random() < 0.5 and not dying:
+                        ctl(inits[0], f"exit {rng.randint(0, 3)}")
+        elif op == 10:   # an init exits (dying while pids of its namespace are held from outside)
+            inits = [x for x in all_processes() if status(x)["NSpid"][-1] == "1" and status(x)["State"][0] == "S"
+                     and link(x, "ipc") is not None]
+            if inits:
+                ctl(rng.choice(inits), f"exit {rng.randint(0, 3)}")
         stats["ops"] += 1
 
 

@@ -26,7 +26,7 @@ done
 work=$(mktemp -d /tmp/nextidfs-restore-run.XXXXXX)
 trap 'stop_all_mounts; rm -rf "$work"' EXIT
 
-failures=0 tasks=0 objects=0 gone=0 start=$SECONDS
+failures=0 tasks=0 objects=0 gone=0 dying=0 start=$SECONDS
 save_failure() {    # save_failure WORLDSEED WHY
     failures=$((failures + 1))
     mkdir -p "$keep/$1"
@@ -51,6 +51,7 @@ for ((w = first; w < first + worlds; w++)); do
         # (a session whose leader is gone: a helper stands in for it)
         awk '$1 == "proc" { p[$2]; split($10, s, ","); sid[s[1]] } END { for (x in sid) if (!(x in p)) exit 0; exit 1 }' \
             "$work/a.img" && gone=$((gone + 1))
+        awk '$1 == "proc" && $11 == "D" { f = 1 } END { exit !f }' "$work/a.img" && dying=$((dying + 1))
     else
         save_failure "$ws" "$why"
     fi
@@ -58,5 +59,5 @@ for ((w = first; w < first + worlds; w++)); do
         [ -z "$m" ] || stop_mount "$m" || save_failure "$ws" "daemon on $m did not stop cleanly"
     done
 done
-echo "restore round trip: $worlds worlds (seed $seed), $tasks tasks, $objects IPC objects, $gone with a session whose leader is gone, $failures differences/failures, $((SECONDS - start)) s"
+echo "restore round trip: $worlds worlds (seed $seed), $tasks tasks, $objects IPC objects, $gone with a session whose leader is gone, $dying with a dying init, $failures differences/failures, $((SECONDS - start)) s"
 [ "$failures" -eq 0 ]

@@ -38,8 +38,10 @@ public struct Dumper: Sendable {
         var pidInode: UInt32
         /// nil for a zombie (its namespaces are gone).
         var ipcInode: UInt32?
-        /// A zombie's exit_code (stat field 52).
+        /// An exited process's exit_code (stat field 52).
         var exitCode: Int32 = 0
+        /// A dying init (no ns/ipc, not a zombie, PF_EXITING).
+        var isDying = false
         /// nil: the link has no target (a pid namespace that never had an init).
         var pidForChildrenInode: UInt32?
         /// Each thread's pending ids (next_id), as `threads`; none for a zombie.
@@ -84,8 +86,9 @@ public struct Dumper: Sendable {
                 }
                 parent = pidNames[up.pidInode]
             }
-            // A zombie init's namespace takes no tasks and shows nothing (its files are ESRCH).
-            let zombie = initProcess.leader.isZombie
+            // A zombie or dying init's namespace takes no tasks and shows nothing (its files
+            // are ESRCH).
+            let zombie = initProcess.leader.isZombie || initProcess.isDying
             pidNamespaces.append(PidNamespaceRecord(
                 name: name, parent: parent, level: initProcess.leader.pids.count - 1,
                 pidMax: zombie ? nil : try number("\(initPid)/sys/kernel/pid_max"),
@@ -96,7 +99,7 @@ public struct Dumper: Sendable {
         for g in tgids {
             let p = processes[g]!
             guard let own = pidNames[p.pidInode] else { throw DumpError("process \(g): no init found in its pid namespace pid:[\(p.pidInode)]") }
-            if p.leader.isZombie {
+            if p.leader.isZombie || p.isDying {
                 pfcNames[g] = own
                 continue
             }
@@ -148,14 +151,17 @@ public struct Dumper: Sendable {
                 threads.append(ThreadRecord(tid: t.tid, pids: t.pids, pendingIds: pending, comm: t.comm,
                                             children: children.lists[t.tid] ?? []))
             }
-            // A zombie stands in its parent's IPC namespace (it has none left).
-            guard let ipcInode = p.ipcInode ?? processes[p.leader.ppid]?.ipcInode else {
-                throw DumpError("zombie \(g): its parent has no IPC namespace")
+            // A zombie stands in its parent's IPC namespace (it has none left), a dying init in
+            // its nearest live ancestor's (its parent may be a dying init that killed it).
+            var up = processes[p.leader.ppid]
+            while let u = up, u.isDying { up = processes[u.leader.ppid] }
+            guard let ipcInode = p.ipcInode ?? up?.ipcInode else {
+                throw DumpError("process \(g) has exited: its parent has no IPC namespace")
             }
             records.append(ProcessRecord(
                 tgid: g, parentTid: parentTid, pidNamespace: pidNames[p.pidInode]!, pidForChildren: pfcNames[g]!,
                 ipcNamespace: ipcNames[ipcInode]!, uid: p.leader.uid, gid: p.leader.gid, pgids: p.leader.pgids, sids: p.leader.sids,
-                isZombie: p.leader.isZombie, exitCode: p.exitCode, ignoresSigchld: p.leader.ignoresSigchld, threads: threads))
+                isZombie: p.leader.isZombie, isDying: p.isDying, exitCode: p.exitCode, ignoresSigchld: p.leader.ignoresSigchld, threads: threads))
         }
         return Image(pidNamespaces: pidNamespaces, ipcNamespaces: ipcNamespaces, processes: records, objects: objects)
     }
@@ -179,8 +185,16 @@ public struct Dumper: Sendable {
                                 pendingIds: threads.map { _ in nil })
         }
         guard let ipc = tree.readLink("\(g)/ns/ipc").flatMap(Self.inode) else {
-            // A dying init (it waits for its namespace to empty) has no namespaces either.
-            throw DumpError("process \(g) is exiting (ns/ipc is gone, it is not a zombie): not restorable")
+            // A dying init (it waits for its namespace to empty) has no namespaces either; stat
+            // shows it exiting (PF_EXITING) with its exit code.
+            guard leader.pids.last == 1, try statField("\(g)/stat", 9) & Int64(TaskStatus.exitingFlag) != 0 else {
+                throw DumpError("process \(g) has no ns/ipc and is neither a zombie nor a dying init")
+            }
+            var facts = ProcessFacts(leader: leader, threads: threads, pidInode: 0, ipcInode: nil,
+                                     exitCode: Int32(clamping: try statField("\(g)/stat", 52)), pidForChildrenInode: nil,
+                                     pendingIds: threads.map { _ in nil })
+            facts.isDying = true
+            return facts
         }
         var pending: [[Int32]?] = []
         for t in threads { pending.append(try pendingIds("\(g)/task/\(t.tid)/next_id")) }

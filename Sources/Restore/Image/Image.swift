@@ -130,7 +130,13 @@ public struct ProcessRecord: Sendable, Equatable {
     public var sid: Int32 { sids[0] }
     /// A zombie: exited, not reaped yet.
     public var isZombie: Bool
-    /// A zombie's exit_code as stat shows it (the status << 8); 0 for a live process.
+    /// A dying init: it exited and waits for a pid of its namespace that is held from
+    /// outside it (zap_pid_ns_processes); like a zombie, it has no namespaces left.
+    public var isDying: Bool
+    /// It has exited (a zombie or a dying init): its ns links are gone.
+    public var hasExited: Bool { isZombie || isDying }
+    /// An exited process's exit_code as stat shows it (the status << 8, or 9 when it was
+    /// killed by its namespace's init's exit); 0 for a live process.
     public var exitCode: Int32
     /// It ignores SIGCHLD (SigIgn in status).
     public var ignoresSigchld: Bool
@@ -139,7 +145,7 @@ public struct ProcessRecord: Sendable, Equatable {
 
     public init(tgid: Int32, parentTid: Int32, pidNamespace: PidNamespaceName, pidForChildren: PidNamespaceName,
                 ipcNamespace: IpcNamespaceName, uid: UInt32, gid: UInt32, pgids: [Int32] = [1], sids: [Int32] = [1],
-                isZombie: Bool = false, exitCode: Int32 = 0, ignoresSigchld: Bool = false, threads: [ThreadRecord]) {
+                isZombie: Bool = false, isDying: Bool = false, exitCode: Int32 = 0, ignoresSigchld: Bool = false, threads: [ThreadRecord]) {
         self.tgid = tgid
         self.parentTid = parentTid
         self.pidNamespace = pidNamespace
@@ -150,6 +156,7 @@ public struct ProcessRecord: Sendable, Equatable {
         self.pgids = pgids
         self.sids = sids
         self.isZombie = isZombie
+        self.isDying = isDying
         self.exitCode = exitCode
         self.ignoresSigchld = ignoresSigchld
         self.threads = threads

@@ -20,9 +20,9 @@ public enum ImageText {
         }
         let processes = image.processes.sorted { $0.tgid < $1.tgid }
         for p in processes {
-            let namespaces = p.isZombie ? "- -" : "\(p.pidForChildren) \(p.ipcNamespace)"
+            let namespaces = p.hasExited ? "- -" : "\(p.pidForChildren) \(p.ipcNamespace)"
             out += "proc \(p.tgid) \(p.parentTid) \(p.pidNamespace) \(namespaces) \(p.uid) \(p.gid) \(list(p.pgids)) \(list(p.sids)) "
-                + "\(p.isZombie ? "Z" : "S") \(p.exitCode) \(p.ignoresSigchld ? "ign" : "dfl")\n"
+                + "\(p.isZombie ? "Z" : p.isDying ? "D" : "S") \(p.exitCode) \(p.ignoresSigchld ? "ign" : "dfl")\n"
         }
         for p in processes {
             for t in p.threads {
@@ -148,7 +148,8 @@ public enum ImageText {
         var image = Image(pidNamespaces: [], ipcNamespaces: [], processes: [], objects: [])
         var threads: [(tgid: Int32, record: ThreadRecord, line: Int)] = []
         var hasChildren = false
-        var zombies: [Int32] = []
+        /// Zombies and dying inits.
+        var exited: [Int32] = []
 
         init(text: UnsafeMutableBufferPointer<UInt8>) {
             self.text = text
@@ -269,17 +270,18 @@ public enum ImageText {
                 tgid: try int(f[1], "tgid"), parentTid: try int(f[2], "parent"), pidNamespace: pidNamespace,
                 pidForChildren: pidNamespace, ipcNamespace: .root, uid: try int(f[6], "uid"), gid: try int(f[7], "gid"), threads: [])
             if version > 1 {
-                guard f[10] == "S" || f[10] == "Z" else { throw fail("bad state '\(f[10].text)'") }
+                guard f[10] == "S" || f[10] == "Z" || f[10] == "D" else { throw fail("bad state '\(f[10].text)'") }
                 guard f[12] == "ign" || f[12] == "dfl" else { throw fail("bad SIGCHLD disposition '\(f[12].text)'") }
                 p.pgids = try pids(f[8], "pgid")
                 p.sids = try pids(f[9], "sid")
                 p.isZombie = f[10] == "Z"
+                p.isDying = f[10] == "D"
                 p.exitCode = try int(f[11], "exit code")
                 p.ignoresSigchld = f[12] == "ign"
             }
-            if p.isZombie {
-                guard f[4] == "-", f[5] == "-" else { throw fail("zombie \(p.tgid) with namespaces") }
-                zombies.append(p.tgid)
+            if p.hasExited {
+                guard f[4] == "-", f[5] == "-" else { throw fail("\(p.isZombie ? "zombie" : "dying init") \(p.tgid) with namespaces") }
+                exited.append(p.tgid)
             } else {
                 p.pidForChildren = try pidName(f[4])
                 p.ipcNamespace = try ipcName(f[5])
@@ -348,15 +350,18 @@ public enum ImageText {
                 number = lineOf("proc \(p.tgid) ")
                 throw fail("process \(p.tgid) has no thread line for its leader")
             }
-            // A zombie stands in its parent's IPC namespace.
-            for z in zombies {
-                let i = index[z]!
-                let parent = image.processes.first { $0.threads.contains { $0.tid == image.processes[i].parentTid } }
-                guard let parent, !parent.isZombie else {
+            // A zombie stands in its parent's IPC namespace, a dying init in its nearest live
+            // ancestor's (its parent may be a dying init too: one that killed it).
+            var groupOfTid: [Int32: Int] = [:]
+            for (i, p) in image.processes.enumerated() { for t in p.threads { groupOfTid[t.tid] = i } }
+            for z in exited {
+                var up = groupOfTid[image.processes[index[z]!].parentTid]
+                while let u = up, image.processes[u].isDying { up = groupOfTid[image.processes[u].parentTid] }
+                guard let u = up, !image.processes[u].isZombie, image.processes[index[z]!].isDying || u == groupOfTid[image.processes[index[z]!].parentTid] else {
                     number = lineOf("proc \(z) ")
-                    throw fail("zombie \(z) has no live parent")
+                    throw fail("\(image.processes[index[z]!].isZombie ? "zombie" : "dying init") \(z) has no live parent")
                 }
-                image.processes[i].ipcNamespace = parent.ipcNamespace
+                image.processes[index[z]!].ipcNamespace = image.processes[u].ipcNamespace
             }
             if !hasChildren {
                 var tidIndex: [Int32: (Int, Int)] = [:]

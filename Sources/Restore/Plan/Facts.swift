@@ -51,13 +51,36 @@ struct Facts {
                 guard groupOf[t.tid] == nil else { throw PlanError("thread \(t.tid) twice") }
                 groupOf[t.tid] = p.tgid
             }
-            // A zombie has left its namespaces.
-            if !p.isZombie { members[p.ipcNamespace, default: []].append(p.tgid) }
+            // A zombie or a dying init has left its namespaces.
+            if !p.hasExited { members[p.ipcNamespace, default: []].append(p.tgid) }
         }
         guard processes[1]?.pidNamespace == .root else { throw PlanError("no process 1 in the root pid namespace") }
         for o in image.objects { objects[o.namespace, default: []].append(o) }
         try check()
         sessions = Sessions(self)
+        try checkDyingInits()
+    }
+
+    /// Every dying init waits for a pid of its namespace: a process of the image with a pid
+    /// there (a zombie of an outside parent, a dying init below), or a group whose gone leader
+    /// the stand-in places there (`heldDyingNamespace`). When the image does not say which
+    /// (two dying inits side by side, each held only by a group outside), the restore would
+    /// let one finish: refused.
+    func checkDyingInits() throws(PlanError) {
+        var held = Set<PidNamespaceName>()
+        for g in tgids where processes[process(g).pgid] == nil {
+            let p = process(g)
+            guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { continue }
+            var ns = chain(p.pidNamespace)[level]
+            while let d = heldDyingNamespace(below: ns) { held.insert(d); ns = d }
+        }
+        for g in tgids where process(g).isDying {
+            let ns = process(g).pidNamespace
+            let below = tgids.contains { $0 != g && chain(process($0).pidNamespace).contains(ns) }
+            guard below || held.contains(ns) else {
+                throw PlanError("unsupported: dying init \(g): the image does not say which group outside holds a pid of \(ns)")
+            }
+        }
     }
 
     func process(_ g: Int32) -> ProcessRecord { processes[g]! }
@@ -72,6 +95,27 @@ struct Facts {
 
     /// Its leader's pid in its own namespace is 1.
     func isInit(_ g: Int32) -> Bool { inits.contains(g) }
+
+    /// An exited process that an outer dying init's exit killed (exit_code 9, a pid in that
+    /// init's namespace): the restore leaves it running for that exit to kill.
+    func isKilledByDyingInit(_ g: Int32) -> Bool {
+        let p = process(g)
+        guard p.hasExited, p.exitCode == 9 else { return false }
+        let outer = p.isDying ? chain(p.pidNamespace).dropLast() : chain(p.pidNamespace)[...]
+        return outer.contains { initOf[$0].map { process($0).isDying && $0 != g } ?? false }
+    }
+
+    /// The namespace just below `ns` that a group's pid must hold to keep its init dying: the
+    /// only child namespace of `ns` whose init is dying and where no other process of the
+    /// image but dying inits below has a pid (so nothing else holds it; an init below waits
+    /// for the group's pid too when it lies deeper). nil when there is none or several.
+    func heldDyingNamespace(below ns: PidNamespaceName) -> PidNamespaceName? {
+        let candidates = image.pidNamespaces.filter { n in
+            guard n.parent == ns, let i = initOf[n.name], process(i).isDying else { return false }
+            return !tgids.contains { !process($0).isDying && chain(process($0).pidNamespace).contains(n.name) }
+        }
+        return candidates.count == 1 ? candidates[0].name : nil
+    }
 
     /// The process whose thread is `g`'s parent.
     func parentGroup(_ g: Int32) -> Int32? { parentTid[g].flatMap { groupOf[$0] } }
@@ -122,8 +166,8 @@ struct Facts {
             switch ns.name {
             case .live(let initPid):
                 guard initOf[ns.name] == initPid else { throw PlanError("pid namespace \(ns.name) has no init \(initPid)") }
-                // (a zombie init's namespace shows nothing: it takes no tasks any more)
-                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).isZombie else {
+                // (a zombie or dying init's namespace shows nothing: it takes no tasks any more)
+                guard (ns.pidMax != nil && ns.lastPid != nil) || process(initPid).hasExited else {
                     throw PlanError("pid namespace \(ns.name) without pid_max")
                 }
             case .empty(let g), .dead(let g):

@@ -210,8 +210,9 @@ struct HistorySolver {
             }
             for g in postOrder {
                 let p = facts.process(g)
-                // A zombie is born wherever its parent is (it has no namespace left to say).
-                var needs: Set<IpcNamespaceName> = p.isZombie ? [] : [p.ipcNamespace]
+                // A zombie or a dying init is born wherever its parent is (it has no namespace
+                // left to say).
+                var needs: Set<IpcNamespaceName> = p.hasExited ? [] : [p.ipcNamespace]
                 // (a session leader whose helper makes members: where they are, as it forks the helper)
                 if let x = facts.sessions.helperContext[g] { needs.insert(x) }
                 for t in p.threads {

@@ -653,8 +653,14 @@ struct Scheduler {
     /// leader's namespace (the shallowest level where `p` sees the group id).
     mutating func standIn(forGroupOf p: ProcessRecord) throws(PlanError) -> Int32 {
         guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { throw PlanError("internal: no group id of \(p.tgid)") }
-        let ns = facts.chain(p.pidNamespace)[level]
-        let pids = Array(p.pgids[0...level])
+        var ns = facts.chain(p.pidNamespace)[level]
+        var pids = Array(p.pgids[0...level])
+        // A leader killed by a dying init's exit was in its namespace: the group's pid holds
+        // it there (its number there nobody can read: a free one).
+        while let d = facts.heldDyingNamespace(below: ns) {
+            pids.append(try progress.helperPids(facts.chain(d)).last!)
+            ns = d
+        }
         let maker = facts.tgids.first { g in
             guard let m = progress.groups[g], !m.isHelper else { return false }
             return m.sid == p.sid && m.pidForChildren == ns
@@ -665,26 +671,55 @@ struct Scheduler {
         for (n, pid) in zip(facts.chain(ns), pids) { progress.taken[n, default: []].insert(pid) }
         create(pids, .fork, by: maker, note: "process \(maker): a stand-in for \(p.pgid), the gone leader of a group")
         addHelper(pids, in: ns, ipc: progress.groups[maker]!.ipc, by: maker)
-        act(pids[0], pids[0], .joinGroup(pids[level]), note: "the stand-in leads group \(p.pgid)")
+        act(pids[0], pids[0], .joinGroup(pids.last!), note: "the stand-in leads group \(p.pgid)")
         progress.groups[pids[0]]!.pgid = pids[0]
         return pids[0]
     }
 
     /// Zombies exit (their parents' SIGCHLD at SIG_DFL then), and every other process gets its
-    /// disposition.
+    /// disposition; dying inits exit last, the deepest first (`exitDyingInits`).
     mutating func exitsAndDispositions() throws(PlanError) {
         for g in facts.tgids where facts.process(g).isZombie {
             let p = facts.process(g)
+            if facts.isKilledByDyingInit(g) {
+                // Killed (exit_code 9) when the init exits, below: its parent waits at SIG_DFL.
+                setDisposition(facts.parentGroup(g)!, ignore: false)
+                setCredentials(g)
+                setDisposition(g, ignore: p.ignoresSigchld)
+                continue
+            }
             guard let parent = facts.parentGroup(g), !facts.isInit(parent), p.exitCode & 0xff == 0, p.threads.count == 1 else {
                 throw PlanError("unsupported: zombie \(g) (exit code \(p.exitCode), parent \(p.parentTid))")
             }
             setDisposition(parent, ignore: false)
-            if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
-            if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            setCredentials(g)
             setDisposition(g, ignore: p.ignoresSigchld)
             act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "process \(g) exits: a zombie of \(parent)")
         }
         for g in facts.tgids where !facts.process(g).isZombie { setDisposition(g, ignore: facts.process(g).ignoresSigchld) }
+        try exitDyingInits()
+    }
+
+    /// Dying inits get their uid and gid, then exit, the deepest first (an inner one exited
+    /// before the outer one, which would have killed it); one killed by an outer one's exit
+    /// (exit_code 9) is left to it. Each kills the processes of its namespace that the image
+    /// shows killed and waits, as in the world, for the pids held from outside (stand-ins'
+    /// groups, zombies of outside parents, inits below that wait).
+    mutating func exitDyingInits() throws(PlanError) {
+        let dying = facts.tgids.filter { facts.process($0).isDying }
+        for g in dying { setCredentials(g) }
+        for g in dying.sorted(by: { facts.process($0).leader.pids.count > facts.process($1).leader.pids.count }) {
+            let p = facts.process(g)
+            if facts.isKilledByDyingInit(g) { continue }
+            guard p.exitCode & 0xff == 0 else { throw PlanError("unsupported: dying init \(g) (exit code \(p.exitCode))") }
+            act(g, g, .exitStatus(UInt8(p.exitCode >> 8)), note: "init \(g) exits: it waits for the pids of \(p.pidNamespace) held from outside")
+        }
+    }
+
+    mutating func setCredentials(_ g: Int32) {
+        let p = facts.process(g)
+        if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
+        if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
     }
 
     /// A keeper reaps the helpers it makes as they exit.
@@ -714,10 +749,9 @@ struct Scheduler {
                 sysctl(SysctlName(rawValue: "\(kind.name)_next_id")!, ns.nextIds[kind.rawValue], of: dir, object: "IPC namespace \(ns.name)")
             }
         }
-        for g in facts.tgids where !facts.process(g).isZombie {
+        for g in facts.tgids where !facts.process(g).hasExited {
             let p = facts.process(g)
-            if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
-            if p.uid != 0 { act(g, g, .setuid(p.uid), note: "process \(g)") }
+            setCredentials(g)
             for t in p.threads {
                 if let ids = t.pendingIds { act(t.tid, g, .nextId(ids), note: "thread \(t.tid): its pending next_id") }
             }

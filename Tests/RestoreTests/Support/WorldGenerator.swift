@@ -164,17 +164,26 @@ struct WorldGenerator {
         (kernel.threads(ofGroup: g) ?? []).allSatisfy { (kernel.children(of: $0.tid) ?? []).isEmpty }
     }
 
+    /// Whether a process outside `g`'s pid namespace is in its group: the group's pid is held
+    /// in that namespace too, where no task shows it.
+    func groupHeldFromOutside(_ g: Int32) -> Bool {
+        guard let depth = status(g)?.nsPid.count else { return false }
+        return kernel.threadGroups(from: 2, limit: Int.max).contains { status($0.tid).map { $0.pgid == g && $0.nsPid.count < depth } == true }
+    }
+
     /// After the world is built: sessions and groups made by processes without children (so
     /// that later children inherit them), forks into them, zombies (a parent at SIG_DFL, a
     /// child that exits with a code), group leaders that exit (their pid stays held by the
     /// group), session leaders that exit (their members go to the init; the session holds the
-    /// pid), members with children that leave by setsid or exit. Inits never exit here: an
-    /// init whose namespace's pids a group or session outside it holds would be a dying init,
-    /// which `dump` refuses (docs/restore.md, Known limits).
+    /// pid), members with children that leave by setsid or exit, a process that joins the
+    /// group of a leader in a pid namespace below its own, and inits that exit: one whose
+    /// namespace's pids a group outside it or a zombie of an outside parent holds is a dying
+    /// init. A group leader whose group is held from outside its namespace does not exit
+    /// while its init lives (the tree would not show the pid its group holds there).
     mutating func sessions() {
         for _ in 0..<rng.int(0...12) {
             guard let p: Int32 = rng.pick(ordinaryProcesses) else { return }
-            switch rng.weighted([(0, 5), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2), (6, 5), (7, 2), (8, 2)]) {
+            switch rng.weighted([(0, 5), (1, 3), (2, 4), (3, 4), (4, 3), (5, 2), (6, 5), (7, 2), (8, 2), (9, 2), (10, 2)]) {
             case 0:
                 // a new session, with members most often
                 guard childless(p), case .success = call(p, .setsid) else { break }
@@ -194,7 +203,9 @@ struct WorldGenerator {
                 if rng.chance(70) { call(c, .exit(code: UInt8(rng.int(0...255)))) }
             case 5:
                 // a group leader (not a session leader) without children exits
-                let leaders = ordinaryProcesses.filter { g in status(g).map { $0.pgid == g && $0.sid != g } == true && childless(g) }
+                let leaders = ordinaryProcesses.filter { g in
+                    status(g).map { $0.pgid == g && $0.sid != g } == true && childless(g) && !groupHeldFromOutside(g)
+                }
                 guard let l: Int32 = rng.pick(leaders) else { break }
                 call(l, .exit(code: UInt8(rng.int(0...3))))
             case 6:
@@ -207,6 +218,32 @@ struct WorldGenerator {
                 // a process with children leaves for a session of its own (EPERM for a group
                 // leader); its children stay in the old one
                 if !childless(p) { call(p, .setsid) }
+            case 9:
+                // a childless process joins the group of a process of its session one pid
+                // namespace below its own, which leads it (deeper, the group would hold pids in
+                // namespaces between them that no task shows)
+                guard childless(p), let me = status(p), let q: Int32 = rng.pick(ordinaryProcesses.filter { g in
+                    status(g).map { $0.nsPid.count == me.nsPid.count + 1 && $0.sid == me.sid } == true && childless(g)
+                }) else { break }
+                if status(q)?.pgid != q { call(q, .setpgid(pid: 0, pgid: 0)) }
+                guard let other = status(q), other.pgid == q,
+                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])), rng.chance(50),
+                      !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying }) else { break }
+                // the leader's init exits: it waits for the group's pid (a dying init; one at a
+                // time: two side by side, each held only by a group outside, the image could not
+                // tell apart)
+                let ns = kernel.namespaceInodes(of: kernel.handle(ofPid: q))?.pid
+                if let i = kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).first(where: { g in
+                    status(g)?.nsPid.last == 1 && kernel.namespaceInodes(of: kernel.handle(ofPid: g))?.pid == ns
+                }) { call(i, .exit(code: UInt8(rng.int(0...3)))) }
+            case 10:
+                // an init exits (it kills its namespace; it is dying while pids of it are held
+                // from outside)
+                let inits = kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).filter {
+                    status($0).map { $0.state == .sleeping && $0.nsPid.last == 1 } == true
+                }
+                guard let i: Int32 = rng.pick(inits) else { break }
+                call(i, .exit(code: UInt8(rng.int(0...3))))
             default:
                 // a member of a session other than 1 with children exits: they go to the init
                 let members = ordinaryProcesses.filter { g in
