@@ -123,8 +123,10 @@ if pairs:
               "Each client drives its own simulated thread: pwrite(next_id, \"LONG X\") + pwrite(ctl, \"fork\") on open fds; "
               "afterwards every child's pid is checked against its client's range (crossed ids). "
               f"Median of {max(len(ps) for ps in rates.values())} interleaved rounds of 3 s.", "",
-              "| clients | pairs per second (rounds) | median | / best | system calls per second | errors | crossed ids |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "Context switches and rescheduling interrupts (a wakeup that preempts another CPU) are counted over the "
+              "whole machine while the clients run, per pair, medians.", "",
+              "| clients | pairs per second (rounds) | median | / best | system calls per second | context switches | rescheduling interrupts | errors | crossed ids |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for c in sorted(rates):
         ps, m = rates[c], medians[c]
         errors = sum(int(p["errors"]) for p in ps)
@@ -132,7 +134,9 @@ if pairs:
         if c in (8, 16, 64):
             verdicts.append((f"pairs at {c} clients", m / best >= PAIRS_RATIO and errors == 0 and crossed == 0, f"{m / best:.2f}x of the best"))
         each = " / ".join(f"{float(p['pairs_per_s']):,.0f}" for p in ps)
-        lines.append(f"| {c} | {each} | {m:,.0f} | {m / best:.2f} | {2 * m:,.0f} | {errors} | {crossed} |")
+        per_pair = [f"{statistics.median(float(p[k]) for p in ps):.2f}" if all(k in p for p in ps) else "-"
+                    for k in ("switches_per_pair", "resched_per_pair")]
+        lines.append(f"| {c} | {each} | {m:,.0f} | {m / best:.2f} | {2 * m:,.0f} | {per_pair[0]} | {per_pair[1]} | {errors} | {crossed} |")
 
 # 3. bulk
 if bulk:

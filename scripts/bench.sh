@@ -4,7 +4,8 @@
 #      the same with --no-open: nextidfs's request pattern answered at once, the transport's
 #      floor), the same client (bench/cref/fsbench) doing raw system calls on all; medians, ratios.
 #   2. Concurrent clients (1, 2, 4, 8, 16, 64) doing next_id + fork pairs: pairs per second,
-#      interleaved rounds; every child's pid checked against its client's range.
+#      interleaved rounds; every child's pid checked against its client's range; the machine's
+#      context switches and rescheduling interrupts per pair.
 #   3. Bulk creation of 1,000,000 tasks through multi-line ctl writes; resident bytes per task.
 #   4. scripts/restore.sh of a 10,000-process, 10,000-queue world, against a C program that builds
 #      the same world in the real kernel (clone3 + set_tid, msg_next_id + msgget); the restore's

@@ -9,6 +9,11 @@
  * is up. Then each client reads its simulated thread's `children`: every child must have a pid
  * from the client's own range, one per pair (a pid from another range, or a missing one, is a
  * crossed id). Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E crossed=C
+ * switches_per_pair=W resched_per_pair=I: where the time goes, counted over the whole machine
+ * while the clients ran (other processes' share included): context switches (/proc/stat ctxt)
+ * and rescheduling interrupts (/proc/interrupts RES, all CPUs), which a wakeup of a thread on
+ * another CPU sends to preempt what runs there (in a virtual machine each one exits to the
+ * hypervisor).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +46,37 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The first number after `key` in a /proc file (RES: sums the per-CPU columns); -1 if absent. */
+static long proc_count(const char *path, const char *key, int sum) {
+    static char line[1 << 16]; /* a line of /proc/interrupts has a column per CPU */
+    long total = -1;
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " ");
+        if (strncmp(p, key, strlen(key)) != 0) continue;
+        p += strlen(key);
+        total = 0;
+        for (char *end;; p = end) {
+            long v = strtol(p, &end, 10);
+            if (end == p) break;
+            total += v;
+            if (!sum) break;
+        }
+        break;
+    }
+    fclose(f);
+    return total;
+}
+
+struct counters {
+    long switches, resched;
+};
+
+static struct counters machine_counters(void) {
+    return (struct counters){proc_count("/proc/stat", "ctxt ", 0), proc_count("/proc/interrupts", "RES:", 1)};
 }
 
 static int open_file(const char *fmt, long a, long b, int flags) {
@@ -129,18 +165,23 @@ int main(int argc, char **argv) {
         make_process(range * (i + 1));
     }
     for (int i = 0; i < clients; i++) pthread_create(&cs[i].thread, NULL, run, &cs[i]);
+    struct counters before = machine_counters();
     double start = now();
     go = 1;
     long pairs = 0, errors = 0, crossed = 0;
     for (int i = 0; i < clients; i++) pthread_join(cs[i].thread, NULL);
     double elapsed = now() - start;
+    struct counters after = machine_counters();
     for (int i = 0; i < clients; i++) {
         check_children(&cs[i]);
         pairs += cs[i].pairs;
         errors += cs[i].errors;
         crossed += cs[i].crossed;
     }
-    printf("clients=%d pairs=%ld seconds=%.3f pairs_per_s=%.0f errors=%ld crossed=%ld\n", clients, pairs, elapsed,
-           pairs / elapsed, errors, crossed);
+    double per_pair = pairs ? 1.0 / pairs : 0;
+    printf("clients=%d pairs=%ld seconds=%.3f pairs_per_s=%.0f errors=%ld crossed=%ld switches_per_pair=%.2f "
+           "resched_per_pair=%.3f\n",
+           clients, pairs, elapsed, pairs / elapsed, errors, crossed, (after.switches - before.switches) * per_pair,
+           before.resched < 0 ? -1.0 : (after.resched - before.resched) * per_pair);
     return errors || crossed ? 1 : 0;
 }
