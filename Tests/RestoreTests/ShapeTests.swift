@@ -551,6 +551,19 @@ import Testing
         #expect(w.kernel.children(of: 11) == [13])
         w.expectRestored()
     }
+
+    /// 2 leads group 2, 3 joins it, then 2 joins group 11, led one pid namespace below (the
+    /// generators' shape): group 2 lives on without its leader, who is in the world. 2 leads
+    /// its group again while 3 joins, then moves on (world 16,000,657).
+    @Test func aGroupWhoseLeaderMovedToAnotherGroup() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 2"); w.c(1, "fork"); w.c(1, "next_id LONG 3"); w.c(1, "fork")
+        w.c(2, "setpgid 0 0"); w.c(3, "setpgid 0 2")
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid"); w.c(10, "next_id LONG2 2 11"); w.c(10, "fork")
+        w.c(11, "setpgid 0 0"); w.c(2, "setpgid 0 11")
+        #expect(w.kernel.snapshot().processes.filter { [2, 3].contains($0.tgid) }.map(\.pgid) == [11, 2])
+        w.expectRestored()
+    }
 }
 
 extension Step {

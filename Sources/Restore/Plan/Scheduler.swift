@@ -627,25 +627,52 @@ struct Scheduler {
     /// Process groups, once every process exists: leaders first, then members join (a group
     /// is joined within its session, while a member of it is there). A group whose leader is
     /// gone gets a helper at the leader's pids that leads it while the members join, then
-    /// exits: its pid stays held by the group, as in the world.
+    /// exits: its pid stays held by the group, as in the world. A leader that moved on to
+    /// another group leads its own while the members join, then moves (`formerLeaders`).
     mutating func joinGroups() throws(PlanError) {
+        let former = formerLeaders()
         let moving = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
-        for g in moving where facts.process(g).pgid == g {
-            act(g, g, .joinGroup(facts.process(g).leader.innermostPid), note: "process \(g) leads its group")
-            progress.groups[g]!.pgid = g
-        }
+        for g in moving where facts.process(g).pgid == g { leadGroup(g) }
+        for g in former where progress.groups[g]!.pgid != g { leadGroup(g) }
         var standIns: [Int32] = []
-        for g in moving where facts.process(g).pgid != g {
-            let p = facts.process(g)
-            if facts.processes[p.pgid] == nil && progress.groups[p.pgid] == nil { standIns.append(try standIn(forGroupOf: p)) }
-            let leader = progress.groups[p.pgid]
-            guard let number = p.pgids.last, number != 0, leader?.pgid == p.pgid, leader?.sid == p.sid else {
-                throw PlanError("unsupported: process \(g) is in group \(p.pgid), which it cannot join")
-            }
-            act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
-            progress.groups[g]!.pgid = p.pgid
-        }
+        for g in moving where facts.process(g).pgid != g && !former.contains(g) { try joinGroup(g, standIns: &standIns) }
+        for g in leavingOrder(former) { try joinGroup(g, standIns: &standIns) }
         for h in standIns { exitHelper(h, note: "the stand-in for the leader of group \(h) exits") }
+    }
+
+    mutating func leadGroup(_ g: Int32) {
+        act(g, g, .joinGroup(facts.process(g).leader.innermostPid), note: "process \(g) leads its group")
+        progress.groups[g]!.pgid = g
+    }
+
+    mutating func joinGroup(_ g: Int32, standIns: inout [Int32]) throws(PlanError) {
+        let p = facts.process(g)
+        if facts.processes[p.pgid] == nil && progress.groups[p.pgid] == nil { standIns.append(try standIn(forGroupOf: p)) }
+        let leader = progress.groups[p.pgid]
+        guard let number = p.pgids.last, number != 0, leader?.pgid == p.pgid, leader?.sid == p.sid else {
+            throw PlanError("unsupported: process \(g) is in group \(p.pgid), which it cannot join")
+        }
+        act(g, g, .joinGroup(number), note: "process \(g) joins group \(p.pgid)")
+        progress.groups[g]!.pgid = p.pgid
+    }
+
+    /// Processes of the world whose group lives on without them: each led it, others joined,
+    /// then it joined another group (its id is still its pid, so no stand-in can lead it).
+    func formerLeaders() -> [Int32] {
+        let led = Set(facts.tgids.map { facts.process($0).pgid })
+        return facts.tgids.filter { led.contains($0) && facts.process($0).pgid != $0 }
+    }
+
+    /// Former leaders leave their groups while nobody still has to join them: one that joins
+    /// another's group goes before that one (its group could be empty once it left).
+    func leavingOrder(_ former: [Int32]) -> [Int32] {
+        var left = former
+        var order: [Int32] = []
+        while !left.isEmpty {
+            let next = left.firstIndex { g in !left.contains { facts.process($0).pgid == g } } ?? 0
+            order.append(left.remove(at: next))
+        }
+        return order
     }
 
     /// A helper with the pids of the gone leader of `p`'s group, in `p`'s session, leading the
