@@ -8,13 +8,13 @@ final class LookupCounts: Sendable {
     private let counts = Lock<[UInt64: UInt64]>([:])
 
     /// One more lookup of each of `inodes` (an entry reply, or a READDIRPLUS's entries).
-    func lookedUp(_ inodes: [UInt64]) {
+    func lookedUp(_ inodes: some Collection<UInt64>) {
         guard !inodes.isEmpty else { return }
         counts.withLock { counts in for inode in inodes { counts[inode, default: 0] += 1 } }
     }
 
     /// A reply that did not reach the kernel: its lookups back.
-    func forget(_ inodes: [UInt64]) {
+    func forget(_ inodes: some Collection<UInt64>) {
         guard !inodes.isEmpty else { return }
         counts.withLock { counts in for inode in inodes { Self.forget(inode, 1, in: &counts) } }
     }

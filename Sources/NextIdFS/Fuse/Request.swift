@@ -83,8 +83,8 @@ struct Request {
             var e = entry(a)
             // Counted before the kernel can use it: a write handled by another worker right
             // after this reply must see the node as held, or its notice would miss it.
-            context.lookups.lookedUp([a.inode])
-            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget([a.inode]) }
+            context.lookups.lookedUp(CollectionOfOne(a.inode))  // every LOOKUP: no array to allocate
+            if fuse_reply_entry(req, &e) != 0 { context.lookups.forget(a.inode, 1) }
         case .attributes(let a):
             var st = context.stat(a)
             fuse_reply_attr(req, &st, attributeSeconds(a))
