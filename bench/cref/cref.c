@@ -401,8 +401,9 @@ static void cref_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
  *    offered FUSE_OVER_IO_URING (flags2 bit 9, sent only while enable_uring is Y).
  *  - writev: a reply made on a ring thread (ring_ent set) is copied into that ring entry; the
  *    INIT reply gets FUSE_INIT_EXT + FUSE_OVER_IO_URING added (libfuse 3.14 does not know the
- *    flag) and, once written (the kernel then counts the connection initialized), the ring
- *    threads start; everything else (replies to INTERRUPT, notifications: the kernel does not
+ *    flag), but only if every ring thread could set up its io_uring while the INIT request was
+ *    read; once the reply is written (the kernel then counts the connection initialized), the
+ *    ring threads register; everything else (replies to INTERRUPT, notifications: the kernel does not
  *    take those through the ring) goes to /dev/fuse.
  *
  * One ring thread per possible CPU (the kernel has one queue per possible CPU and serves a request
@@ -477,6 +478,13 @@ static int init_offered;   /* the kernel offered FUSE_OVER_IO_URING */
 static size_t uring_payload_sz;
 static unsigned uring_nqueues;
 static struct uring_queue *uring_queues;
+/* Start-up: the rings are set up before the INIT reply claims them (a claimed ring that never
+ * registers would hold every request back), and register after it (the kernel refuses REGISTER
+ * before the connection is initialized). */
+static pthread_mutex_t uring_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t uring_cond = PTHREAD_COND_INITIALIZER;
+static unsigned uring_set_up, uring_failed; /* queues whose ring setup ended, and failed */
+static int uring_go;                        /* 1: register, -1: give up, 0: wait */
 static __thread struct uring_ent *ring_ent; /* the entry whose request this thread is running */
 static __thread int ring_replied;
 
@@ -580,9 +588,19 @@ static void *uring_thread(void *arg)
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_SQE128 | uring_setup_flags();
 	ret = io_uring_queue_init_params(2 * uring_depth, &q->ring, &p);
-	if (ret < 0) {
+	if (ret < 0)
 		fprintf(stderr, "cref: io_uring_queue_init: %s\n", strerror(-ret));
-		exit(1);
+	pthread_mutex_lock(&uring_lock);
+	uring_set_up++;
+	uring_failed += ret < 0;
+	pthread_cond_broadcast(&uring_cond);
+	while (uring_go == 0)
+		pthread_cond_wait(&uring_cond, &uring_lock);
+	pthread_mutex_unlock(&uring_lock);
+	if (uring_go < 0) {
+		if (ret >= 0)
+			io_uring_queue_exit(&q->ring);
+		return NULL;
 	}
 	q->ents = calloc(uring_depth, sizeof(*q->ents));
 	if (q->ents == NULL) {
@@ -656,6 +674,24 @@ static void uring_start(void)
 	}
 }
 
+/* Whether every queue's ring could be set up (the threads then wait for uring_go). */
+static int uring_prepared(void)
+{
+	int ok;
+
+	uring_start();
+	pthread_mutex_lock(&uring_lock);
+	while (uring_set_up < uring_nqueues)
+		pthread_cond_wait(&uring_cond, &uring_lock);
+	ok = uring_failed == 0;
+	if (!ok) {
+		uring_go = -1;
+		pthread_cond_broadcast(&uring_cond);
+	}
+	pthread_mutex_unlock(&uring_lock);
+	return ok;
+}
+
 static ssize_t uring_read(int fd, void *buf, size_t len, void *userdata)
 {
 	ssize_t n = read(fd, buf, len);
@@ -671,6 +707,10 @@ static ssize_t uring_read(int fd, void *buf, size_t len, void *userdata)
 		if (!init_offered)
 			fprintf(stderr, "cref: the kernel does not offer FUSE over io_uring "
 				"(enable_uring is N?): staying on /dev/fuse\n");
+		else if (!uring_prepared()) {
+			init_offered = 0;
+			fprintf(stderr, "cref: no io_uring: staying on /dev/fuse\n");
+		}
 	}
 	return n;
 }
@@ -733,7 +773,10 @@ static ssize_t uring_writev(int fd, struct iovec *iov, int count, void *userdata
 		uring_payload_sz = (size_t)init.max_pages * 4096;
 	if (uring_payload_sz < 256 * 4096) /* fuse_max_pages_limit's default */
 		uring_payload_sz = 256 * 4096;
-	uring_start();
+	pthread_mutex_lock(&uring_lock);
+	uring_go = 1;
+	pthread_cond_broadcast(&uring_cond);
+	pthread_mutex_unlock(&uring_lock);
 	return n;
 }
 
