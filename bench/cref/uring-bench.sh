@@ -4,6 +4,7 @@
 #   latency: bench/cref/fsbench on cref and cref --no-open, each over /dev/fuse and io_uring, and
 #            procfs's ns_last_pid (bench/clients/procref); daemon and client pinned to CPU 1, and
 #            free (the ring threads are always pinned, one per CPU: that is the design).
+#   parts:   the pieces of open(O_TRUNC)+write+close on cref --no-open over both, pinned.
 #   clients: bench/cref/parwrite (1, 2, 4, 8, 16, 64 threads, each pwriting a next_id.K of its
 #            own, as pairs clients each write their own thread's next_id) on cref --no-open over
 #            both transports.
@@ -58,6 +59,15 @@ for placement in pinned free; do
         done
         if [ $placement = pinned ]; then cpu=1; else cpu=; fi
         "$bin/procref" nslastpid 20000 $cpu | sed "s/^/procfs placement=$placement round=$round /"
+    done
+done
+# Where the floor's time goes: the parts of trunc_write_close, pinned.
+for round in $(seq "$rounds"); do
+    echo "parts round $round" >&2
+    for fs in cref-no-open cref-no-open-uring; do
+        mount_cref $fs 1
+        "$bin/fsbench" -c 1 -n 20000 -w 2000 -o open_close -o trunc_close -o write_close -o pwrite -o trunc_write_close "$mnt/next_id" "$mnt/status" | sed "s/^/parts placement=pinned fs=$fs round=$round /"
+        unmount_cref
     done
 done
 for round in $(seq "$client_rounds"); do

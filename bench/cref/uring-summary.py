@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Medians over rounds of bench/cref/uring-bench.sh output (stdin): latency per op and placement
-for each filesystem, trunc_write_close against procfs's ns_last_pid, and parwrite throughput per
-client count with its ratio to the best count of the same transport."""
+for each filesystem, trunc_write_close against procfs's ns_last_pid, the parts of
+trunc_write_close, and parwrite throughput per client count with its ratio to the best count of
+the same transport."""
 import re
 import statistics
 import sys
@@ -9,6 +10,7 @@ from collections import defaultdict
 
 lat = defaultdict(list)    # (placement, fs, op) -> median_ns per round
 p10 = defaultdict(list)    # (placement, fs, op) -> p10_ns per round
+parts = defaultdict(list)  # (fs, op) -> median_ns per round (pinned)
 proc = defaultdict(list)   # placement -> median_ns per round
 par = defaultdict(list)    # (fs, clients) -> (writes_per_s, switches, resched) per round
 for line in sys.stdin:
@@ -18,6 +20,8 @@ for line in sys.stdin:
         p10[(f["placement"], f["fs"], f["op"])].append(int(f["p10_ns"]))
     elif line.startswith("procfs "):
         proc[f["placement"]].append(int(f["median_ns"]))
+    elif line.startswith("parts "):
+        parts[(f["fs"], f["op"])].append(int(f["median_ns"]))
     elif line.startswith("parwrite "):
         par[(f["fs"], int(f["clients"]))].append(
             (float(f["writes_per_s"]), float(f["switches_per_write"]), float(f["resched_per_write"])))
@@ -38,6 +42,13 @@ for placement in ("pinned", "free"):
     print(f"\nprocfs ns_last_pid {p / 1000:.1f} us; trunc_write_close / procfs: " + ", ".join(
         f"{fs} {med(lat[(placement, fs, 'trunc_write_close')]) / p:.2f}"
         for fs in fss if lat[(placement, fs, "trunc_write_close")]) + "\n")
+
+if parts:
+    print("## parts of trunc_write_close, pinned (median of rounds, us)")
+    print("| op | cref-no-open | cref-no-open-uring |\n| --- | ---: | ---: |")
+    for op in ("open_close", "trunc_close", "pwrite", "write_close", "trunc_write_close"):
+        print(f"| {op} | " + " | ".join(f"{med(parts[(fs, op)]) / 1000:.1f}" for fs in ("cref-no-open", "cref-no-open-uring")) + " |")
+    print()
 
 if par:
     print("## parwrite on next_id (median of rounds)")
