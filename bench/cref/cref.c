@@ -20,10 +20,14 @@
  * of next_id is one WRITE request. That is the transport's floor for nextidfs's echo pipeline
  * (bench.sh part 1 times it against procfs); the per-open buffer is not used then.
  *
- * Usage: cref [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT
+ * With --uring (built with -DCREF_URING -luring) requests come through FUSE over io_uring when
+ * the kernel offers it (enable_uring = Y at mount time), else through /dev/fuse; see below.
+ *
+ * Usage: cref [--no-open] [--uring] [-f] [-s] [-d] [-o opts] MOUNTPOINT
  * (always foreground; default_permissions and auto_unmount are always on)
  */
 #define FUSE_USE_VERSION 314
+#define _GNU_SOURCE /* --uring: pthread_setaffinity_np */
 
 #include <fuse_lowlevel.h>
 
@@ -42,6 +46,11 @@
 #define INO_ROOT    1
 #define INO_NEXT_ID 2
 #define INO_STATUS  3
+/* next_id.0 ... next_id.255: more files that behave as next_id (and share its text), hidden from
+ * readdir, so concurrent clients can each write their own inode as nextidfs's pairs clients do
+ * (writes through the page cache hold the inode's lock across the WRITE round trip). */
+#define INO_CLONES  16
+#define NCLONES     256
 
 #define CONTENT_MAX 4096 /* max stored next_id text and per-open buffer */
 
@@ -68,6 +77,22 @@ struct handle {
 struct handle;
 static void build_content(fuse_req_t req, fuse_ino_t ino, struct handle *h);
 
+static int is_next_id(fuse_ino_t ino)
+{
+	return ino == INO_NEXT_ID || (ino >= INO_CLONES && ino < INO_CLONES + NCLONES);
+}
+
+/* "K" of next_id.K in decimal without leading zeros, K < NCLONES; -1 otherwise. */
+static int clone_index(const char *k)
+{
+	char *end;
+	long v = strtol(k, &end, 10);
+
+	if (*k < '0' || *k > '9' || *end != '\0' || v >= NCLONES || (k[0] == '0' && k[1] != '\0'))
+		return -1;
+	return (int)v;
+}
+
 static void fill_attr(fuse_ino_t ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -77,19 +102,12 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 	st->st_atim = start_time;
 	st->st_mtim = start_time;
 	st->st_ctim = start_time;
-	switch (ino) {
-	case INO_ROOT:
+	if (ino == INO_ROOT) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
-		break;
-	case INO_NEXT_ID:
-		st->st_mode = S_IFREG | 0600;
+	} else {
+		st->st_mode = S_IFREG | (is_next_id(ino) ? 0600 : 0444);
 		st->st_nlink = 1;
-		break;
-	default:
-		st->st_mode = S_IFREG | 0444;
-		st->st_nlink = 1;
-		break;
 	}
 	/* st_size stays 0: content is dynamic (served with direct_io). */
 }
@@ -108,7 +126,7 @@ static void fill_sized_attr(fuse_req_t req, fuse_ino_t ino, struct stat *st)
 
 static int valid_ino(fuse_ino_t ino)
 {
-	return ino == INO_ROOT || ino == INO_NEXT_ID || ino == INO_STATUS;
+	return ino == INO_ROOT || is_next_id(ino) || ino == INO_STATUS;
 }
 
 static void cref_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -122,6 +140,8 @@ static void cref_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (strcmp(name, "next_id") == 0)
 		ino = INO_NEXT_ID;
+	else if (strncmp(name, "next_id.", 8) == 0 && clone_index(name + 8) >= 0)
+		ino = INO_CLONES + (fuse_ino_t)clone_index(name + 8);
 	else if (strcmp(name, "status") == 0)
 		ino = INO_STATUS;
 	else {
@@ -164,7 +184,7 @@ static void cref_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (ino != INO_NEXT_ID) {
+	if (!is_next_id(ino)) {
 		fuse_reply_err(req, (to_set & FUSE_SET_ATTR_SIZE) ? EACCES : EPERM);
 		return;
 	}
@@ -219,7 +239,7 @@ static void cref_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void build_content(fuse_req_t req, fuse_ino_t ino, struct handle *h)
 {
-	if (ino == INO_NEXT_ID) {
+	if (is_next_id(ino)) {
 		pthread_mutex_lock(&next_id_lock);
 		memcpy(h->data, next_id_text, next_id_len);
 		h->len = next_id_len;
@@ -295,7 +315,7 @@ static void cref_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off, struct fuse_file_info *fi)
 {
 	(void)fi;
-	if (ino != INO_NEXT_ID) {
+	if (!is_next_id(ino)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
@@ -372,6 +392,400 @@ static void cref_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	fuse_reply_buf(req, buf, used);
 }
 
+#ifdef CREF_URING
+/*
+ * --uring: FUSE over io_uring (Linux 6.14+, /sys/module/fuse/parameters/enable_uring = Y when the
+ * filesystem is mounted). libfuse 3.14 has no io_uring support, so its custom I/O hooks carry it:
+ *
+ *  - read: plain read(2) of /dev/fuse; it remembers the INIT request and whether the kernel
+ *    offered FUSE_OVER_IO_URING (flags2 bit 9, sent only while enable_uring is Y).
+ *  - writev: a reply made on a ring thread (ring_ent set) is copied into that ring entry; the
+ *    INIT reply gets FUSE_INIT_EXT + FUSE_OVER_IO_URING added (libfuse 3.14 does not know the
+ *    flag), but only if every ring thread could set up its io_uring while the INIT request was
+ *    read; once the reply is written (the kernel then counts the connection initialized), the
+ *    ring threads register; everything else (replies to INTERRUPT, notifications: the kernel does not
+ *    take those through the ring) goes to /dev/fuse.
+ *
+ * One ring thread per possible CPU (the kernel has one queue per possible CPU and serves a request
+ * from the queue of the CPU its caller runs on), pinned to that CPU, with its own io_uring
+ * (SQE128: the command lives in the SQE's 80-byte area). Each registers uring_depth entries
+ * (FUSE_IO_URING_CMD_REGISTER); the kernel routes requests through the ring once every queue has
+ * an entry, and until then holds new requests back. A completion is a request: the thread
+ * rebuilds the /dev/fuse layout (in header, op header, payload) in front of the payload, runs it
+ * through fuse_session_process_buf, and sends the captured reply with
+ * FUSE_IO_URING_CMD_COMMIT_AND_FETCH, which also waits for the next request. FORGET and INTERRUPT
+ * still come through /dev/fuse, so the ordinary libfuse loop keeps running.
+ */
+#include <linux/fuse.h>
+#include <liburing.h>
+#include <sched.h>
+#include <sys/uio.h>
+
+/* uapi of Linux 6.14+ (include/uapi/linux/fuse.h, protocol 7.42); the system header is older. */
+#define URING_FUSE_INIT_EXT     (1u << 30)
+#define URING_FLAGS2_OVER_URING (1u << (41 - 32))
+#define URING_HEADER_IN_OUT_SZ  128
+#define URING_HEADER_OP_SZ      128
+enum { URING_CMD_REGISTER = 1, URING_CMD_COMMIT_AND_FETCH = 2 };
+
+struct uring_ent_in_out {
+	uint64_t flags;
+	uint64_t commit_id; /* the request's unique, echoed in the commit */
+	uint32_t payload_sz;
+	uint32_t padding;
+	uint64_t reserved;
+};
+
+struct uring_req_header {
+	char in_out[URING_HEADER_IN_OUT_SZ]; /* fuse_in_header; fuse_out_header on commit */
+	char op_in[URING_HEADER_OP_SZ];      /* the request's first argument (per-op header) */
+	struct uring_ent_in_out ent_in_out;
+};
+
+struct uring_cmd_req { /* in the SQE's command area */
+	uint64_t flags;
+	uint64_t commit_id;
+	uint16_t qid;
+	uint8_t padding[6];
+};
+
+/* Entries per queue (CREF_URING_DEPTH): requests beyond them wait in the kernel's queue. */
+static unsigned uring_depth = 4;
+/* Room in front of the payload for the in header and the op header, so a request is one buffer. */
+#define URING_GAP 512
+
+struct uring_queue;
+
+struct uring_ent {
+	struct uring_req_header hdr;
+	char *base;    /* URING_GAP bytes, then the payload */
+	struct iovec iov[2];
+	struct uring_queue *q;
+};
+
+struct uring_queue {
+	unsigned qid;
+	pthread_t thread;
+	struct io_uring ring;
+	struct uring_ent *ents;
+};
+
+static int use_uring;      /* --uring */
+static struct fuse_session *uring_se;
+static int uring_fd;
+static uint64_t init_unique;
+static int init_offered;   /* the kernel offered FUSE_OVER_IO_URING */
+static size_t uring_payload_sz;
+static unsigned uring_nqueues;
+static struct uring_queue *uring_queues;
+/* Start-up: the rings are set up before the INIT reply claims them (a claimed ring that never
+ * registers would hold every request back), and register after it (the kernel refuses REGISTER
+ * before the connection is initialized). */
+static pthread_mutex_t uring_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t uring_cond = PTHREAD_COND_INITIALIZER;
+static unsigned uring_set_up, uring_failed; /* queues whose ring setup ended, and failed */
+static int uring_go;                        /* 1: register, -1: give up, 0: wait */
+static __thread struct uring_ent *ring_ent; /* the entry whose request this thread is running */
+static __thread int ring_replied;
+
+static size_t possible_cpus(void)
+{
+	/* "0-N" (or a list); the kernel's queue count is num_possible_cpus(). */
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	unsigned a, b, n = 0;
+	char sep;
+
+	if (f == NULL)
+		return (size_t)sysconf(_SC_NPROCESSORS_CONF);
+	while (fscanf(f, "%u", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+			if (fscanf(f, "%u", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &sep) != 1)
+				sep = '\n';
+		}
+		n += b - a + 1;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
+static void uring_prep_cmd(struct io_uring_sqe *sqe, struct uring_ent *e, unsigned op,
+			   uint64_t commit_id)
+{
+	struct uring_cmd_req req = { .commit_id = commit_id, .qid = (uint16_t)e->q->qid };
+
+	if (sqe == NULL) { /* cannot happen: the ring has two slots per entry */
+		fprintf(stderr, "cref: io_uring submission queue full\n");
+		exit(1);
+	}
+	memset(sqe, 0, 2 * sizeof(*sqe)); /* SQE128: the command area runs into the second half */
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = uring_fd;
+	sqe->cmd_op = op;
+	if (op == URING_CMD_REGISTER) {
+		sqe->addr = (uint64_t)(uintptr_t)e->iov;
+		sqe->len = 2;
+	}
+	memcpy(sqe->cmd, &req, sizeof(req));
+	io_uring_sqe_set_data(sqe, e);
+}
+
+/* Runs one request of entry e through libfuse and queues its commit (and the next fetch). */
+static void uring_serve(struct uring_ent *e, struct io_uring_sqe *sqe)
+{
+	const struct fuse_in_header *in = (const void *)e->hdr.in_out;
+	size_t payload = e->hdr.ent_in_out.payload_sz;
+	size_t op_len = in->len - sizeof(*in) - payload;
+	char *start = e->base + URING_GAP - sizeof(*in) - op_len;
+	struct fuse_buf buf = { .size = in->len, .mem = start };
+
+	memcpy(start, in, sizeof(*in));
+	memcpy(start + sizeof(*in), e->hdr.op_in, op_len);
+	ring_ent = e;
+	ring_replied = 0;
+	fuse_session_process_buf(uring_se, &buf);
+	ring_ent = NULL;
+	if (!ring_replied) { /* cref answers every request at once; FORGET never comes here */
+		struct fuse_out_header *out = (void *)e->hdr.in_out;
+		out->unique = e->hdr.ent_in_out.commit_id;
+		out->error = -EIO;
+		out->len = sizeof(*out);
+		e->hdr.ent_in_out.payload_sz = 0;
+	}
+	uring_prep_cmd(sqe, e, URING_CMD_COMMIT_AND_FETCH, e->hdr.ent_in_out.commit_id);
+}
+
+/* CREF_URING_SETUP: how completions (the kernel's task work) reach this thread. defer (default):
+ * only when it waits in io_uring_enter; coop: at its next kernel entry, without an IPI; plain:
+ * at once (interrupting it). */
+static unsigned uring_setup_flags(void)
+{
+	const char *v = getenv("CREF_URING_SETUP");
+
+	if (v != NULL && strcmp(v, "plain") == 0)
+		return 0;
+	if (v != NULL && strcmp(v, "coop") == 0)
+		return IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+	return IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+}
+
+static void *uring_thread(void *arg)
+{
+	struct uring_queue *q = arg;
+	struct io_uring_params p;
+	cpu_set_t set;
+	unsigned i;
+	int ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(q->qid, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		fprintf(stderr, "cref: queue %u runs unpinned\n", q->qid);
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128 | uring_setup_flags();
+	ret = io_uring_queue_init_params(2 * uring_depth, &q->ring, &p);
+	if (ret < 0)
+		fprintf(stderr, "cref: io_uring_queue_init: %s\n", strerror(-ret));
+	pthread_mutex_lock(&uring_lock);
+	uring_set_up++;
+	uring_failed += ret < 0;
+	pthread_cond_broadcast(&uring_cond);
+	while (uring_go == 0)
+		pthread_cond_wait(&uring_cond, &uring_lock);
+	pthread_mutex_unlock(&uring_lock);
+	if (uring_go < 0) {
+		if (ret >= 0)
+			io_uring_queue_exit(&q->ring);
+		return NULL;
+	}
+	q->ents = calloc(uring_depth, sizeof(*q->ents));
+	if (q->ents == NULL) {
+		perror("cref: ring entries");
+		exit(1);
+	}
+	for (i = 0; i < uring_depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+
+		e->q = q;
+		e->base = aligned_alloc(4096, URING_GAP + uring_payload_sz);
+		if (e->base == NULL) {
+			perror("cref: ring buffer");
+			exit(1);
+		}
+		e->iov[0] = (struct iovec){ &e->hdr, sizeof(e->hdr) };
+		e->iov[1] = (struct iovec){ e->base + URING_GAP, uring_payload_sz };
+		uring_prep_cmd(io_uring_get_sqe(&q->ring), e, URING_CMD_REGISTER, 0);
+	}
+	ret = io_uring_submit(&q->ring); /* a REGISTER stays pending until a request comes */
+	if (ret != (int)uring_depth) {
+		fprintf(stderr, "cref: io_uring_submit: %s\n", strerror(ret < 0 ? -ret : EIO));
+		exit(1);
+	}
+	fprintf(stderr, "cref: io_uring queue %u: %u entries of %zu bytes, setup flags %#x\n",
+		q->qid, uring_depth, uring_payload_sz, p.flags);
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+
+		ret = io_uring_submit_and_wait(&q->ring, 1);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "cref: io_uring_submit_and_wait: %s\n", strerror(-ret));
+			exit(1);
+		}
+		io_uring_for_each_cqe(&q->ring, head, cqe) {
+			struct uring_ent *e = io_uring_cqe_get_data(cqe);
+
+			seen++;
+			if (cqe->res == -ENOTCONN || cqe->res == -ECANCELED)
+				return NULL; /* the connection is gone (unmount) */
+			if (cqe->res < 0) {
+				fprintf(stderr, "cref: ring queue %u: %s\n", q->qid, strerror(-cqe->res));
+				exit(1);
+			}
+			uring_serve(e, io_uring_get_sqe(&q->ring));
+		}
+		io_uring_cq_advance(&q->ring, seen);
+	}
+}
+
+static void uring_start(void)
+{
+	unsigned i;
+
+	if (getenv("CREF_URING_DEPTH") != NULL && atoi(getenv("CREF_URING_DEPTH")) > 0)
+		uring_depth = (unsigned)atoi(getenv("CREF_URING_DEPTH"));
+	uring_nqueues = (unsigned)possible_cpus();
+	uring_queues = calloc(uring_nqueues, sizeof(*uring_queues));
+	if (uring_queues == NULL) {
+		perror("cref: queues");
+		exit(1);
+	}
+	for (i = 0; i < uring_nqueues; i++) {
+		uring_queues[i].qid = i;
+		if (pthread_create(&uring_queues[i].thread, NULL, uring_thread, &uring_queues[i]) != 0) {
+			perror("cref: ring thread");
+			exit(1);
+		}
+		pthread_detach(uring_queues[i].thread);
+	}
+}
+
+/* Whether every queue's ring could be set up (the threads then wait for uring_go). */
+static int uring_prepared(void)
+{
+	int ok;
+
+	uring_start();
+	pthread_mutex_lock(&uring_lock);
+	while (uring_set_up < uring_nqueues)
+		pthread_cond_wait(&uring_cond, &uring_lock);
+	ok = uring_failed == 0;
+	if (!ok) {
+		uring_go = -1;
+		pthread_cond_broadcast(&uring_cond);
+	}
+	pthread_mutex_unlock(&uring_lock);
+	return ok;
+}
+
+static ssize_t uring_read(int fd, void *buf, size_t len, void *userdata)
+{
+	ssize_t n = read(fd, buf, len);
+	const struct fuse_in_header *in = buf;
+
+	(void)userdata;
+	if (n >= (ssize_t)(sizeof(*in) + sizeof(struct fuse_init_in)) && in->opcode == FUSE_INIT) {
+		const struct fuse_init_in *arg = (const void *)(in + 1);
+
+		init_unique = in->unique;
+		init_offered = (arg->flags & URING_FUSE_INIT_EXT) &&
+			       (arg->flags2 & URING_FLAGS2_OVER_URING);
+		if (!init_offered)
+			fprintf(stderr, "cref: the kernel does not offer FUSE over io_uring "
+				"(enable_uring is N?): staying on /dev/fuse\n");
+		else if (!uring_prepared()) {
+			init_offered = 0;
+			fprintf(stderr, "cref: no io_uring: staying on /dev/fuse\n");
+		}
+	}
+	return n;
+}
+
+static size_t iov_total(const struct iovec *iov, int count)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < count; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* The reply of the request running on this ring thread goes into its ring entry. */
+static ssize_t uring_capture(struct uring_ent *e, const struct iovec *iov, int count)
+{
+	size_t off = 0;
+	int i;
+
+	memcpy(e->hdr.in_out, iov[0].iov_base, sizeof(struct fuse_out_header));
+	for (i = 1; i < count; i++) {
+		if (off + iov[i].iov_len > uring_payload_sz) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(e->base + URING_GAP + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	e->hdr.ent_in_out.payload_sz = (uint32_t)off;
+	ring_replied = 1;
+	return (ssize_t)(sizeof(struct fuse_out_header) + off);
+}
+
+static ssize_t uring_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	const struct fuse_out_header *out = iov[0].iov_base;
+	struct fuse_init_out init;
+	ssize_t n;
+
+	(void)userdata;
+	if (ring_ent != NULL && out->unique != 0) /* a notification (unique 0) needs /dev/fuse */
+		return uring_capture(ring_ent, iov, count);
+	if (!init_offered || out->unique != init_unique || out->error != 0 || count != 2 ||
+	    iov[1].iov_len > sizeof(init))
+		return writev(fd, iov, count);
+	memset(&init, 0, sizeof(init));
+	memcpy(&init, iov[1].iov_base, iov[1].iov_len);
+	init.flags |= URING_FUSE_INIT_EXT;
+	init.flags2 |= URING_FLAGS2_OVER_URING;
+	iov[1].iov_base = &init;
+	iov[1].iov_len = sizeof(init);
+	((struct fuse_out_header *)iov[0].iov_base)->len = (uint32_t)iov_total(iov, count);
+	n = writev(fd, iov, count);
+	if (n < 0)
+		return n;
+	/* The ring's payload must hold the largest request or reply the kernel will send. */
+	uring_payload_sz = init.max_write;
+	if (uring_payload_sz < (size_t)init.max_pages * 4096)
+		uring_payload_sz = (size_t)init.max_pages * 4096;
+	if (uring_payload_sz < 256 * 4096) /* fuse_max_pages_limit's default */
+		uring_payload_sz = 256 * 4096;
+	pthread_mutex_lock(&uring_lock);
+	uring_go = 1;
+	pthread_cond_broadcast(&uring_cond);
+	pthread_mutex_unlock(&uring_lock);
+	return n;
+}
+
+static const struct fuse_custom_io uring_io = {
+	.read = uring_read,
+	.writev = uring_writev,
+};
+#endif /* CREF_URING */
+
 static const struct fuse_lowlevel_ops cref_ops = {
 	.lookup = cref_lookup,
 	.getattr = cref_getattr,
@@ -392,8 +806,18 @@ int main(int argc, char *argv[])
 	struct fuse_loop_config *cfg = NULL;
 	int ret = 1;
 
-	if (args.argc > 1 && strcmp(args.argv[1], "--no-open") == 0) {
-		no_open = 1;
+	for (;;) {
+		if (args.argc > 1 && strcmp(args.argv[1], "--no-open") == 0)
+			no_open = 1;
+		else if (args.argc > 1 && strcmp(args.argv[1], "--uring") == 0) {
+#ifdef CREF_URING
+			use_uring = 1;
+#else
+			fprintf(stderr, "cref: built without io_uring (-DCREF_URING -luring)\n");
+			return 1;
+#endif
+		} else
+			break;
 		args.argv[1] = args.argv[0];
 		args.argv++;
 		args.argc--;
@@ -403,7 +827,7 @@ int main(int argc, char *argv[])
 	/* nextidfs's loop: one worker per CPU (libfuse's default is 10). */
 	opts.max_threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (opts.show_help) {
-		printf("usage: %s [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n\n",
+		printf("usage: %s [--no-open] [--uring] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n\n",
 		       argv[0]);
 		fuse_cmdline_help();
 		fuse_lowlevel_help();
@@ -417,7 +841,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (opts.mountpoint == NULL) {
-		fprintf(stderr, "usage: %s [--no-open] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n",
+		fprintf(stderr, "usage: %s [--no-open] [--uring] [-f] [-s] [-d] [-o opts] MOUNTPOINT\n",
 			argv[0]);
 		goto out_args;
 	}
@@ -435,6 +859,14 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
+#ifdef CREF_URING
+	if (use_uring) {
+		uring_se = se;
+		uring_fd = fuse_session_fd(se);
+		if (fuse_session_custom_io(se, &uring_io, uring_fd) != 0)
+			goto out_unmount;
+	}
+#endif
 
 	/* Always foreground (-f is accepted for compatibility). */
 	if (opts.singlethread) {

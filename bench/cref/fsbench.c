@@ -13,6 +13,10 @@
  *   pwrite             pwrite at offset 0 on an fd opened once
  *   open_read_close    open(STATUS, O_RDONLY) + read(4096) + read (0) + close
  *   stat               stat(STATUS)
+ * and, only when named with -o, the parts of trunc_write_close (where its time goes):
+ *   open_close         open(NEXT_ID, O_WRONLY) + close
+ *   trunc_close        open(NEXT_ID, O_WRONLY|O_TRUNC) + close
+ *   write_close        open(NEXT_ID, O_WRONLY) + write + close
  *
  * Any syscall failure aborts with a message naming the op; exit status 1.
  */
@@ -46,22 +50,29 @@ static void fail(const char *op, const char *what, int err)
 	exit(1);
 }
 
-static void op_trunc_write_close(void)
+/* open(NEXT_ID, O_WRONLY | extra_flags), the write if asked, close. */
+static void open_write_close(const char *op, int extra_flags, int with_write)
 {
-	static const char *op = "trunc_write_close";
 	ssize_t n;
-	int fd = open(next_id_path, O_WRONLY | O_TRUNC);
+	int fd = open(next_id_path, O_WRONLY | extra_flags);
 
 	if (fd < 0)
 		fail(op, "open", errno);
-	n = write(fd, PAYLOAD, PAYLOAD_LEN);
-	if (n < 0)
-		fail(op, "write", errno);
-	if ((size_t)n != PAYLOAD_LEN)
-		fail(op, "short write", 0);
+	if (with_write) {
+		n = write(fd, PAYLOAD, PAYLOAD_LEN);
+		if (n < 0)
+			fail(op, "write", errno);
+		if ((size_t)n != PAYLOAD_LEN)
+			fail(op, "short write", 0);
+	}
 	if (close(fd) != 0)
 		fail(op, "close", errno);
 }
+
+static void op_trunc_write_close(void) { open_write_close("trunc_write_close", O_TRUNC, 1); }
+static void op_open_close(void) { open_write_close("open_close", 0, 0); }
+static void op_trunc_close(void) { open_write_close("trunc_close", O_TRUNC, 0); }
+static void op_write_close(void) { open_write_close("write_close", 0, 1); }
 
 static void op_pwrite(void)
 {
@@ -107,11 +118,15 @@ static void op_stat(void)
 static const struct {
 	const char *name;
 	void (*fn)(void);
+	int by_default; /* run when no -o is given */
 } ops[] = {
-	{ "trunc_write_close", op_trunc_write_close },
-	{ "pwrite", op_pwrite },
-	{ "open_read_close", op_open_read_close },
-	{ "stat", op_stat },
+	{ "trunc_write_close", op_trunc_write_close, 1 },
+	{ "pwrite", op_pwrite, 1 },
+	{ "open_read_close", op_open_read_close, 1 },
+	{ "stat", op_stat, 1 },
+	{ "open_close", op_open_close, 0 },
+	{ "trunc_close", op_trunc_close, 0 },
+	{ "write_close", op_write_close, 0 },
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -257,7 +272,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	for (i = 0; i < NOPS; i++)
-		if (!any_selected || selected[i])
+		if (any_selected ? selected[i] : ops[i].by_default)
 			run(i, iter, warmup, samples);
 	free(samples);
 	return 0;
