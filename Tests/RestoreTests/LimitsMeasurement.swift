@@ -42,6 +42,11 @@ import Testing
             differs("worlds with a dying init", !dying.isEmpty)
             differs("worlds with two dying inits or more", dying.count > 1)
             differs("worlds with a dying init killed by another", dying.contains { $0.exitCode == 9 })
+            if let image = trip.image, let facts = try? Facts(image) {
+                differs("worlds with a member of another's group by birth", facts.tgids.contains { g in
+                    facts.birthGroup(g).map { $0 != facts.parentGroup(g) } ?? false
+                })
+            }
             var future = FutureOperations(seed: 7_000_000 + UInt64(i), original: trip.original, restored: trip.restored)
             if let why = future.run(count: 60) {
                 counts["futures differ", default: 0] += 1

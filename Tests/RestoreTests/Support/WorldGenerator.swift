@@ -176,7 +176,8 @@ struct WorldGenerator {
     /// child that exits with a code), group leaders that exit (their pid stays held by the
     /// group), session leaders that exit (their members go to the init; the session holds the
     /// pid), members with children that leave by setsid or exit, a process that joins the
-    /// group of a leader in a pid namespace below its own, and inits that exit: one whose
+    /// group of a leader in a pid namespace below its own (and may then make a child in a new
+    /// pid namespace, in that group by birth), and inits that exit: one whose
     /// namespace's pids a group outside it or a zombie of an outside parent holds is a dying
     /// init. A group leader whose group is held from outside its namespace does not exit
     /// while its init lives (the tree would not show the pid its group holds there).
@@ -227,8 +228,12 @@ struct WorldGenerator {
                 }) else { break }
                 if status(q)?.pgid != q { call(q, .setpgid(pid: 0, pgid: 0)) }
                 guard let other = status(q), other.pgid == q,
-                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])), rng.chance(50),
-                      !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying }) else { break }
+                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])) else { break }
+                // its child in a new pid namespace (beside the leader's, most often) is in the
+                // group by birth: it sees the group as 0
+                if rng.chance(30) { call(p, forksInItsNamespace(p) ? .clone(.newPid) : .fork) }
+                guard rng.chance(50), !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying })
+                else { break }
                 // the leader's init exits: it waits for the group's pid (a dying init; one at a
                 // time: two side by side, each held only by a group outside, the image could not
                 // tell apart)
