@@ -101,6 +101,9 @@ struct Scheduler {
             let job = jobs.remove(at: i)
             try runJob(job)
         }
+        if let job = jobs.first, let c = birthChildren(job).first(where: { !groupExists(facts.process($0).pgid) }) {
+            throw PlanError("unsupported: process \(c) is in group \(facts.process(c).pgid) by birth, which is never there before a helper makes it")
+        }
         if let job = jobs.first {
             debugLog("jobs left: \(jobs.map { "\($0.kind) at \($0.pid.map { "\($0)" } ?? "any")/\($0.ipc.map { "\($0)" } ?? "any")" }); keepers \(progress.keeperOrder.map { "\($0.pid)/\($0.ipc)" })")
             throw PlanError("no task of the restore is in pid namespace \(job.pid.map { "\($0)" } ?? "any") and IPC namespace \(job.ipc.map { "\($0)" } ?? "any") for \(job.kind)")
@@ -232,34 +235,41 @@ struct Scheduler {
 
     /// The groups of other leaders that children `g` makes itself are in by birth.
     func neededGroups(_ g: Int32) -> Set<Int32> {
-        var out = Set<Int32>()
-        for t in facts.process(g).threads {
-            for c in t.children where !history.helperMade.contains(c) {
-                if let group = facts.birthGroup(c), group != g { out.insert(group) }
-            }
+        Set(ownChildren(g).compactMap { c in facts.birthGroup(c).flatMap { $0 == g ? nil : $0 } })
+    }
+
+    /// The children `g` makes itself (helpers make the others).
+    func ownChildren(_ g: Int32) -> [Int32] {
+        facts.process(g).threads.flatMap { $0.children.filter { !history.helperMade.contains($0) } }
+    }
+
+    /// The children a helper of `job` makes whose group by birth it joins (of inits: their
+    /// makers have gone).
+    func birthChildren(_ job: Job) -> [Int32] {
+        switch job.kind {
+        case .orphans(_, let children), .block(_, _, let children): children.filter { facts.birthGroup($0) != nil }
+        default: []
         }
-        return out
     }
 
     /// `g`'s script runs once every group its children are in by birth exists: its leader has
     /// run its script and leads it (`enterSession`), so `g` can join it before the child.
-    func birthGroupsExist(for g: Int32) -> Bool {
-        neededGroups(g).allSatisfy { progress.groups[$0]?.pgid == $0 }
-    }
+    func birthGroupsExist(for g: Int32) -> Bool { neededGroups(g).allSatisfy(groupExists) }
 
-    /// A waiting process needs the group of a gone leader: its stand-in leads it from phase A
-    /// on, once the process that makes it and the dying namespaces it reaches exist (the
-    /// dying init makes it there). Whether one was made.
+    /// Its leader (or stand-in) leads it.
+    func groupExists(_ group: Int32) -> Bool { progress.groups[group]?.pgid == group }
+
+    /// A waiting process or job needs the group of a gone leader: its stand-in leads it from
+    /// phase A on, once the process that makes it and the dying namespaces it reaches exist
+    /// (the dying init makes it there). Whether one was made.
     mutating func makeStandInsForBirth() throws(PlanError) -> Bool {
-        for g in waiting {
-            for c in facts.process(g).threads.flatMap(\.children) where !history.helperMade.contains(c) {
-                let p = facts.process(c)
-                guard facts.birthGroup(c) != nil, facts.processes[p.pgid] == nil, progress.groups[p.pgid] == nil,
-                      let place = try? standInPlace(forGroupOf: p, freePids: false),
-                      place.dying.allSatisfy(progress.hasInit.contains), groupStandInMaker(forGroupOf: p, in: place.ns) != nil else { continue }
-                standIns.append(try standIn(forGroupOf: p))
-                return true
-            }
+        for c in waiting.flatMap(ownChildren) + jobs.flatMap(birthChildren) {
+            let p = facts.process(c)
+            guard facts.birthGroup(c) != nil, facts.processes[p.pgid] == nil, progress.groups[p.pgid] == nil,
+                  let place = try? standInPlace(forGroupOf: p, freePids: false),
+                  place.dying.allSatisfy(progress.hasInit.contains), groupStandInMaker(forGroupOf: p, in: place.ns) != nil else { continue }
+            standIns.append(try standIn(forGroupOf: p))
+            return true
         }
         return false
     }
@@ -269,8 +279,8 @@ struct Scheduler {
     mutating func enterBirthGroup(_ g: Int32, before child: Int32) throws(PlanError) {
         guard let group = facts.birthGroup(child), progress.groups[g]!.pgid != group else { return }
         let me = progress.groups[g]!
-        let level = facts.pidNamespace(facts.process(g).pidNamespace).level
-        let number = group == g ? facts.process(g).leader.innermostPid : facts.process(child).pgids[level]
+        let level = facts.pidNamespace(me.pidNamespace).level
+        let number = group == g ? me.pids[level] : facts.process(child).pgids[level]
         let leader = progress.groups[group]
         guard me.sid != g, number != 0, group == g || (leader?.pgid == group && leader?.sid == me.sid) else {
             throw PlanError("unsupported: process \(child) is in group \(group) by birth, which its maker \(g) cannot join")
@@ -316,7 +326,7 @@ struct Scheduler {
         if case .session(let sid, _, _) = job.kind {
             return facts.processes[sid] != nil ? progress.groups[sid] != nil : standInMaker(job.pid!, job.ipc) != nil
         }
-        return progress.keeper(job.pid, job.ipc) != nil
+        return progress.keeper(job.pid, job.ipc) != nil && birthChildren(job).allSatisfy { groupExists(facts.process($0).pgid) }
     }
 
     /// The maker of a gone session leader's stand-in: a keeper of the context, else a process
@@ -389,6 +399,7 @@ struct Scheduler {
         case .orphans(let parent, let children):
             let h = try spawn(for: job, note: "it makes children of \(parent) and exits")
             for c in children {
+                try enterBirthGroup(h, before: c)
                 make(c, by: h, note: "helper \(h) makes children of \(parent)")
                 holder[c] = h
             }
@@ -413,12 +424,14 @@ struct Scheduler {
             }
             for c in before {
                 try enter(h, facts.process(c), note: note)
+                try enterBirthGroup(h, before: c)
                 make(c, by: maker[c] ?? h, note: note)
             }
             act(h, h, .unshare(.pid), note: note)
             progress.groups[h]!.pidForChildren = ns
             for c in after {
                 try enter(h, facts.process(c), note: note)
+                try enterBirthGroup(h, before: c)
                 make(c, by: maker[c] ?? h, note: note)
                 offer(h)
             }
