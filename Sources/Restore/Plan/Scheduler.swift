@@ -90,7 +90,8 @@ struct Scheduler {
         while true {
             while ran < queue.count {
                 ran += 1
-                if birthGroupsExist(for: queue[ran - 1]) { try runGroup(queue[ran - 1]) } else { waiting.append(queue[ran - 1]) }
+                let g = queue[ran - 1]
+                if birthGroupsExist(for: g) { try runGroup(g) } else { waiting.append(g) }
             }
             if let i = waiting.firstIndex(where: birthGroupsExist) {
                 try runGroup(waiting.remove(at: i))
