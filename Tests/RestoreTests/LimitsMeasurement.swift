@@ -42,6 +42,13 @@ import Testing
             differs("worlds with a dying init", !dying.isEmpty)
             differs("worlds with two dying inits or more", dying.count > 1)
             differs("worlds with a dying init killed by another", dying.contains { $0.exitCode == 9 })
+            if let image = trip.image, let facts = try? Facts(image) {
+                // (neither the root group nor its parent's own: its maker joined the group first)
+                differs("worlds with a member of another's group by birth", facts.tgids.contains { g in
+                    guard let group = facts.birthGroup(g) else { return false }
+                    return group != 1 && group != facts.parentGroup(g)
+                })
+            }
             var future = FutureOperations(seed: 7_000_000 + UInt64(i), original: trip.original, restored: trip.restored)
             if let why = future.run(count: 60) {
                 counts["futures differ", default: 0] += 1

@@ -561,7 +561,47 @@ import Testing
         w.c(2, "setpgid 0 0"); w.c(3, "setpgid 0 2")
         w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid"); w.c(10, "next_id LONG2 2 11"); w.c(10, "fork")
         w.c(11, "setpgid 0 0"); w.c(2, "setpgid 0 11")
-        #expect(w.kernel.snapshot().processes.filter { [2, 3].contains($0.tgid) }.map(\.pgid) == [11, 2])
+        #expect(w.pgids([2, 3]) == [11, 2])
+        w.expectRestored()
+    }
+
+    /// World 900,142 shrunk: 2 joins the group of 3 (an init in a namespace below), then makes
+    /// 4, the init of another namespace below, which is in that group by birth: it sees the
+    /// group as 0 and could not join it. 3 is made after 2, so 2's making of 4 waits for it.
+    @Test func aGroupMembershipByBirthAcrossPidNamespaces() throws {
+        let w = Build.memberOfAGroupBelow()
+        w.c(2, "next_id LONG2 1 4"); w.c(2, "clone newpid")
+        #expect(w.pgids([2, 4]) == [3, 3])
+        w.expectRestored()
+    }
+
+    /// The same by `unshare pid`, then the parent leads a group of its own and makes a child
+    /// in that one by birth too (the child sees neither group).
+    @Test func membershipsByBirthInTwoGroupsOfOneParent() throws {
+        let w = Build.memberOfAGroupBelow()
+        w.c(2, "unshare pid"); w.c(2, "next_id LONG2 1 4"); w.c(2, "fork")
+        w.c(2, "setpgid 0 0"); w.c(2, "next_id LONG2 2 7"); w.c(2, "fork")
+        #expect(w.pgids([2, 4, 7]) == [2, 3, 2])
+        w.expectRestored()
+    }
+
+    /// A shape of the in-process campaigns: the group's leader 4 is gone (its init 3 exited: a dying init
+    /// held by the group from outside), and 2 made 5 in it by birth: its stand-in leads the
+    /// group from phase A, made by the dying init in its namespace, before 2 makes 5.
+    @Test func aMembershipByBirthInTheGroupOfAGoneLeader() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 2"); w.c(1, "fork")
+        w.c(1, "next_id LONG2 1 3"); w.c(1, "clone newpid"); w.c(3, "next_id LONG2 2 4"); w.c(3, "fork"); w.c(4, "setpgid 0 0")
+        w.c(2, "setpgid 0 4"); w.c(2, "next_id LONG2 1 5"); w.c(2, "clone newpid")
+        w.c(3, "exit 1")
+        #expect(w.pgids([2, 4, 5]) == [4, 4])
+        w.expectRestored()
+    }
+
+    /// The fixed world of both, and of a leader that is not an init (as in world 900,142).
+    @Test func theFixedWorldOfGroupsByBirth() throws {
+        let w = try Build.world("group-by-birth")
+        #expect(w.pgids([4, 12, 13, 23]) == [3, 11, 10, 22])
         w.expectRestored()
     }
 }

@@ -320,7 +320,8 @@ def sessions():
     its own, and inits that exit: one whose namespace's pids a group outside it or a zombie of an
     outside parent holds is a dying init. A group leader whose group is held from outside its
     namespace does not exit while its init lives (the tree would not show the pid its group
-    holds there). The same as WorldGenerator.sessions."""
+    holds there). The same as WorldGenerator.sessions but for the child in a new pid namespace
+    after a join below (here only by chance: the campaigns' worlds stay as they were)."""
     for _ in range(rng.randint(0, 12)):
         ps = processes()
         if not ps:

@@ -117,6 +117,14 @@ struct Facts {
         return candidates.count == 1 ? candidates[0].name : nil
     }
 
+    /// The group `g` can be in only by birth: one other than its own that it does not see (its
+    /// id is 0 in `g`'s pid namespace), so `setpgid` by `g` cannot join it (find_vpid finds no
+    /// such group); its maker was in it when it made `g`.
+    func birthGroup(_ g: Int32) -> Int32? {
+        let p = process(g)
+        return p.pgid != g && p.pgids.last == 0 ? p.pgid : nil
+    }
+
     /// The process whose thread is `g`'s parent.
     func parentGroup(_ g: Int32) -> Int32? { parentTid[g].flatMap { groupOf[$0] } }
 

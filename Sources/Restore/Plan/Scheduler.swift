@@ -33,6 +33,13 @@ struct Scheduler {
     var foundedByBlock: [IpcNamespaceName: PidNamespaceName] = [:]
     /// A block's helper threads, in the order their children join the list.
     var blockThreads: [Int32: [Int32]] = [:]
+    /// Processes made whose script waits for a group that a child it makes is in by birth.
+    var waiting: [Int32] = []
+    /// Helpers leading the groups of gone leaders, which exit once the members have joined.
+    var standIns: [Int32] = []
+    /// Groups some child is in by birth (`Facts.birthGroup`): each leader leads its own from
+    /// its script on, also one that moves to another group later.
+    let birthGroups: Set<Int32>
 
     /// Something helpers do once a keeper holds the context they need.
     struct Job {
@@ -59,6 +66,7 @@ struct Scheduler {
         self.facts = facts
         self.history = history
         progress = Progress(facts)
+        birthGroups = Set(facts.tgids.compactMap(facts.birthGroup))
     }
 
     // MARK: running
@@ -82,15 +90,27 @@ struct Scheduler {
         while true {
             while ran < queue.count {
                 ran += 1
-                try runGroup(queue[ran - 1])
+                let g = queue[ran - 1]
+                if birthGroupsExist(for: g) { try runGroup(g) } else { waiting.append(g) }
             }
+            if let i = waiting.firstIndex(where: birthGroupsExist) {
+                try runGroup(waiting.remove(at: i))
+                continue
+            }
+            if try makeStandInsForBirth() { continue }
             guard let i = jobs.firstIndex(where: isReady) else { break }
             let job = jobs.remove(at: i)
             try runJob(job)
         }
+        if let job = jobs.first, let c = birthChildren(job).first(where: { !groupExists(facts.process($0).pgid) }) {
+            throw PlanError("unsupported: process \(c) is in group \(facts.process(c).pgid) by birth, which is never there before a helper makes it")
+        }
         if let job = jobs.first {
             debugLog("jobs left: \(jobs.map { "\($0.kind) at \($0.pid.map { "\($0)" } ?? "any")/\($0.ipc.map { "\($0)" } ?? "any")" }); keepers \(progress.keeperOrder.map { "\($0.pid)/\($0.ipc)" })")
             throw PlanError("no task of the restore is in pid namespace \(job.pid.map { "\($0)" } ?? "any") and IPC namespace \(job.ipc.map { "\($0)" } ?? "any") for \(job.kind)")
+        }
+        if let g = waiting.first {
+            throw PlanError("unsupported: process \(g) makes children in groups \(neededGroups(g).sorted()) by birth, which are never there before")
         }
         for g in facts.tgids where progress.groups[g] == nil { throw PlanError("internal: process \(g) was not made") }
         try appendHeld()
@@ -214,6 +234,62 @@ struct Scheduler {
         return (history.birth[p.tgid] ?? current) == current && history.founds(p.tgid).allSatisfy { $0 == current }
     }
 
+    /// The groups of other leaders that children `g` makes itself are in by birth.
+    func neededGroups(_ g: Int32) -> Set<Int32> {
+        Set(ownChildren(g).compactMap { c in facts.birthGroup(c).flatMap { $0 == g ? nil : $0 } })
+    }
+
+    /// The children `g` makes itself (helpers make the others).
+    func ownChildren(_ g: Int32) -> [Int32] {
+        facts.process(g).threads.flatMap { $0.children.filter { !history.helperMade.contains($0) } }
+    }
+
+    /// The children a helper of `job` makes whose group by birth it joins (of inits: their
+    /// makers have gone).
+    func birthChildren(_ job: Job) -> [Int32] {
+        switch job.kind {
+        case .orphans(_, let children), .block(_, _, let children): children.filter { facts.birthGroup($0) != nil }
+        default: []
+        }
+    }
+
+    /// `g`'s script runs once every group its children are in by birth exists: its leader has
+    /// run its script and leads it (`enterSession`), so `g` can join it before the child.
+    func birthGroupsExist(for g: Int32) -> Bool { neededGroups(g).allSatisfy(groupExists) }
+
+    /// Its leader (or stand-in) leads it.
+    func groupExists(_ group: Int32) -> Bool { progress.groups[group]?.pgid == group }
+
+    /// A waiting process or job needs the group of a gone leader: its stand-in leads it from
+    /// phase A on, once the process that makes it and the dying namespaces it reaches exist
+    /// (the dying init makes it there). Whether one was made.
+    mutating func makeStandInsForBirth() throws(PlanError) -> Bool {
+        for c in waiting.flatMap(ownChildren) + jobs.flatMap(birthChildren) {
+            let p = facts.process(c)
+            guard facts.birthGroup(c) != nil, facts.processes[p.pgid] == nil, progress.groups[p.pgid] == nil,
+                  let place = try? standInPlace(forGroupOf: p, freePids: false),
+                  place.dying.allSatisfy(progress.hasInit.contains), groupStandInMaker(forGroupOf: p, in: place.ns) != nil else { continue }
+            standIns.append(try standIn(forGroupOf: p))
+            return true
+        }
+        return false
+    }
+
+    /// Before `g` makes `child`, it is in the group the child is in by birth: it leads it
+    /// (`setpgid 0 0`) or joins it (as it sees it), within its session.
+    mutating func enterBirthGroup(_ g: Int32, before child: Int32) throws(PlanError) {
+        guard let group = facts.birthGroup(child), progress.groups[g]!.pgid != group else { return }
+        let me = progress.groups[g]!
+        let level = facts.pidNamespace(me.pidNamespace).level
+        let number = group == g ? me.pids[level] : facts.process(child).pgids[level]
+        let leader = progress.groups[group]
+        guard me.sid != g, number != 0, group == g || (leader?.pgid == group && leader?.sid == me.sid) else {
+            throw PlanError("unsupported: process \(child) is in group \(group) by birth, which its maker \(g) cannot join")
+        }
+        act(g, g, .joinGroup(number), note: "process \(g) joins group \(group) (\(child) is in it by birth)")
+        progress.groups[g]!.pgid = group
+    }
+
     /// Children made by `g`'s threads; once the init of its pid_for_children exists, keepers
     /// may stay there.
     mutating func makeChildren(of g: Int32, _ creations: [GroupScript.Creation], helperThreads: [Int32]) throws(PlanError) {
@@ -222,6 +298,7 @@ struct Scheduler {
         let note = "process \(g) makes its children"
         for c in creations {
             try enterSession(g, before: c.child)
+            try enterBirthGroup(g, before: c.child)
             let tid = c.helperThread.map { helperThreads[$0] } ?? c.thread
             make(c.child, by: tid, note: note)
             if facts.initOf[progress.groups[g]!.pidForChildren] == c.child { offer(g) }
@@ -250,7 +327,7 @@ struct Scheduler {
         if case .session(let sid, _, _) = job.kind {
             return facts.processes[sid] != nil ? progress.groups[sid] != nil : standInMaker(job.pid!, job.ipc) != nil
         }
-        return progress.keeper(job.pid, job.ipc) != nil
+        return progress.keeper(job.pid, job.ipc) != nil && birthChildren(job).allSatisfy { groupExists(facts.process($0).pgid) }
     }
 
     /// The maker of a gone session leader's stand-in: a keeper of the context, else a process
@@ -323,6 +400,7 @@ struct Scheduler {
         case .orphans(let parent, let children):
             let h = try spawn(for: job, note: "it makes children of \(parent) and exits")
             for c in children {
+                try enterBirthGroup(h, before: c)
                 make(c, by: h, note: "helper \(h) makes children of \(parent)")
                 holder[c] = h
             }
@@ -347,12 +425,14 @@ struct Scheduler {
             }
             for c in before {
                 try enter(h, facts.process(c), note: note)
+                try enterBirthGroup(h, before: c)
                 make(c, by: maker[c] ?? h, note: note)
             }
             act(h, h, .unshare(.pid), note: note)
             progress.groups[h]!.pidForChildren = ns
             for c in after {
                 try enter(h, facts.process(c), note: note)
+                try enterBirthGroup(h, before: c)
                 make(c, by: maker[c] ?? h, note: note)
                 offer(h)
             }
@@ -543,7 +623,7 @@ struct Scheduler {
             progress.groups[g]!.sid = g
             progress.groups[g]!.pgid = g
         }
-        if p.pgid == g && p.sid != g && progress.groups[g]!.pgid != g {
+        if p.pgid == g || birthGroups.contains(g), p.sid != g, progress.groups[g]!.pgid != g {
             act(g, g, .joinGroup(p.leader.innermostPid), note: "process \(g) leads its group")
             progress.groups[g]!.pgid = g
         }
@@ -634,9 +714,8 @@ struct Scheduler {
         let moving = facts.tgids.filter { progress.groups[$0]!.pgid != facts.process($0).pgid }
         for g in moving where facts.process(g).pgid == g { leadGroup(g) }
         for g in former where progress.groups[g]!.pgid != g { leadGroup(g) }
-        var standIns: [Int32] = []
-        for g in moving where facts.process(g).pgid != g && !former.contains(g) { try joinGroup(g, standIns: &standIns) }
-        for g in leavingOrder(former) { try joinGroup(g, standIns: &standIns) }
+        for g in moving where facts.process(g).pgid != g && !former.contains(g) { try joinGroup(g) }
+        for g in leavingOrder(former) { try joinGroup(g) }
         for h in standIns { exitHelper(h, note: "the stand-in for the leader of group \(h) exits") }
     }
 
@@ -645,7 +724,7 @@ struct Scheduler {
         progress.groups[g]!.pgid = g
     }
 
-    mutating func joinGroup(_ g: Int32, standIns: inout [Int32]) throws(PlanError) {
+    mutating func joinGroup(_ g: Int32) throws(PlanError) {
         let p = facts.process(g)
         if facts.processes[p.pgid] == nil && progress.groups[p.pgid] == nil { standIns.append(try standIn(forGroupOf: p)) }
         let leader = progress.groups[p.pgid]
@@ -679,20 +758,8 @@ struct Scheduler {
     /// group: made by a process of the world in that session whose pid_for_children is the
     /// leader's namespace (the shallowest level where `p` sees the group id).
     mutating func standIn(forGroupOf p: ProcessRecord) throws(PlanError) -> Int32 {
-        guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { throw PlanError("internal: no group id of \(p.tgid)") }
-        var ns = facts.chain(p.pidNamespace)[level]
-        var pids = Array(p.pgids[0...level])
-        // A leader killed by a dying init's exit was in its namespace: the group's pid holds
-        // it there (its number there nobody can read: a free one).
-        while let d = facts.heldDyingNamespace(below: ns) {
-            pids.append(try progress.helperPids(facts.chain(d)).last!)
-            ns = d
-        }
-        let maker = facts.tgids.first { g in
-            guard let m = progress.groups[g], !m.isHelper else { return false }
-            return m.sid == p.sid && m.pidForChildren == ns
-        }
-        guard let maker else {
+        let (ns, pids, _) = try standInPlace(forGroupOf: p, freePids: true)
+        guard let maker = groupStandInMaker(forGroupOf: p, in: ns) else {
             throw PlanError("unsupported: no process of session \(p.sid) makes children in \(ns), for the gone leader of group \(p.pgid)")
         }
         for (n, pid) in zip(facts.chain(ns), pids) { progress.taken[n, default: []].insert(pid) }
@@ -701,6 +768,32 @@ struct Scheduler {
         act(pids[0], pids[0], .joinGroup(pids.last!), note: "the stand-in leads group \(p.pgid)")
         progress.groups[pids[0]]!.pgid = pids[0]
         return pids[0]
+    }
+
+    /// The namespace and pids of the stand-in for the gone leader of `p`'s group, and the
+    /// dying namespaces among them. A leader killed by a dying init's exit was in its
+    /// namespace: the group's pid holds it there (its number there nobody can read: a free
+    /// one, taken when `freePids`, else 0).
+    mutating func standInPlace(forGroupOf p: ProcessRecord, freePids: Bool) throws(PlanError)
+        -> (ns: PidNamespaceName, pids: [Int32], dying: [PidNamespaceName]) {
+        guard let level = p.pgids.lastIndex(where: { $0 != 0 }) else { throw PlanError("internal: no group id of \(p.tgid)") }
+        var ns = facts.chain(p.pidNamespace)[level]
+        var pids = Array(p.pgids[0...level])
+        var dying: [PidNamespaceName] = []
+        while let d = facts.heldDyingNamespace(below: ns) {
+            pids.append(freePids ? try progress.helperPids(facts.chain(d)).last! : 0)
+            ns = d
+            dying.append(d)
+        }
+        return (ns, pids, dying)
+    }
+
+    /// A process of the world in `p`'s session whose pid_for_children is `ns`.
+    func groupStandInMaker(forGroupOf p: ProcessRecord, in ns: PidNamespaceName) -> Int32? {
+        facts.tgids.first { g in
+            guard let m = progress.groups[g], !m.isHelper else { return false }
+            return m.sid == p.sid && m.pidForChildren == ns
+        }
     }
 
     /// Zombies exit (their parents' SIGCHLD at SIG_DFL then), and every other process gets its

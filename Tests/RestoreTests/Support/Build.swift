@@ -41,6 +41,21 @@ struct Build {
         return w
     }
 
+    /// Process 2 under init in the group of 3, the init of a pid namespace below: where the
+    /// shapes of a membership by birth start.
+    static func memberOfAGroupBelow() -> Build {
+        let w = Build()
+        w.c(1, "next_id LONG 2"); w.c(1, "fork")
+        w.c(1, "next_id LONG2 1 3"); w.c(1, "clone newpid"); w.c(3, "setpgid 0 0")
+        w.c(2, "setpgid 0 3")
+        return w
+    }
+
+    /// The process groups of those of `tgids` that exist, in tgid order.
+    func pgids(_ tgids: Set<Int32>) -> [Int32] {
+        kernel.snapshot().processes.filter { tgids.contains($0.tgid) }.map(\.pgid)
+    }
+
     func sysctl(_ name: SysctlName, _ value: Int64, of tgid: Int32? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
         if case .failure(let e) = kernel.writeSysctl(name, value: value, as: tgid) {
             Issue.record("\(name.rawValue) \(value): \(e)", sourceLocation: sourceLocation)

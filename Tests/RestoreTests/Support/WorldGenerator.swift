@@ -171,12 +171,21 @@ struct WorldGenerator {
         return kernel.threadGroups(from: 2, limit: Int.max).contains { status($0.tid).map { $0.pgid == g && $0.nsPid.count < depth } == true }
     }
 
+    /// Whether a group led in init `i`'s pid namespace has a member outside it.
+    func heldByAGroupOutside(_ i: Int32) -> Bool {
+        let ns = kernel.namespaceInodes(of: kernel.handle(ofPid: i))?.pid
+        return ordinaryProcesses.contains { g in
+            status(g)?.pgid == g && kernel.namespaceInodes(of: kernel.handle(ofPid: g))?.pid == ns && groupHeldFromOutside(g)
+        }
+    }
+
     /// After the world is built: sessions and groups made by processes without children (so
     /// that later children inherit them), forks into them, zombies (a parent at SIG_DFL, a
     /// child that exits with a code), group leaders that exit (their pid stays held by the
     /// group), session leaders that exit (their members go to the init; the session holds the
     /// pid), members with children that leave by setsid or exit, a process that joins the
-    /// group of a leader in a pid namespace below its own, and inits that exit: one whose
+    /// group of a leader in a pid namespace below its own (and may then make a child in a new
+    /// pid namespace, in that group by birth), and inits that exit: one whose
     /// namespace's pids a group outside it or a zombie of an outside parent holds is a dying
     /// init. A group leader whose group is held from outside its namespace does not exit
     /// while its init lives (the tree would not show the pid its group holds there).
@@ -227,8 +236,13 @@ struct WorldGenerator {
                 }) else { break }
                 if status(q)?.pgid != q { call(q, .setpgid(pid: 0, pgid: 0)) }
                 guard let other = status(q), other.pgid == q,
-                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])), rng.chance(50),
-                      !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying }) else { break }
+                      case .success = call(p, .setpgid(pid: 0, pgid: other.nsPid[me.nsPid.count - 1])) else { break }
+                // its child in a new pid namespace (beside the leader's, most often) is in the
+                // group by birth: it sees the group as 0 (genworld.py makes it only by chance,
+                // so that the worlds of its campaigns stay as they were)
+                if rng.chance(30) { call(p, forksInItsNamespace(p) ? .clone(.newPid) : .fork) }
+                guard rng.chance(50), !kernel.threadGroups(from: 2, limit: Int.max).contains(where: { status($0.tid)?.state == .dying })
+                else { break }
                 // the leader's init exits: it waits for the group's pid (a dying init; one at a
                 // time: two side by side, each held only by a group outside, the image could not
                 // tell apart)
@@ -238,9 +252,12 @@ struct WorldGenerator {
                 }) { call(i, .exit(code: UInt8(rng.int(0...3)))) }
             case 10:
                 // an init exits (it kills its namespace; it is dying while pids of it are held
-                // from outside)
+                // from outside); one whose namespace a group outside holds not while another is
+                // dying (two side by side, each held only by a group outside, the image could
+                // not tell apart)
+                let dying = kernel.threadGroups(from: 2, limit: Int.max).contains { status($0.tid)?.state == .dying }
                 let inits = kernel.threadGroups(from: 2, limit: Int.max).map(\.tid).filter {
-                    status($0).map { $0.state == .sleeping && $0.nsPid.last == 1 } == true
+                    status($0).map { $0.state == .sleeping && $0.nsPid.last == 1 } == true && !(dying && heldByAGroupOutside($0))
                 }
                 guard let i: Int32 = rng.pick(inits) else { break }
                 call(i, .exit(code: UInt8(rng.int(0...3))))
