@@ -196,6 +196,29 @@ import Testing
         #expect(future.run(count: 60) == nil)
     }
 
+    /// An image written before `pid_namespaces` (`-` for a namespace without tasks) still plans,
+    /// and leaves that namespace the defaults; one that never had a task (e40) with values, or
+    /// a pid_max without ns_last_pid, is refused.
+    @Test func pidNamespaceCursorsInOlderAndContradictoryImages() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 30"); w.c(1, "fork"); w.c(30, "unshare pid")
+        w.c(30, "next_id LONG2 1 31"); w.c(30, "fork"); w.c(31, "fork"); w.c(31, "exit"); w.c(30, "wait")
+        w.c(1, "next_id LONG 40"); w.c(1, "fork"); w.c(40, "unshare pid")
+        let text = ImageText.write(try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump())
+        let (dead, empty) = ("\npidns d30 p1 1 4194304 2\n", "\npidns e40 p1 1 - -\n")
+        #expect(text.contains(dead) && text.contains(empty), "\(text)")
+        #expect(ProgramText.render(try Planner.plan(ImageText.parse(text))).contains("# pid namespace d30\n"))
+        let older = ProgramText.render(try Planner.plan(ImageText.parse(text.replacing(dead, with: "\npidns d30 p1 1 - -\n"))))
+        #expect(!older.contains("# pid namespace d30\n"), "the defaults: nothing to write")
+        for (edit, message) in [(text.replacing(empty, with: "\npidns e40 p1 1 4194304 -1\n"), "never had a task"),
+                                (text.replacing(dead, with: "\npidns d30 p1 1 4194304 -\n"), "pid_max without ns_last_pid")] {
+            #expect(throws: PlanError.self) { try Planner.plan(ImageText.parse(edit)) }
+            do { _ = try Planner.plan(ImageText.parse(edit)) } catch let error as PlanError {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
     /// Variants of a dying init (tests/restore/worlds/dying-inits.sh): held by a zombie whose
     /// parent (20, which unshared into the namespace) is outside it; one killed by its
     /// namespace's init (exit_code 9: made alive, killed by the init's exit in the restore
