@@ -9,18 +9,7 @@ public enum PidNamespacesFormat {
     public static func render(_ states: [PidNamespaceState]) -> [UInt8] {
         var w = ByteWriter(capacity: 40 + states.count * 40)
         w.append(header)
-        for s in states {
-            w.append(s.inode)
-            w.append(" ")
-            w.append(s.parentInode)
-            w.append(" ")
-            w.append(s.level)
-            w.append(" ")
-            w.append(s.pidMax)
-            w.append(" ")
-            w.append(s.lastPid)
-            w.append("\n")
-        }
+        for s in states { w.appendLine([Int(s.inode), Int(s.parentInode), s.level, s.pidMax, s.lastPid]) }
         return w.bytes
     }
 
