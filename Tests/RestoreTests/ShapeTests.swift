@@ -211,7 +211,7 @@ import Testing
         let older = ProgramText.render(try Planner.plan(ImageText.parse(text.replacing(dead, with: "\npidns d30 p1 1 - -\n"))))
         #expect(!older.contains("# pid namespace d30\n"), "the defaults: nothing to write")
         for (edit, message) in [(text.replacing(empty, with: "\npidns e40 p1 1 4194304 -1\n"), "never had a task"),
-                                (text.replacing(dead, with: "\npidns d30 p1 1 4194304 -\n"), "pid_max without ns_last_pid")] {
+                                (text.replacing(dead, with: "\npidns d30 p1 1 4194304 -\n"), "one of pid_max and ns_last_pid without the other")] {
             #expect(throws: PlanError.self) { try Planner.plan(ImageText.parse(edit)) }
             do { _ = try Planner.plan(ImageText.parse(edit)) } catch let error as PlanError {
                 #expect("\(error)".contains(message), "\(error)")

@@ -175,7 +175,7 @@ struct Facts {
             }
             // (both or neither: a namespace without tasks in an image written before
             // pid_namespaces, or one that never had a task, has neither)
-            guard (ns.pidMax == nil) == (ns.lastPid == nil) else { throw PlanError("pid namespace \(ns.name): pid_max without ns_last_pid") }
+            guard (ns.pidMax == nil) == (ns.lastPid == nil) else { throw PlanError("pid namespace \(ns.name): one of pid_max and ns_last_pid without the other") }
             if case .empty = ns.name, ns.pidMax != nil {
                 throw PlanError("pid namespace \(ns.name) never had a task: its pid_max and ns_last_pid are the defaults (-)")
             }
