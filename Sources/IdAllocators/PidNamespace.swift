@@ -20,6 +20,9 @@ struct PidNamespace {
     var references = 0
     var live = true
 
+    /// ns_last_pid as its file shows it (pid_ns_ctl_handler: the cursor minus one).
+    var lastPid: Int { idr.cursor - 1 }
+
     init(level: Int, parent: Int32, pidMax: Int, inode: UInt32) {
         self.level = level
         self.parent = parent

@@ -29,8 +29,7 @@ extension Machine {
     func readSysctl(_ name: SysctlName, pidNamespace: Int32, ipcNamespace: Int32) -> Int64 {
         switch name {
         case .nsLastPid:
-            // pid_ns_ctl_handler shows the cursor minus one.
-            Int64(pidNamespaces[Int(pidNamespace)].idr.cursor - 1)
+            Int64(pidNamespaces[Int(pidNamespace)].lastPid)
         case .pidMax:
             Int64(pidNamespaces[Int(pidNamespace)].pidMax)
         case .msgNextId, .semNextId, .shmNextId:

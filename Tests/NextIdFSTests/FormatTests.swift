@@ -90,6 +90,29 @@ import Testing
 
     /// Lines as Linux's seq_printf formats give them (checked against this machine's
     /// /proc/sysvipc files by the shell tests).
+    /// pid_namespaces: a header, then `inode parent level pid_max ns_last_pid` per namespace;
+    /// parse reads back what render writes and nothing else.
+    @Test func pidNamespacesRenderAndParse() {
+        let states = [PidNamespaceState(inode: 4_026_531_836, parentInode: 0, level: 0, pidMax: 32768, lastPid: 57),
+                      PidNamespaceState(inode: 4_026_531_840, parentInode: 4_026_531_836, level: 1, pidMax: 457, lastPid: 18975),
+                      PidNamespaceState(inode: 4_026_531_842, parentInode: 4_026_531_840, level: 2, pidMax: 4_194_304, lastPid: -1)]
+        let text = String(decoding: PidNamespacesFormat.render(states), as: UTF8.self)
+        #expect(text == """
+            inode parent level pid_max ns_last_pid
+            4026531836 0 0 32768 57
+            4026531840 4026531836 1 457 18975
+            4026531842 4026531840 2 4194304 -1
+
+            """)
+        #expect(PidNamespacesFormat.parse(text) == states)
+        #expect(PidNamespacesFormat.parse("inode parent level pid_max ns_last_pid\n") == [])
+        for bad in ["", "4026531836 0 0 32768 57\n", "inode parent level pid_max ns_last_pid\n4026531836 0 0 32768\n",
+                    "inode parent level pid_max ns_last_pid\n4026531836 0 0 32768 57", "inode parent level pid_max ns_last_pid\n4026531836  0 0 32768 57\n",
+                    "inode parent level pid_max ns_last_pid\n4026531836 0 0 x 57\n"] {
+            #expect(PidNamespacesFormat.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func sysvipcTables() {
         let row = IpcObjectView(key: 0x1234, id: 32769, mode: 0o600, uid: 1000, gid: 100, cuid: 0, cgid: 0,
                                 creatorPid: 42, ctime: 1_700_000_000, nsems: 3, size: 65536)

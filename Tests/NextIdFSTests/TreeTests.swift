@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func layout() throws {
-        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "self", "thread-self", "1"])
+        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "pid_namespaces", "self", "thread-self", "1"])
         #expect(read(inode("uptime")) == "0.00 0.00\n")
         #expect(list(inode("1")) == [".", "..", "cmdline", "comm", "ns", "stat", "status", "sys", "sysvipc", "task"])
         #expect(list(inode("1", "task")) == [".", "..", "1"])
@@ -81,7 +81,7 @@ import Testing
         let file = try! fs.open(ctl).get()
         #expect(write(ctl, "fork\nbogus\nfork\n", file: file) == .success(5))
         #expect(read(ctl) == "-22 EINVAL\n")
-        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "self", "thread-self", "1", "2"])
+        #expect(list(1) == [".", "..", "sys", "tty", "stat", "task", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "attach", "pid_namespaces", "self", "thread-self", "1", "2"])
         // The writer retries the rest: the failed line is not run again.
         #expect(write(ctl, "bogus\nfork\n", file: file) == .failure(.EINVAL))
         #expect(write(ctl, "fork\n", file: file) == .success(5))
@@ -160,6 +160,26 @@ import Testing
         #expect(read(inode("sysvipc", "ids")) == moved, "the top shows the root namespace")
         #expect(write(inode("sysvipc", "ids"), "msg 5 5 6\n") == .failure(.EINVAL))
         #expect(try path("sysvipc", "ids").get().permissions == 0o444)
+    }
+
+    /// pid_namespaces (a nextidfs extension): every pid namespace the machine keeps, with its
+    /// pid_max and ns_last_pid, read-only; a dead one too, whose own files are ESRCH.
+    @Test func pidNamespacesListsDeadNamespaces() throws {
+        let header = "inode parent level pid_max ns_last_pid\n"
+        #expect(read(inode("pid_namespaces")) == header + "4026531836 0 0 32768 1\n")
+        let ctl = inode("1", "task", "1", "ctl")
+        #expect(write(ctl, "unshare pid\nnext_id LONG2 1 10\nfork\n") == .success(36))
+        let ctl10 = inode("10", "task", "10", "ctl")
+        #expect(write(ctl10, "fork\nfork\n") == .success(10))
+        #expect(write(inode("10", "sys", "kernel", "pid_max"), "400\n") == .success(4))
+        let live = header + "4026531836 0 0 32768 3\n4026531840 4026531836 1 400 3\n"
+        #expect(read(inode("pid_namespaces")) == live)
+        #expect(write(ctl10, "exit\n") == .success(5))
+        #expect((try? path("10").get()) == nil, "no task is left in 4026531840 (init 1 reaped 10)")
+        #expect(read(inode("pid_namespaces")) == live, "1's pid_for_children holds it")
+        #expect(write(inode("pid_namespaces"), "4026531840 4026531836 1 500 3\n") == .failure(.EINVAL))
+        let attributes = try path("pid_namespaces").get()
+        #expect(attributes.permissions == 0o444 && attributes.uid == 0)
     }
 
     @Test func staleInodesAndVanishedTasks() {

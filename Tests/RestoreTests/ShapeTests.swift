@@ -164,6 +164,61 @@ import Testing
         #expect(future.run(count: 60) == nil)
     }
 
+    /// Pid namespaces without tasks keep the pid_max and cursor they had (dump reads them in
+    /// the top's `pid_namespaces`, each namespace's init writes them before it exits): d30,
+    /// whose init 31 died and was reaped (its cursor past its pid_max), p41 of a zombie init,
+    /// p10 of a dying init (in-process worlds 2,000,156 and 16,000,380 had d1). A fork by 30
+    /// forced between the two pid_max values is EINVAL in both worlds (was ENOMEM after the
+    /// restore), then the random futures.
+    @Test func pidNamespacesWithoutTasksKeepTheirPidMaxAndCursor() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 30"); w.c(1, "fork"); w.c(30, "unshare pid")
+        w.c(30, "next_id LONG2 1 31"); w.c(30, "fork"); w.c(31, "fork"); w.c(31, "fork")
+        w.sysctl(.nsLastPid, 18975, of: 31); w.sysctl(.pidMax, 457, of: 31)
+        w.c(31, "exit"); w.c(30, "wait")
+        w.c(1, "next_id LONG 40"); w.c(1, "fork"); w.c(40, "next_id LONG2 1 41"); w.c(40, "clone newpid")
+        w.c(41, "fork"); w.sysctl(.pidMax, 1000, of: 41); w.c(41, "exit 2")
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid"); w.c(10, "fork"); w.c(10, "fork")
+        w.c(10, "next_id LONG2 9 11"); w.c(10, "fork"); w.c(11, "setpgid 0 0")
+        w.c(1, "next_id LONG 12"); w.c(1, "fork"); w.c(12, "setpgid 0 11")
+        w.sysctl(.pidMax, 600, of: 10); w.c(10, "setuid 5"); w.c(10, "exit 3")
+        let image = ImageText.write(try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump())
+        for line in ["pidns d30 p1 1 457 18975", "pidns p41 p1 1 1000 2", "pidns p10 p1 1 600 3"] {
+            #expect(image.contains("\n\(line)\n"), "\(line) in \(image)")
+        }
+        var trip = RoundTrip(w.kernel)
+        #expect(trip.run() == nil)
+        for k in [w.kernel, trip.restored] {
+            #expect(k.call(.setNextId(PendingIds([500, 600])), by: 30) == .success(0))
+            #expect(k.call(.fork, by: 30) == .failure(.EINVAL), "500 is past d30's pid_max")
+        }
+        var future = FutureOperations(seed: 3, original: w.kernel, restored: trip.restored)
+        #expect(future.run(count: 60) == nil)
+    }
+
+    /// An image written before `pid_namespaces` (`-` for a namespace without tasks) still plans,
+    /// and leaves that namespace the defaults; one that never had a task (e40) with values, or
+    /// a pid_max without ns_last_pid, is refused.
+    @Test func pidNamespaceCursorsInOlderAndContradictoryImages() throws {
+        let w = Build()
+        w.c(1, "next_id LONG 30"); w.c(1, "fork"); w.c(30, "unshare pid")
+        w.c(30, "next_id LONG2 1 31"); w.c(30, "fork"); w.c(31, "fork"); w.c(31, "exit"); w.c(30, "wait")
+        w.c(1, "next_id LONG 40"); w.c(1, "fork"); w.c(40, "unshare pid")
+        let text = ImageText.write(try Dumper(tree: InProcessTree(.init(kernel: w.kernel))).dump())
+        let (dead, empty) = ("\npidns d30 p1 1 4194304 2\n", "\npidns e40 p1 1 - -\n")
+        #expect(text.contains(dead) && text.contains(empty), "\(text)")
+        #expect(ProgramText.render(try Planner.plan(ImageText.parse(text))).contains("# pid namespace d30\n"))
+        let older = ProgramText.render(try Planner.plan(ImageText.parse(text.replacing(dead, with: "\npidns d30 p1 1 - -\n"))))
+        #expect(!older.contains("# pid namespace d30\n"), "the defaults: nothing to write")
+        for (edit, message) in [(text.replacing(empty, with: "\npidns e40 p1 1 4194304 -1\n"), "never had a task"),
+                                (text.replacing(dead, with: "\npidns d30 p1 1 4194304 -\n"), "one of pid_max and ns_last_pid without the other")] {
+            #expect(throws: PlanError.self) { try Planner.plan(ImageText.parse(edit)) }
+            do { _ = try Planner.plan(ImageText.parse(edit)) } catch let error as PlanError {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
     /// Variants of a dying init (tests/restore/worlds/dying-inits.sh): held by a zombie whose
     /// parent (20, which unshared into the namespace) is outside it; one killed by its
     /// namespace's init (exit_code 9: made alive, killed by the init's exit in the restore

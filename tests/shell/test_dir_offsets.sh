@@ -25,7 +25,7 @@ for dir in "$MNT" "$MNT/task" "$MNT/1/task"; do
     done
 done
 expect_eq "the issue's reproduction" "" "$(runuser -u "$TEST_USER" -- perl -e 'opendir(D,"'"$MNT"'");seekdir(D,2**31+64);readdir(D)' 2>&1)"
-expect_eq "the daemon still serves" ". .. sys tty stat task uptime cpuinfo loadavg meminfo sysvipc attach self thread-self 1 2" "$(ls -f "$MNT" | xargs)"
+expect_eq "the daemon still serves" ". .. sys tty stat task uptime cpuinfo loadavg meminfo sysvipc attach pid_namespaces self thread-self 1 2" "$(ls -f "$MNT" | xargs)"
 expect_eq "an offset it handed out still resumes" "2" "$(perl -e 'opendir(D, $ARGV[0]); while (defined(my $n = readdir(D))) { last if $n eq "1" } my $p = telldir(D); readdir(D); seekdir(D, $p); print readdir(D) // "none"' "$MNT")"
 
 stop_daemon

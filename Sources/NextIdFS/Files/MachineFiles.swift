@@ -1,8 +1,8 @@
 import Glibc
 import IdAllocators
 
-/// The machine's files at the top of the mount (docs/interface.md §6.6), rendered from the
-/// kernel's clock and counts at each read.
+/// The machine's files at the top of the mount (docs/interface.md §6.6, §6.7), rendered from
+/// the kernel's clock, counts or pid namespaces at each read.
 struct MachineTextFile: TreeFile {
     let render: @Sendable (Kernel) -> [UInt8]
 
@@ -13,6 +13,9 @@ struct MachineTextFile: TreeFile {
     static let uptime = MachineTextFile { MachineFormats.uptime(ticks: $0.uptime, cpus: Host.cpus) }
     static let loadavg = MachineTextFile { MachineFormats.loadavg($0.summary) }
     static let stat = MachineTextFile { MachineFormats.stat($0.summary, ticks: $0.uptime, cpus: Host.cpus, bootTime: $0.bootTime) }
+    /// Read-only, also for the dead and dying namespaces whose own sys/kernel files are ESRCH
+    /// (a nextidfs extension).
+    static let pidNamespaces = MachineTextFile { PidNamespacesFormat.render($0.pidNamespaceStates()) }
 }
 
 /// A file whose content never changes while the tree is mounted: cpuinfo, tty/drivers, the IPC

@@ -14,6 +14,15 @@ struct ByteWriter {
 
     mutating func append(byte: UInt8) { bytes.append(byte) }
 
+    /// Numbers separated by single spaces, then a newline: a line of a table of numbers.
+    mutating func appendLine(_ values: [Int]) {
+        for (i, v) in values.enumerated() {
+            if i > 0 { append(byte: UInt8(ascii: " ")) }
+            append(v)
+        }
+        append(byte: UInt8(ascii: "\n"))
+    }
+
     /// `%d` / `%u` / `%lu`: decimal, right-aligned in `width` columns.
     mutating func append(_ value: some BinaryInteger, width: Int = 0, radix: Int = 10) {
         var digits: [UInt8] = []

@@ -26,12 +26,7 @@ public enum SysvipcFormat {
         for s in states {
             w.append(s.kind.name)
             w.append(" ")
-            w.append(s.seq)
-            w.append(" ")
-            w.append(s.lastIdx)
-            w.append(" ")
-            w.append(s.cursor)
-            w.append("\n")
+            w.appendLine([s.seq, s.lastIdx, s.cursor])
         }
         return w.bytes
     }

@@ -35,6 +35,8 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
     // More of the top (its first range is full).
     /// sysvipc/ids: the root IPC namespace's allocator state (a nextidfs extension).
     case rootSysvipcIds = 128
+    /// pid_namespaces: every pid namespace's pid_max and cursor (a nextidfs extension).
+    case pidNamespaces
 
     // The reader's own <pid>/ and <pid>/task/<tid>/: a real process, not a simulated task.
     case readerDir = 160
@@ -118,6 +120,7 @@ public enum NodeKind: UInt8, Sendable, CaseIterable {
         Row(.meminfo,       .root,            "meminfo",        .machine, .root, 0o444, .file(ConstantFile.meminfo), .constant),
         Row(.rootSysvipcDir, .root,           "sysvipc",        .machine, .root, 0o555, .directory()),
         Row(.attach,        .root,            "attach",         .machine, .root, 0o600, .file(AttachFile()), .reader),
+        Row(.pidNamespaces, .root,            "pid_namespaces", .machine, .root, 0o444, .file(MachineTextFile.pidNamespaces)),
         Row(.selfLink,      .root,            "self",           .machine, .root, 0o777, .link(SelfLink(thread: false)), .reader),
         Row(.threadSelfLink, .root,           "thread-self",    .machine, .root, 0o777, .link(SelfLink(thread: true)), .reader),
         Row(.rootSysKernelDir, .rootSysDir,   "kernel",         .machine, .root, 0o555, .directory()),

@@ -76,6 +76,8 @@ public struct Dumper: Sendable {
             pidNames[processes[g]!.pidInode] = .live(initPid: g)
         }
         var pidNamespaces: [PidNamespaceRecord] = []
+        /// Namespaces without tasks, by their index in `pidNamespaces`: their own files are gone.
+        var withoutTasks: [(record: Int, inode: UInt32)] = []
         for name in pidNames.values {
             guard case .live(let initPid) = name else { continue }
             let initProcess = processes[initPid]!
@@ -86,9 +88,9 @@ public struct Dumper: Sendable {
                 }
                 parent = pidNames[up.pidInode]
             }
-            // A zombie or dying init's namespace takes no tasks and shows nothing (its files
-            // are ESRCH).
+            // A zombie or dying init's namespace takes no tasks and its files are ESRCH.
             let zombie = initProcess.leader.isZombie || initProcess.isDying
+            if zombie { withoutTasks.append((pidNamespaces.count, initProcess.pidInode)) }
             pidNamespaces.append(PidNamespaceRecord(
                 name: name, parent: parent, level: initProcess.leader.pids.count - 1,
                 pidMax: zombie ? nil : try number("\(initPid)/sys/kernel/pid_max"),
@@ -110,11 +112,13 @@ public struct Dumper: Sendable {
             let name: PidNamespaceName = p.pidForChildrenInode == nil ? .empty(unsharer: g) : .dead(unsharer: g)
             if let inode = p.pidForChildrenInode {
                 guard deadInodes.insert(inode).inserted else { throw DumpError("two processes point to the dead pid namespace pid:[\(inode)]") }
+                withoutTasks.append((pidNamespaces.count, inode))
             }
             pfcNames[g] = name
             pidNamespaces.append(PidNamespaceRecord(
                 name: name, parent: own, level: p.leader.pids.count, pidMax: nil, lastPid: nil))
         }
+        try fillHiddenCursors(&pidNamespaces, withoutTasks)
 
         // IPC namespaces: named after their smallest member; the root one (its inode is fixed)
         // outlives its last task, read then from the top-level files.
@@ -347,6 +351,23 @@ public struct Dumper: Sendable {
     }
 
     // MARK: namespaces
+
+    /// The pid_max and ns_last_pid of the namespaces without tasks (a dead one, a zombie or
+    /// dying init's), which only the top's `pid_namespaces` shows (a nextidfs extension); a
+    /// namespace that never had a task (`e<tgid>`) has no inode to find there and keeps `-`
+    /// (its defaults: nothing can change them).
+    func fillHiddenCursors(_ records: inout [PidNamespaceRecord], _ withoutTasks: [(record: Int, inode: UInt32)]) throws(DumpError) {
+        guard !withoutTasks.isEmpty else { return }
+        guard let text = tree.text("pid_namespaces"), let states = PidNamespacesFormat.parse(text) else {
+            throw DumpError("cannot read pid_namespaces")
+        }
+        let byInode = Dictionary(states.map { ($0.inode, $0) }, uniquingKeysWith: { a, _ in a })
+        for (index, inode) in withoutTasks {
+            guard let state = byInode[inode] else { throw DumpError("pid_namespaces has no pid:[\(inode)]") }
+            records[index].pidMax = state.pidMax
+            records[index].lastPid = state.lastPid
+        }
+    }
 
     func number(_ path: String) throws(DumpError) -> Int {
         guard let line = tree.firstLine(path), let v = Int(line) else { throw DumpError("cannot read \(path)") }

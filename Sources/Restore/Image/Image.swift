@@ -79,7 +79,8 @@ public struct PidNamespaceRecord: Sendable, Equatable {
     public var name: PidNamespaceName
     public var parent: PidNamespaceName?
     public var level: Int
-    /// nil for a namespace without tasks (nobody can read them).
+    /// nil for a namespace that never had a task (its defaults), and in images written before
+    /// `pid_namespaces` for every namespace without tasks (restored then with the defaults).
     public var pidMax: Int?
     /// ns_last_pid as read (the cursor minus one; -1 before any automatic pid).
     public var lastPid: Int?

@@ -181,6 +181,12 @@ struct Facts {
             case .empty(let g), .dead(let g):
                 guard unsharerOf[ns.name] == g else { throw PlanError("pid namespace \(ns.name) is not the pid_for_children of \(g)") }
             }
+            // (both or neither: a namespace without tasks in an image written before
+            // pid_namespaces, or one that never had a task, has neither)
+            guard (ns.pidMax == nil) == (ns.lastPid == nil) else { throw PlanError("pid namespace \(ns.name): one of pid_max and ns_last_pid without the other") }
+            if case .empty = ns.name, ns.pidMax != nil {
+                throw PlanError("pid namespace \(ns.name) never had a task: its pid_max and ns_last_pid are the defaults (-)")
+            }
         }
         // Pids: unique in every namespace, below its pid_max.
         struct Use: Hashable { var ns: PidNamespaceName; var pid: Int32 }

@@ -314,6 +314,7 @@ struct Scheduler {
             let pids = try progress.helperPids(facts.chain(p.pidForChildren), innermost: 1)
             create(pids, .fork, by: g, note: "process \(g): the init of \(p.pidForChildren), which died")
             addHelper(pids, in: p.pidForChildren, ipc: progress.groups[g]!.ipc, by: g)
+            restoreCursor(facts.pidNamespace(p.pidForChildren), through: pids[0])
             exitHelper(pids[0], note: "the init of \(p.pidForChildren) exits")
             flush()
         }
@@ -836,6 +837,16 @@ struct Scheduler {
         }
     }
 
+    /// A pid namespace's ns_last_pid, then its pid_max, through a process in it (the top for the
+    /// root) that is root then: the cursor first, while pid_max is still the restore's (the
+    /// original's may have passed a pid_max lowered later). Images written before
+    /// `pid_namespaces` have neither for a namespace without tasks: it keeps the defaults.
+    mutating func restoreCursor(_ ns: PidNamespaceRecord, through process: Int32?) {
+        guard let pidMax = ns.pidMax, let last = ns.lastPid else { return }
+        if last >= 0 { sysctl(.nsLastPid, last, of: process, object: "pid namespace \(ns.name)") }
+        sysctl(.pidMax, pidMax, of: process, object: "pid namespace \(ns.name)")
+    }
+
     mutating func setCredentials(_ g: Int32) {
         let p = facts.process(g)
         if p.gid != 0 { act(g, g, .setgid(p.gid), note: "process \(g)") }
@@ -856,12 +867,16 @@ struct Scheduler {
 
     mutating func finalState() throws(PlanError) {
         try joinGroups()
+        let namespaces = facts.image.pidNamespaces.sorted(by: ImageText.pidNamespaceOrder).compactMap { ns -> (PidNamespaceRecord, Int32)? in
+            guard case .live(let initPid) = ns.name else { return nil }
+            return (ns, initPid)
+        }
+        // A zombie or dying init's namespace through its init while it still can: before its
+        // uid is set and it exits; nothing forks there after.
+        for (ns, initPid) in namespaces where facts.process(initPid).hasExited { restoreCursor(ns, through: initPid) }
         try exitsAndDispositions()
-        for ns in facts.image.pidNamespaces.sorted(by: ImageText.pidNamespaceOrder) {
-            guard case .live(let initPid) = ns.name, let pidMax = ns.pidMax, let last = ns.lastPid else { continue }
-            let dir: Int32? = ns.name == .root ? nil : initPid
-            if last >= 0 { sysctl(.nsLastPid, last, of: dir, object: "pid namespace \(ns.name)") }
-            sysctl(.pidMax, pidMax, of: dir, object: "pid namespace \(ns.name)")
+        for (ns, initPid) in namespaces where !facts.process(initPid).hasExited {
+            restoreCursor(ns, through: ns.name == .root ? nil : initPid)
         }
         for ns in facts.image.ipcNamespaces.sorted(by: { $0.name.sortKey < $1.name.sortKey }) {
             for kind in IpcKind.allCases where ns.nextIds[kind.rawValue] != -1 {

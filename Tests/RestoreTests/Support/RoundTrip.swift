@@ -58,11 +58,6 @@ extension MachineSnapshot {
                 }
             }
         }
-        // A pid namespace whose init died keeps its pid_max and cursor, which nobody can read.
-        for i in s.pidNamespaces.indices where !s.pidNamespaces[i].acceptsTasks {
-            s.pidNamespaces[i].pidMax = 0
-            s.pidNamespaces[i].cursor = 0
-        }
         return s
     }
 }
