@@ -387,12 +387,25 @@ def sessions():
                     dying = [x for x in all_processes() if status(x)["State"][0] == "S" and link(x, "ipc") is None]
                     if ok and inits and rng.random() < 0.5 and not dying:
                         ctl(inits[0], f"exit {rng.randint(0, 3)}")
-        elif op == 10:   # an init exits (dying while pids of its namespace are held from outside)
+        elif op == 10:   # an init exits (dying while pids of its namespace are held from outside;
+            # not one a group outside holds while another is dying: two side by side, each held
+            # only by a group outside, the image could not tell apart)
+            dying = [x for x in all_processes() if status(x)["State"][0] == "S" and link(x, "ipc") is None]
             inits = [x for x in all_processes() if status(x)["NSpid"][-1] == "1" and status(x)["State"][0] == "S"
-                     and link(x, "ipc") is not None]
+                     and link(x, "ipc") is not None and not (dying and held_by_a_group_outside(x))]
             if inits:
                 ctl(rng.choice(inits), f"exit {rng.randint(0, 3)}")
         stats["ops"] += 1
+
+
+def held_by_a_group_outside(init):
+    """Whether a group led in `init`'s pid namespace has a member outside that namespace."""
+    ns = link(init, "pid")
+    for x in all_processes():
+        leader = int(status(x).get("NSpgid", [x])[0])
+        if leader != x and link(x, "pid") != ns and link(leader, "pid") == ns:
+            return True
+    return False
 
 
 def main():
