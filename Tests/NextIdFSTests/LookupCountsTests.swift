@@ -23,7 +23,7 @@ import Testing
     }
 
     /// A write's sweep tells each file given since the last sweep once; a file given across a
-    /// sweep gets no cache time; ctl, next_id and files that change by themselves are never kept.
+    /// sweep gets no cache time; ctl and next_id are not swept, and files that change by themselves are never kept.
     @Test func aSweepTellsWhatWasGivenSinceTheLastOne() {
         let given = GivenAttributes()
         let status = NodeRef(kind: .processStatus, tid: 5, serial: 1).inode
@@ -40,5 +40,26 @@ import Testing
         let now = given.epoch
         #expect(given.give(status, since: now) && given.give(stat, since: now))
         #expect(given.sweep(but: stat) == [status], "the written file's attributes the kernel forgot itself")
+    }
+
+    /// A thread's own ctl and next_id are told when its lines changed them, and only if given
+    /// since they were last told: the write that set the pending ids made the kernel forget
+    /// next_id itself, so a next_id + fork pair sends nothing unless next_id was read in between.
+    @Test func ownFilesAreToldOnlyIfGivenSinceTheyWereLastTold() {
+        let given = GivenAttributes()
+        let nextId = NodeRef(kind: .nextId, tid: 5, serial: 1).inode
+        let ctl = NodeRef(kind: .ctl, tid: 5, serial: 1).inode
+        let ended = NodeRef(kind: .nextId, tid: 6, serial: 1).inode
+        #expect(given.give(nextId, since: given.epoch) && given.give(ended, since: given.epoch))
+        #expect(given.sweep(but: 0).isEmpty, "another task's write does not change them")
+        #expect(given.sweep(but: ctl, own: [nextId]) == [nextId], "the fork that consumed the ids")
+        #expect(given.sweep(but: ctl, own: [nextId]).isEmpty, "not read since: the next pair's fork tells nothing")
+        let start = given.epoch
+        #expect(given.give(nextId, since: start))
+        #expect(given.sweep(but: 0, own: [nextId, ctl]) == [nextId], "read again, told again; ctl was never given")
+        #expect(!given.give(nextId, since: start), "rendered before a fork: no cache time")
+        #expect(given.sweep(but: 0, own: [nextId]).isEmpty)
+        #expect(given.sweep(but: 0, named: [ended]).isEmpty)
+        #expect(given.sweep(but: 0, own: [ended]).isEmpty, "the files of a task that ended are forgotten with it")
     }
 }

@@ -1,14 +1,17 @@
 /* Concurrent next_id + fork pairs: CLIENTS threads, each driving its own simulated thread of a
  * mounted nextidfs with raw system calls (pwrite at offset 0 on fds kept open).
  *
- *   pairs MOUNTPOINT CLIENTS SECONDS
+ *   pairs MOUNTPOINT CLIENTS SECONDS [next_id|fork|comm]
  *
  * Start the daemon with --pid-max 4194304. Each client first makes its own simulated process
  * (a fork by init), then repeats
  * pwrite(next_id, "LONG X\n") + pwrite(ctl, "fork\n") with X from its own range, until the time
  * is up. Then each client reads its simulated thread's `children`: every child must have a pid
  * from the client's own range, one per pair (a pid from another range, or a missing one, is a
- * crossed id). Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E crossed=C
+ * crossed id). With a last argument each client repeats one half of the pair alone (no
+ * children are checked then): next_id (the write that sets the ids), fork (a fork with the
+ * kernel's next pid), or comm (a ctl write that runs a line and forks nothing: `comm x`).
+ * Prints: clients=N pairs=P seconds=S pairs_per_s=R errors=E crossed=C
  * switches_per_pair=W resched_per_pair=I: where the time goes, counted over the whole machine
  * while the clients ran (other processes' share included): context switches (/proc/stat ctxt)
  * and rescheduling interrupts (/proc/interrupts RES, all CPUs), which a wakeup of a thread on
@@ -33,6 +36,8 @@ static long range;
 static const char *mnt;
 static double seconds;
 static volatile int go;
+/* What a client repeats: 'p' the pair, or one half alone ('n' next_id, 'f' fork, 'c' comm). */
+static char what = 'p';
 
 struct client {
     int index;
@@ -117,8 +122,9 @@ static void *run(void *arg) {
     while (now() < end && x + 64 < self + range) {
         for (int k = 0; k < 64; k++, x++) {
             int n = snprintf(line, sizeof line, "LONG %ld\n", x);
-            if (pwrite(next_id, line, n, 0) != n) c->errors++;
-            if (pwrite(ctl, "fork\n", 5, 0) != 5) c->errors++;
+            if (what != 'f' && what != 'c' && pwrite(next_id, line, n, 0) != n) c->errors++;
+            if (what != 'n' && what != 'c' && pwrite(ctl, "fork\n", 5, 0) != 5) c->errors++;
+            if (what == 'c' && pwrite(ctl, "comm x\n", 7, 0) != 7) c->errors++;
             c->pairs++;
         }
     }
@@ -147,8 +153,10 @@ static void check_children(struct client *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: pairs MOUNTPOINT CLIENTS SECONDS\n");
+    if (argc == 5 && (strcmp(argv[4], "next_id") == 0 || strcmp(argv[4], "fork") == 0 || strcmp(argv[4], "comm") == 0))
+        what = argv[4][0];
+    else if (argc != 4) {
+        fprintf(stderr, "usage: pairs MOUNTPOINT CLIENTS SECONDS [next_id|fork|comm]\n");
         return 2;
     }
     mnt = argv[1];
@@ -173,7 +181,7 @@ int main(int argc, char **argv) {
     double elapsed = now() - start;
     struct counters after = machine_counters();
     for (int i = 0; i < clients; i++) {
-        check_children(&cs[i]);
+        if (what == 'p') check_children(&cs[i]);
         pairs += cs[i].pairs;
         errors += cs[i].errors;
         crossed += cs[i].crossed;

@@ -23,6 +23,10 @@
  * With --uring (built with -DCREF_URING -luring) requests come through FUSE over io_uring when
  * the kernel offers it (enable_uring = Y at mount time), else through /dev/fuse; see below.
  *
+ * CREF_WORK_NS=N makes every WRITE spend N ns of its worker's CPU time before its reply: a
+ * daemon with work to do per request (what throughput with many clients does then: part 2's
+ * "Reading the figures" in BENCHMARKS.md).
+ *
  * Usage: cref [--no-open] [--uring] [-f] [-s] [-d] [-o opts] MOUNTPOINT
  * (always foreground; default_permissions and auto_unmount are always on)
  */
@@ -62,6 +66,7 @@ static char next_id_text[CONTENT_MAX];
 static size_t next_id_len;
 
 static int no_open; /* --no-open */
+static long work_ns; /* CREF_WORK_NS */
 static uid_t owner_uid;
 static gid_t owner_gid;
 static struct timespec start_time;
@@ -311,6 +316,18 @@ static void cref_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, out, n);
 }
 
+/* Spends `ns` of the calling thread's CPU time (time preempted does not count). */
+static void work(long ns)
+{
+	struct timespec start, now;
+	if (ns <= 0)
+		return;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < ns);
+}
+
 static void cref_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -323,6 +340,7 @@ static void cref_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	work(work_ns);
 	pthread_mutex_lock(&next_id_lock);
 	memcpy(next_id_text, buf, size);
 	next_id_len = size;
@@ -806,6 +824,8 @@ int main(int argc, char *argv[])
 	struct fuse_loop_config *cfg = NULL;
 	int ret = 1;
 
+	if (getenv("CREF_WORK_NS") != NULL)
+		work_ns = atol(getenv("CREF_WORK_NS"));
 	for (;;) {
 		if (args.argc > 1 && strcmp(args.argv[1], "--no-open") == 0)
 			no_open = 1;

@@ -76,5 +76,30 @@ expect_eq "cat shows the new content" renamed "$(sed -n 's/^Name:\t//p' "$MNT/1/
 expect_eq "after a write that did not change it: its attributes only" "GETATTR " \
     "$(put_ctl 'comm renamed'; requests read_file "$MNT/1/status")"
 
+# A thread's next_id + fork pairs on fds kept open (bench/clients/pairs.c): the write that set
+# the ids made the kernel forget next_id's attributes itself, so the fork that consumes them
+# sends no notice, unless next_id was read in between.
+pairs_py='import os, sys
+nid, ctl = (os.open(sys.argv[1] + f, os.O_WRONLY) for f in ("/next_id", "/ctl"))
+for pid in sys.argv[2:]:
+    os.pwrite(nid, b"LONG %s\n" % pid.encode(), 0)
+    os.pwrite(ctl, b"fork\n", 0)'
+pairs() { python3 -c "$pairs_py" "$T" "$@"; }
+# inode_notices COMMAND...: the attribute notices (FUSE_NOTIFY_INVAL_INODE) while COMMAND runs.
+inode_notices() {
+    local before
+    before=$(wc -l < "$MNT.log")
+    "$@"
+    cat "$MNT/uptime" > /dev/null
+    tail -n +"$((before + 1))" "$MNT.log" | grep -c '^NOTIFY: code=2 '
+}
+read_between() { put_next_id 905; cat "$T/next_id" > /dev/null; put_ctl fork; }
+# The open's permission check asks for next_id's attributes (GETATTR): the first fork tells it
+# (a fork before them told the files read earlier in this test).
+put_ctl fork
+expect_eq "four next_id + fork pairs: one notice" 1 "$(inode_notices pairs 900 901 902 903)"
+expect_eq "next_id read between the two: one notice" 1 "$(inode_notices read_between)"
+expect_eq "and it reads empty after the fork" "" "$(get "$T/next_id")"
+
 stop_daemon
 finish

@@ -59,7 +59,9 @@ final class FuseContext: Sendable {
         let bits = session.load(ordering: .acquiring)
         guard bits != 0 else { return }
         var notices = lookups.held(invalidation)
-        if invalidation.machineNodes { notices.inodes += given.sweep(but: invalidation.written) }
+        if invalidation.machineNodes {
+            notices.inodes += given.sweep(but: invalidation.written, own: invalidation.own, named: invalidation.inodes)
+        }
         let se = OpaquePointer(bitPattern: bits)
         for inode in notices.inodes { fuse_lowlevel_notify_inval_inode(se, inode, -1, 0) }
         if !notices.names.isEmpty,

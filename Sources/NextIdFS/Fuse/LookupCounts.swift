@@ -40,15 +40,25 @@ final class LookupCounts: Sendable {
     var count: Int { counts.withLock { $0.count } }
 }
 
-/// The files whose attributes (size, version) the kernel was given to keep for a day since a
-/// write last told it to forget them. After a write that ran anything, those of them any task
-/// can change are told, once each: a file told and not asked again since has nothing to forget,
-/// so a write costs one notice per file read since the last one, not one per file the kernel
-/// holds. A reply rendered across a write (the epoch moved between the request's start and its
-/// reply) is given with no cache time instead, as a write may have missed it.
+/// The files whose attributes (size, version) the kernel was given to keep for a day since it
+/// last forgot them. After a write that ran anything, those of them any task can change are told,
+/// once each: a file told and not asked again since has nothing to forget, so a write costs one
+/// notice per file read since the last one, not one per file the kernel holds. A thread's own ctl
+/// and next_id are told only when its own lines changed them (a fork consumes the pending ids),
+/// and only if given since the kernel last forgot them: the write that set the ids made the kernel
+/// forget next_id's size and version itself, so a `next_id` + `fork` pair needs no notice unless
+/// someone read next_id in between. A reply rendered across a write (the epoch moved between the
+/// request's start and its reply) is given with no cache time instead, as a write may have missed it.
 final class GivenAttributes: Sendable {
-    private let inodes = Lock<Set<UInt64>>([])
-    /// Sweeps so far; moved only under `inodes`' lock, read without it when a request starts
+    private struct Given {
+        /// Files any task can change.
+        var shared: Set<UInt64> = []
+        /// Threads' own ctl and next_id.
+        var own: Set<UInt64> = []
+    }
+
+    private let given = Lock<Given>(Given())
+    /// Sweeps so far; moved only under `given`'s lock, read without it when a request starts
     /// (every request does: an atomic load, no lock).
     private let sweeps = Atomic<UInt64>(0)
 
@@ -57,29 +67,39 @@ final class GivenAttributes: Sendable {
 
     /// Whether `inode`'s attributes, rendered since `epoch`, may be kept for their full time.
     func give(_ inode: UInt64, since epoch: UInt64) -> Bool {
-        guard GivenAttributes.anyTaskChanges(inode) else { return true }
-        return inodes.withLock { inodes in
+        guard let kept = GivenAttributes.kept(inode) else { return true }
+        return given.withLock { given in
             guard sweeps.load(ordering: .relaxed) == epoch else { return false }
-            inodes.insert(inode)
+            switch kept {
+            case .shared: given.shared.insert(inode)
+            case .own: given.own.insert(inode)
+            }
             return true
         }
     }
 
-    /// After the machine changed: every file given since the last sweep, but `written` (the
-    /// kernel forgot its attributes itself), to be told; none is given any more.
-    func sweep(but written: UInt64) -> [UInt64] {
-        inodes.withLock { inodes in
+    /// After the machine changed: every shared file given since the last sweep, but `written`
+    /// (the kernel forgot its attributes itself), and of `own` (the writer's own files its lines
+    /// changed) those given since they were last told; none of them is given any more, nor
+    /// `named` (told anyway: the files of tasks that ended).
+    func sweep(but written: UInt64, own: [UInt64] = [], named: [UInt64] = []) -> [UInt64] {
+        given.withLock { given in
             sweeps.wrappingAdd(1, ordering: .releasing)
-            let told = inodes
-            inodes.removeAll(keepingCapacity: true)
-            return told.filter { $0 != written }
+            var told: [UInt64] = given.shared.filter { $0 != written }
+            given.shared.removeAll(keepingCapacity: true)
+            for inode in own where given.own.remove(inode) != nil { told.append(inode) }
+            if !given.own.isEmpty { for inode in named { given.own.remove(inode) } }
+            return told
         }
     }
 
-    /// A regular file that follows the machine and that any task can change (not a thread's own
-    /// ctl and next_id: only its own writes change them, and those tell them by name).
-    static func anyTaskChanges(_ inode: UInt64) -> Bool {
-        guard let kind = NodeRef(inode: inode)?.kind else { return false }
-        return kind.spec.caching == .machine && kind.spec.type == .regular && !Filesystem.Invalidation.threadPrivate.contains(kind)
+    enum Kept { case shared, own }
+
+    /// Which files the kernel keeps attributes of that a write may change: regular files that
+    /// follow the machine, any task's (`.shared`) or a thread's own ctl and next_id (`.own`);
+    /// nil for the rest.
+    static func kept(_ inode: UInt64) -> Kept? {
+        guard let kind = NodeRef(inode: inode)?.kind, kind.spec.caching == .machine, kind.spec.type == .regular else { return nil }
+        return Filesystem.Invalidation.threadPrivate.contains(kind) ? .own : .shared
     }
 }

@@ -24,6 +24,10 @@ extension Filesystem {
         /// the next open's permission check.
         public var machineNodes = false
         public var written: UInt64 = 0
+        /// The writer's own ctl and next_id when its lines changed them (a fork consumes pending
+        /// ids; a failed line's errno is the ctl's new content): told with `machineNodes`, and
+        /// only if the kernel was given their attributes since it last forgot them.
+        public var own: [UInt64] = []
         public var isEmpty: Bool { inodes.isEmpty && names.isEmpty && !machineNodes }
 
         init(inodes: [UInt64] = [], names: [Name] = [], machineNodes: Bool = false) {
@@ -41,8 +45,8 @@ extension Filesystem {
             guard outcome.ran else { return }
             machineNodes = true
             if node.kind == .ctl {
-                inodes.append(node.sibling(.nextId).inode)
-                if !took { inodes.append(node.inode) }
+                own.append(node.sibling(.nextId).inode)
+                if !took { own.append(node.inode) }
             }
         }
 
