@@ -653,6 +653,22 @@ import Testing
         w.expectRestored()
     }
 
+    /// World 14,000,319 shrunk: 12 joins group 14 (led one namespace below, by a child of its
+    /// init's other child 13), makes init 15 in it by birth and exits: 15 is reparented to init
+    /// 10, which is in group 1 and can never leave it (it sees no group but its own). 10 made
+    /// 13 itself, but not 15: a helper does, joining group 14 (16,000,011 is the same shape).
+    @Test func anOrphanInAGroupByBirthThatItsInitCannotJoin() throws {
+        let w = Build()
+        w.c(1, "next_id LONG2 1 10"); w.c(1, "clone newpid")
+        w.c(10, "next_id LONG2 2 11"); w.c(10, "fork"); w.c(10, "next_id LONG2 3 12"); w.c(10, "fork")
+        w.c(10, "next_id LONG3 1 4 13"); w.c(10, "clone newpid")
+        w.c(13, "next_id LONG3 2 5 14"); w.c(13, "fork"); w.c(14, "setpgid 0 0")
+        w.c(12, "setpgid 0 5"); w.c(12, "next_id LONG3 1 6 15"); w.c(12, "clone newpid"); w.c(12, "exit 3")
+        #expect(w.kernel.children(of: 10) == [11, 13, 15])
+        #expect(w.pgids([10, 13, 15]) == [1, 1, 14])
+        w.expectRestored()
+    }
+
     /// The fixed world of both, and of a leader that is not an init (as in world 900,142).
     @Test func theFixedWorldOfGroupsByBirth() throws {
         let w = try Build.world("group-by-birth")

@@ -320,6 +320,8 @@ struct HistorySolver {
                 // order allows (no keeper, no helper).
                 // (an init of a namespace with no other member from outside: by `clone newpid`)
                 // (as long as every other helper still has its context)
+                // (not one in another group by birth than the init's: an init in a group it
+                // does not lead sees no other group, so it could never come back to its own)
                 let spans = Dictionary(uniqueKeysWithValues: Reach.spans(facts, helperMade))
                 var fewer = helperMade
                 for g in facts.tgids where facts.isInit(g) {
@@ -327,6 +329,7 @@ struct HistorySolver {
                     let script = try? GroupScript(facts, h, g, startingIn: h.birth[g], helperMade: helperMade, mayMake: { c in
                         let n = facts.process(c).pidNamespace
                         return reach.madeByBlock[c] == nil && (n == own || spans[n] == [c]) && facts.sessions.madeByHelper[c] == nil
+                            && facts.birthGroup(c).map { $0 == facts.process(g).pgid } ?? true
                     })
                     fewer.subtract(script?.madeAfterAll ?? [])
                 }
