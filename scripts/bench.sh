@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 done
 part() { [ -z "$only" ] || [ "$only" = "$1" ]; }   # part N: whether this run measures part N
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh needs root (FUSE mounts, namespaces)" >&2; exit 1; }
-ensure_packages libfuse3-dev fuse3 pkg-config gcc gnuplot-nox python3
+ensure_packages libfuse3-dev liburing-dev fuse3 pkg-config gcc gnuplot-nox python3
 
 out=bench/out
 mkdir -p "$out"
