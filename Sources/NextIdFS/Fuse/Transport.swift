@@ -19,6 +19,8 @@ struct RingPlan: Equatable {
     /// Whether a fallback to /dev/fuse is said on stderr (else only with -d).
     let insist: Bool
 
+    init(claim: Bool, insist: Bool) { (self.claim, self.insist) = (claim, insist) }
+
     /// -s keeps its meaning: one thread serves every request, in order (the ring has a thread
     /// per CPU).
     init(_ transport: Transport, singleThreaded: Bool) throws(DaemonError) {
