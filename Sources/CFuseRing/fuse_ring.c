@@ -276,8 +276,8 @@ static struct entry *register_entries(struct queue *q, struct io_uring *r)
 	for (i = 0; entries != NULL && i < ring.depth; i++) {
 		struct entry *e = &entries[i];
 
-		e->buffer = aligned_alloc(4096, FRONT + ring.payload);
-		if (e->buffer == NULL) {
+		/* (aligned_alloc wants a size that is a multiple of the alignment) */
+		if (posix_memalign((void **)&e->buffer, 4096, FRONT + ring.payload) != 0) {
 			perror("nextidfs: ring buffers");
 			exit(1); /* the kernel waits for this queue: a hang otherwise */
 		}
