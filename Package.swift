@@ -30,12 +30,14 @@ let package = Package(
             pkgConfig: "fuse3",
             providers: [.apt(["libfuse3-dev"])]
         ),
+        // FUSE over io_uring through libfuse's custom I/O hooks (Debian: liburing-dev).
+        .target(name: "CFuseRing", dependencies: ["CFuse"], linkerSettings: [.linkedLibrary("uring")]),
         // The simulated kernel: pure Swift, no I/O, no FUSE.
         .target(name: "IdAllocators", swiftSettings: strict),
         // The tree, file formats, parsers and the libfuse glue.
         .target(
             name: "NextIdFS",
-            dependencies: ["IdAllocators", "CFuse", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["IdAllocators", "CFuse", "CFuseRing", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         // The daemon.

@@ -17,6 +17,8 @@
 #      processes in a fresh pid namespace (bench/clients/procref world).
 # Part 1 also times the real kernel's procfs write of ns_last_pid (bench/clients/procref), and
 # part 4 scripts/dump.sh of the 10,000 + 10,000 world.
+# nextidfs serves with --transport auto, FUSE over io_uring (it is root; pairs 1.4-2.0x /dev/fuse's
+# from 2 clients on, docs/interface.md §9); NEXTIDFS_BENCH_TRANSPORT=devfuse measures /dev/fuse.
 # Writes bench/out/ (raw results, plots) and the tables of BENCHMARKS.md; --only N runs part N
 # alone and prints its results (BENCHMARKS.md is left as it is).
 # Usage: scripts/bench.sh [--rounds N] [--skip-allocator] [--only N]
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 part() { [ -z "$only" ] || [ "$only" = "$1" ]; }   # part N: whether this run measures part N
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh needs root (FUSE mounts, namespaces)" >&2; exit 1; }
-ensure_packages libfuse3-dev fuse3 pkg-config gcc gnuplot-nox python3
+ensure_packages libfuse3-dev liburing-dev fuse3 pkg-config gcc gnuplot-nox python3
 
 out=bench/out
 mkdir -p "$out"
@@ -79,7 +81,7 @@ mount_fs() {
     elif [ "$fs" = cref-no-open ]; then
         "${pin[@]}" bench/cref/cref --no-open -f "$mnt" & daemon=$!
     else
-        "${pin[@]}" "$bin" -f "$@" "$mnt" & daemon=$!
+        "${pin[@]}" "$bin" -f --transport "${NEXTIDFS_BENCH_TRANSPORT:-auto}" "$@" "$mnt" & daemon=$!
     fi
     for _ in $(seq 100); do grep -q " $mnt fuse" /proc/mounts && return; sleep 0.05; done
     echo "mount of $fs failed" >&2; exit 1

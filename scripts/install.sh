@@ -24,7 +24,7 @@ tidy_manual() {
         -e 's/^\.Op Ar mountpoint$/.Ar mountpoint/'
 }
 
-ensure_packages libfuse3-dev fuse3 pkg-config
+ensure_packages libfuse3-dev liburing-dev fuse3 pkg-config
 # The static runtime needs its own build directory: the usual one keeps its dynamic builds.
 scratch=.build-install
 swift build --product generate-manual >&2       # swift-argument-parser's tool

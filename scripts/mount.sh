@@ -8,7 +8,7 @@ set -euo pipefail
 mountpoint=/mnt/nextidfs
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then mountpoint=$1; shift; fi
 
-ensure_packages libfuse3-dev fuse3 pkg-config
+ensure_packages libfuse3-dev liburing-dev fuse3 pkg-config
 bin=$(build_release)
 mkdir -p "$mountpoint"
 "$bin" "$@" "$mountpoint"

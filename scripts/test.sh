@@ -11,7 +11,7 @@ cd "$NEXTIDFS_ROOT"
 
 # man-db and groff-base: test_install.sh renders the man page; systemd: test_mount.sh checks a
 # mount unit with systemd-analyze (nothing is started).
-ensure_packages libfuse3-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3 strace \
+ensure_packages libfuse3-dev liburing-dev fuse3 pkg-config gcc make psmisc util-linux procps bc python3 strace \
     man-db groff-base systemd
 
 step() { printf '\n=== %s\n' "$*"; }

@@ -11,7 +11,7 @@ struct Nextidfs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nextidfs",
         abstract: "Serve a simulated machine's /proc-style tree with per-thread next_id files over FUSE.",
-        usage: "nextidfs [-f] [-d] [-s] [-o <options>] [--pid-max <n>] [<source>] <mountpoint>",
+        usage: "nextidfs [-f] [-d] [-s] [-o <options>] [--pid-max <n>] [--transport <transport>] [<source>] <mountpoint>",
         discussion: """
             Mounts at MOUNTPOINT a tree of a simulated machine (processes, threads, pid and IPC \
             namespaces, SysV IPC objects) whose ids are allocated exactly as Linux allocates them. \
@@ -76,6 +76,18 @@ struct Nextidfs: ParsableCommand {
         valueName: "n"))
     var pidMax: Int?
 
+    @Option(help: ArgumentHelp(
+        "How requests come from the kernel: auto (FUSE over io_uring when the kernel offers it, as root turning /sys/module/fuse/parameters/enable_uring on for the mount; /dev/fuse with -s or otherwise), uring (the same, saying on stderr when /dev/fuse serves), devfuse.",
+        valueName: "transport"), completion: .list(Transport.allCases.map(\.rawValue)), transform: Nextidfs.transport)
+    var transport = Transport.auto
+
+    static func transport(_ name: String) throws -> Transport {
+        guard let transport = Transport(rawValue: name) else {
+            throw ValidationError("--transport is auto, devfuse or uring, not \(name)")
+        }
+        return transport
+    }
+
     @Argument(help: ArgumentHelp("The name /proc/mounts shows (default: nextidfs).", valueName: "source"),
               completion: .directory)
     var source: String?
@@ -95,6 +107,7 @@ struct Nextidfs: ParsableCommand {
         options.foreground = foreground
         options.debug = debug
         options.singleThreaded = singleThreaded
+        options.transport = transport
         do {
             try FuseDaemon.run(options)
         } catch {

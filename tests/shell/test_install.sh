@@ -16,7 +16,7 @@ expect_match "install.sh: says what it installed" "installed $prefix/bin/nextidf
 
 help=$("$prefix/bin/nextidfs" --help); status=$?
 expect_eq "--help: exit status" 0 "$status"
-expect_match "--help: usage" "USAGE: nextidfs \[-f\] \[-d\] \[-s\] \[-o <options>\] \[--pid-max <n>\] \[<source>\] <mountpoint>" "$help"
+expect_match "--help: usage" "USAGE: nextidfs \[-f\] \[-d\] \[-s\] \[-o <options>\] \[--pid-max <n>\] \[--transport <transport>\] \[<source>\] <mountpoint>" "$help"
 expect_match "--help: the fstab line" "nextidfs  /mnt/x  fuse\.nextidfs  allow_other,pid_max=1000,nofail  0  0" "$help"
 expect_eq "the installed daemon needs no Swift runtime library" "" "$(ldd "$prefix/bin/nextidfs" | grep -o 'libswift[A-Za-z_]*\.so' | head -1)"
 
@@ -30,7 +30,7 @@ for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS"; do
     expect_match "man page: section $section" $'(^|\n)'"$section"$'\n' "$text"
 done
 expect_match "man page: the name line" "nextidfs . Serve a simulated machine's /proc-style tree" "$text"
-expect_match "man page: synopsis" "nextidfs \[-f\] \[-d\] \[-s\] \[-o options\.\.\.\] \[--pid-max n\] \[source\] mountpoint" "$text"
+expect_match "man page: synopsis" "nextidfs \[-f\] \[-d\] \[-s\] \[-o options\.\.\.\] \[--pid-max n\] \[--transport transport\] \[source\][[:space:]]+mountpoint" "$text"
 for word in "mount -t fuse.nextidfs nextidfs /mnt/x -o allow_other,pid_max=1000" "Type=fuse.nextidfs" \
             "drop_privileges" "umount MOUNTPOINT" "--pid-max n" "user_allow_other" "mount.fuse3(8)"; do
     expect_match "man page mentions $word" "$(printf '%s' "$word" | sed 's/[].[*^$()+?{|\\]/\\&/g')" "$text"

@@ -1,4 +1,5 @@
 import CFuse
+import CFuseRing
 import Glibc
 import IdAllocators
 import SystemPackage
@@ -20,6 +21,8 @@ public struct DaemonOptions: Sendable, Equatable {
     /// while holding it makes the others spin and sleep (8 clients with 10 workers on 2 CPUs ran
     /// at 0.3x of 4 clients).
     public var workers = DaemonOptions.cpus
+    /// FUSE over io_uring or /dev/fuse (`Transport`).
+    public var transport = Transport.auto
     static let maxWorkers = 1024
     static var cpus: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
 
@@ -51,6 +54,7 @@ public struct DaemonError: Error, CustomStringConvertible {
 public enum FuseDaemon {
     public static func run(_ options: DaemonOptions) throws(DaemonError) {
         let mountpoint = try checkMountpoint(options.mountpoint)
+        let ring = try RingPlan(options.transport, singleThreaded: options.singleThreaded)
         // Blocked from here on (and in every thread started later): a stop request that comes
         // while mounting waits for the stopper instead of killing a half-started daemon.
         Stopper.blockSignals()
@@ -70,11 +74,20 @@ public enum FuseDaemon {
                 return fuse_session_new(&args, &ops, MemoryLayout<fuse_lowlevel_ops>.size, userdata)
             }
             guard let se else { throw DaemonError(description: "cannot start a FUSE session") }
+            // The kernel offers the ring in the INIT it sends while mounting.
+            if ring.claim { nextidfs_ring_offer() }
             guard fuse_session_mount(se, mountpoint) == 0 else {
+                nextidfs_ring_withdraw()
                 fuse_session_destroy(se)
                 throw DaemonError(description: "cannot mount on \(mountpoint)")
             }
             return se
+        }
+        if ring.claim {
+            // Refused only for a bad argument: /dev/fuse then serves.
+            _ = nextidfs_ring_attach(session, RingPlan.depth, options.debug ? 1 : 0, ring.insist ? 1 : 0)
+        } else if options.debug {
+            _ = try? FileDescriptor.standardError.writeAll(RingPlan.devfuseReason(options.transport).utf8)
         }
         context.session.store(Int(bitPattern: UnsafeRawPointer(session)), ordering: .releasing)
         // kill -9: fusermount3 (auto_unmount) unmounts once our end of its socket closes, but only
@@ -99,8 +112,10 @@ public enum FuseDaemon {
         }
         // Teardown in the reverse order of setup: no more invalidation notices and the queued ones
         // sent while the mount is there (they use the session and its device), then unmounted
-        // (finish, if no signal did it), then the session, then the context.
+        // (finish, if no signal did it), then the ring threads (they run requests through the
+        // session), then the session, then the context.
         let signalled = stopper.finish()
+        if ring.claim { nextidfs_ring_join() }
         fuse_session_destroy(session)
         Unmanaged<FuseContext>.fromOpaque(userdata).release()
         if status != 0 && !signalled {
